@@ -1,0 +1,207 @@
+//! The finding document, in Elastic's cloud-security-posture field layout (DESIGN §5).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Outcome;
+
+/// One evaluation of one rule against one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Finding {
+    /// When the evaluation ran (RFC 3339, UTC).
+    #[serde(rename = "@timestamp")]
+    pub timestamp: String,
+    /// ECS event fields.
+    pub event: Event,
+    /// The evaluated resource.
+    pub resource: FindingResource,
+    /// Outcome, evidence and expectation.
+    pub result: FindingResult,
+    /// The rule, with its text.
+    pub rule: FindingRule,
+    /// Cluster and Kubernetes object.
+    pub orchestrator: Orchestrator,
+    /// The node, for node resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Host>,
+    /// File facts, for file resources (ECS `file.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Value>,
+    /// Process facts, for process resources (ECS `process.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<Value>,
+    /// Cloud facts, for cloud resources (ECS `cloud.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<Value>,
+    /// Why the rule could not be evaluated, for `error` findings (ECS `error.message`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorInfo>,
+}
+
+/// ECS `event.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Event {
+    /// Deterministic id of the (cluster, resource, rule) slot.
+    pub id: String,
+    /// Always `state`.
+    pub kind: String,
+    /// Always `["configuration"]`.
+    pub category: Vec<String>,
+    /// Always `["info"]`.
+    #[serde(rename = "type")]
+    pub kind_type: Vec<String>,
+    /// `success` when the rule ran, `failure` when it errored.
+    pub outcome: String,
+    /// Cycle sequence number (Unix seconds of the cycle start).
+    pub sequence: i64,
+    /// When the finding was created (RFC 3339, UTC).
+    pub created: String,
+}
+
+/// `resource.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FindingResource {
+    /// Deterministic resource id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `k8s_object`, `file`, `process`, `cloud`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Kind, component, file kind or cloud service.
+    pub sub_type: String,
+    /// The facts the rule saw (secret values already redacted).
+    pub raw: Value,
+}
+
+/// `result.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FindingResult {
+    /// The outcome.
+    pub evaluation: Outcome,
+    /// What was observed.
+    pub evidence: Value,
+    /// What the rule expects.
+    pub expected: Value,
+}
+
+/// `rule.benchmark.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FindingBenchmark {
+    /// `cis_k8s`, `cis_eks`, `pss`.
+    pub id: String,
+    /// Human benchmark name.
+    pub name: String,
+    /// Newest version that carries this number (`v2.0.1`).
+    pub version: String,
+    /// Every version that carries this number.
+    pub versions: Vec<String>,
+    /// Number inside the benchmark.
+    pub rule_number: String,
+    /// Always `kspm`.
+    pub posture_type: String,
+}
+
+/// `rule.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FindingRule {
+    /// Stable rule id.
+    pub id: String,
+    /// Rule title.
+    pub name: String,
+    /// What is checked.
+    pub description: String,
+    /// Why it matters.
+    pub rationale: String,
+    /// What a change may break.
+    pub impact: String,
+    /// Kubernetes' default.
+    pub default_value: String,
+    /// Remediation with placeholders filled for this resource.
+    pub remediation: String,
+    /// Further reading, one link per line.
+    pub references: String,
+    /// Profile (`Level 1 - Master Node`).
+    pub profile_applicability: String,
+    /// Benchmark section name.
+    pub section: String,
+    /// Tags, including the benchmark and section number.
+    pub tags: Vec<String>,
+    /// Benchmark numbering.
+    pub benchmark: FindingBenchmark,
+}
+
+/// `orchestrator.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Orchestrator {
+    /// Always `kubernetes`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The cluster.
+    pub cluster: OrchestratorCluster,
+    /// The Kubernetes object, for `k8s_object` resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<OrchestratorResource>,
+}
+
+/// `orchestrator.cluster.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OrchestratorCluster {
+    /// Cluster id.
+    pub id: String,
+    /// Cluster name.
+    pub name: String,
+    /// Kubernetes version, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// `orchestrator.resource.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OrchestratorResource {
+    /// Object UID, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Object name.
+    pub name: String,
+    /// Object kind.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Namespace, for namespaced objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// `host.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Host {
+    /// Node name.
+    pub name: String,
+}
+
+/// `error.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ErrorInfo {
+    /// What went wrong, naming the rule and the cause.
+    pub message: String,
+}
+
+impl Finding {
+    /// The outcome.
+    pub fn outcome(&self) -> Outcome {
+        self.result.evaluation
+    }
+}
+
+/// JSON schema of the finding document.
+pub fn finding_schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(Finding)).expect("schema serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finding_schema_is_stable() {
+        insta::assert_json_snapshot!("finding_schema", super::finding_schema());
+    }
+}

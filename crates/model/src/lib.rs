@@ -1,0 +1,35 @@
+//! Contract types shared by every kspm stage: the rule input envelope ([`Resource`]),
+//! rule metadata ([`RuleMeta`]), the finding document ([`Finding`]) in Elastic's
+//! cloud-security-posture layout, [`Outcome`]s and deterministic ids.
+//!
+//! No IO and no async live here, so each stage can be tested on its own.
+
+mod finding;
+mod ids;
+mod outcome;
+mod resource;
+mod rule;
+mod score;
+
+pub use finding::*;
+pub use ids::*;
+pub use outcome::Outcome;
+pub use resource::*;
+pub use rule::*;
+pub use score::*;
+
+/// Errors raised while validating contract data (rule metadata, ids).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Rule metadata broke a rule of the bundle contract.
+    #[error("invalid rule metadata for `{rule}`: {reason}")]
+    InvalidRule {
+        /// The rule id or directory.
+        rule: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,174 @@
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What kind of thing a [`Resource`] describes; rules are routed on it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    /// A Kubernetes API object (`sub_type` is its kind).
+    K8sObject,
+    /// A file or directory on a node (`sub_type` is `file` or `directory`).
+    File,
+    /// A process on a node (`sub_type` is the component name).
+    Process,
+    /// A cloud provider resource (`sub_type` such as `aws-eks`).
+    Cloud,
+}
+
+impl ResourceType {
+    /// The snake_case name used in documents and rule metadata.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::K8sObject => "k8s_object",
+            ResourceType::File => "file",
+            ResourceType::Process => "process",
+            ResourceType::Cloud => "cloud",
+        }
+    }
+}
+
+/// The cluster a resource belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ClusterInfo {
+    /// Cluster id: UID of `kube-system`, or derived from the name for offline scans.
+    pub id: String,
+    /// Human name of the cluster.
+    pub name: String,
+    /// Kubernetes version, when known (`v1.34.2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `kubeadm`, `eks`, … when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+/// The node a node-scoped resource was collected on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NodeInfo {
+    /// Node name.
+    pub name: String,
+    /// Roles such as `control-plane` or `worker`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// Where a resource was seen.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Context {
+    /// The cluster.
+    pub cluster: ClusterInfo,
+    /// The node, for node resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeInfo>,
+}
+
+/// Where an offline resource came from, for messages that point at the input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Origin {
+    /// File path as given (or `-` for stdin).
+    pub file: String,
+    /// Zero-based index of the YAML/JSON document in the file.
+    pub document: usize,
+    /// One-based line where the document (or list item) starts.
+    pub line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: document {} (line {})", self.file, self.document, self.line)
+    }
+}
+
+/// One collected item, handed to the rules as `input` (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// Resource type, used for routing.
+    #[serde(rename = "type")]
+    pub kind: ResourceType,
+    /// Kind, `file`/`directory`, component name or cloud service.
+    pub sub_type: String,
+    /// Deterministic resource id (see [`crate::resource_id`]).
+    pub id: String,
+    /// Display name (`namespace/name` for namespaced objects).
+    pub name: String,
+    /// The facts.
+    pub resource: Value,
+    /// Cluster and node.
+    pub context: Context,
+    /// Input location for offline scans; not part of the rule input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+impl Resource {
+    /// Builds the envelope for a Kubernetes object, deriving id and display name.
+    ///
+    /// The stable key is the object's UID, or `kind/namespace/name` when it has none
+    /// (manifests have no UID).
+    pub fn k8s_object(object: Value, cluster: ClusterInfo) -> Resource {
+        let kind = object.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+        let meta = object.get("metadata");
+        let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str).unwrap_or("");
+        let (ns, name, uid) = (field("namespace"), field("name"), field("uid"));
+        let display = if ns.is_empty() { name.to_owned() } else { format!("{ns}/{name}") };
+        let key = if uid.is_empty() { format!("{kind}/{ns}/{name}") } else { uid.to_owned() };
+        Resource {
+            kind: ResourceType::K8sObject,
+            id: crate::resource_id(&cluster.id, ResourceType::K8sObject, &key),
+            sub_type: kind,
+            name: display,
+            resource: object,
+            context: Context { cluster, node: None },
+            origin: None,
+        }
+    }
+
+    /// `metadata.namespace` of a Kubernetes object, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.resource.pointer("/metadata/namespace").and_then(Value::as_str)
+    }
+
+    /// `metadata.name` of a Kubernetes object, the path of a file, or the display name.
+    pub fn short_name(&self) -> &str {
+        match self.kind {
+            ResourceType::K8sObject => self
+                .resource
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or(&self.name),
+            ResourceType::File => self.resource.get("path").and_then(Value::as_str).unwrap_or(&self.name),
+            _ => &self.name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn k8s_object_without_uid_is_keyed_by_kind_namespace_and_name() {
+        let cluster = ClusterInfo { id: "c".into(), name: "c".into(), ..Default::default() };
+        let pod = json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}});
+        let a = Resource::k8s_object(pod.clone(), cluster.clone());
+        assert_eq!(a.name, "ns/p");
+        assert_eq!(a.sub_type, "Pod");
+        assert_eq!(a.id, crate::resource_id("c", ResourceType::K8sObject, "Pod/ns/p"));
+        let mut with_uid = pod;
+        with_uid["metadata"]["uid"] = json!("1234");
+        let b = Resource::k8s_object(with_uid, cluster);
+        assert_eq!(b.id, crate::resource_id("c", ResourceType::K8sObject, "1234"));
+    }
+
+    #[test]
+    fn envelope_serialises_type_field_and_omits_origin() {
+        let cluster = ClusterInfo { id: "c".into(), name: "c".into(), ..Default::default() };
+        let r = Resource::k8s_object(json!({"kind": "Namespace", "metadata": {"name": "a"}}), cluster);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["type"], "k8s_object");
+        assert!(v.get("origin").is_none());
+    }
+}

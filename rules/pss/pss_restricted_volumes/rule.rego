@@ -1,0 +1,31 @@
+# PSS Restricted: volumes may only use the core ephemeral types and persistent volume claims.
+package kspm.rules.pss_restricted_volumes
+
+import rego.v1
+
+import data.kspm.lib.pods
+import data.kspm.lib.pss
+
+allowed := {
+	"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
+	"persistentVolumeClaim", "projected", "secret",
+}
+
+# A volume that names no source at all is defaulted to emptyDir by the API server, so only the
+# sources that are actually set are looked at.
+violations contains {"name": object.get(v, "name", ""), "types": types} if {
+	some v in pss.as_array(object.get(pss.spec, "volumes", []))
+	types := [k |
+		some k, src in pss.as_object(v)
+		k != "name"
+		src != null
+		not k in allowed
+	]
+	count(types) > 0
+}
+
+finding := pss.result(
+	violations,
+	{"volumes": violations},
+	{"volumes[] source": sort(allowed)},
+) if pods.target
