@@ -13,7 +13,16 @@ import data.kspm.lib.pods
 spec := pods.target_spec
 
 # Init, regular and ephemeral containers of the pod spec, as built by pods.containers.
-containers := pods.containers(spec)
+# Manifests rendered from templates often carry an empty list as `initContainers:` (null); those
+# keys are dropped first, because iterating over null is an evaluation error in regorus.
+containers := pods.containers(spec) if count(null_container_lists) == 0
+
+else := pods.containers(object.remove(spec, null_container_lists))
+
+null_container_lists := [k |
+	some k in ["initContainers", "containers", "ephemeralContainers"]
+	spec[k] == null
+]
 
 # The pod-level security context; {} when absent or null.
 pod_security_context := as_object(object.get(spec, "securityContext", {}))

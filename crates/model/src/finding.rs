@@ -33,6 +33,9 @@ pub struct Finding {
     /// Cloud facts, for cloud resources (ECS `cloud.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<Value>,
+    /// Where an offline resource was read from (file, document, line); kspm's own field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::Origin>,
     /// Why the rule could not be evaluated, for `error` findings (ECS `error.message`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,

@@ -10,6 +10,7 @@ mod outcome;
 mod resource;
 mod rule;
 mod score;
+mod time;
 
 pub use finding::*;
 pub use ids::*;
@@ -17,6 +18,7 @@ pub use outcome::Outcome;
 pub use resource::*;
 pub use rule::*;
 pub use score::*;
+pub use time::rfc3339;
 
 /// Errors raised while validating contract data (rule metadata, ids).
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,176 @@
+//! Command-line definition and dispatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes (documented in the README and in `kspm --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: scan finished, nothing failed (or `--fail-on none`).
+    Clean = 0,
+    /// 1: failed findings and `--fail-on failed`, or failing rule cases.
+    Failed = 1,
+    /// 2: usage or input error (an input could not be read or parsed; the rest was scanned).
+    Input = 2,
+    /// 3: kspm itself could not run (rule bundle, output, internal error).
+    Runtime = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+const EXIT_CODES: &str = "Exit codes:\n  0  clean: no failed findings (or --fail-on none)\n  1  failed findings with --fail-on failed; failing rule cases for `rules test`\n  2  usage or input error: an input could not be read or parsed (the other inputs were still scanned)\n  3  kspm could not run: rule bundle, output or internal error";
+
+/// kspm: Kubernetes security posture management against the CIS Kubernetes Benchmark and the
+/// Pod Security Standards.
+#[derive(Debug, Parser)]
+#[command(name = "kspm", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan manifests and cluster snapshots offline (files, directories, `-` for stdin).
+    Scan(ScanArgs),
+    /// List, show and test rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Which rules to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Benchmark {
+    /// CIS Kubernetes Benchmark v1.12 / v2.0.1.
+    #[value(name = "cis_k8s")]
+    CisK8s,
+    /// Kubernetes Pod Security Standards (baseline and restricted).
+    Pss,
+    /// Every rule.
+    All,
+}
+
+impl Benchmark {
+    pub fn id(self) -> &'static str {
+        match self {
+            Benchmark::CisK8s => "cis_k8s",
+            Benchmark::Pss => "pss",
+            Benchmark::All => "all",
+        }
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Findings grouped by resource, with the posture score.
+    Table,
+    /// A JSON array of finding documents (Elastic cloud-security-posture layout).
+    Json,
+    /// One finding document per line.
+    Ndjson,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+}
+
+/// When to exit with code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when any finding failed.
+    Failed,
+    /// Always exit 0 after a complete scan.
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (directories are walked for .yaml, .yml and .json); `-` reads stdin.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Benchmark to evaluate.
+    #[arg(long, value_enum, default_value = "all")]
+    pub benchmark: Benchmark,
+    /// Output format (written to stdout).
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
+    /// When to exit with code 1.
+    #[arg(long, value_enum, default_value = "failed")]
+    pub fail_on: FailOn,
+    /// Directory of extra rules with the bundle layout (may be repeated).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Cluster name stamped on findings (the cluster id is derived from it).
+    #[arg(long, default_value = "local")]
+    pub cluster_name: String,
+    /// Largest input file read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List rules with their benchmark numbers.
+    List {
+        /// Only rules of this benchmark.
+        #[arg(long, value_enum, default_value = "all")]
+        benchmark: Benchmark,
+        /// Include user rules from this directory.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Show one rule: metadata, remediation and Rego.
+    Show {
+        /// Rule id or benchmark number (e.g. 5.1.1).
+        id: String,
+        /// Include user rules from this directory.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run every rule's cases.yaml (the embedded bundle, or the rules in DIR).
+    Test {
+        /// A rule directory or bundle directory; default: the embedded bundle.
+        dir: Option<PathBuf>,
+        /// Print every case, not only failures.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+pub fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KSPM_LOG").unwrap_or_else(|_| level.into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Scan(args) => crate::scan::run(args),
+        Command::Rules(cmd) => crate::rules_cmd::run(cmd),
+    }
+}
+
+/// The embedded bundle plus user rule directories.
+pub fn load_bundle(extra: &[PathBuf]) -> anyhow::Result<kspm_engine::RuleBundle> {
+    use anyhow::Context as _;
+    let mut bundle = kspm_engine::RuleBundle::embedded().context("loading the embedded rule bundle")?;
+    for dir in extra {
+        let user = kspm_engine::RuleBundle::from_dir(dir).with_context(|| format!("loading rules from {}", dir.display()))?;
+        bundle.merge(user);
+    }
+    Ok(bundle)
+}

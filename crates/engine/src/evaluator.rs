@@ -1,0 +1,361 @@
+//! Compiling the bundle once and evaluating resources against it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use kspm_model::{ClusterInfo, Context, Finding, Outcome, Resource, ResourceType, resource_id};
+use rayon::prelude::*;
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::{Program, RegoVM};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::bundle::{Rule, RuleBundle};
+use crate::findings::{self, RuleResult};
+use crate::{Error, Result};
+
+/// Per-scan facts stamped on every finding.
+#[derive(Debug, Clone)]
+pub struct ScanContext {
+    /// The cluster (used for the synthetic Cluster resource).
+    pub cluster: ClusterInfo,
+    /// RFC 3339 time of the scan.
+    pub timestamp: String,
+    /// Cycle sequence number.
+    pub sequence: i64,
+    /// Benchmark whose numbering findings carry (`cis_k8s`, `pss`, or `all`).
+    pub benchmark: String,
+}
+
+/// The result of evaluating a set of resources.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Findings (not_applicable ones are not kept).
+    pub findings: Vec<Finding>,
+    /// How many (resource, rule) pairs were routed but did not apply.
+    pub not_applicable: usize,
+    /// How many resources were evaluated (the synthetic Cluster resource included).
+    pub resources: usize,
+}
+
+/// A set of rules evaluated together in one VM call, for resources of some (type, sub_type).
+struct Group {
+    entry: String,
+    rules: Vec<usize>,
+}
+
+/// The compiled bundle. Cheap to share across threads; compile once per scan.
+pub struct Evaluator {
+    rules: Vec<Rule>,
+    /// Rules that do not compile: id → compiler message. They yield `error` findings.
+    broken: HashMap<String, String>,
+    program: Option<Arc<Program>>,
+    interpreter: regorus::Engine,
+    groups: Vec<Group>,
+    routes: HashMap<(ResourceType, String), usize>,
+    wildcard: HashMap<ResourceType, usize>,
+}
+
+const ENTRY_PACKAGE: &str = "kspm.entry";
+
+impl Evaluator {
+    /// Compiles the bundle. Library modules that do not compile are fatal; rules that do not
+    /// compile are reported by [`Evaluator::broken_rules`] and yield `error` findings.
+    pub fn new(bundle: RuleBundle) -> Result<Evaluator> {
+        let RuleBundle { rules, libs } = bundle;
+        let mut base = regorus::Engine::new();
+        for (path, source) in &libs {
+            base.add_policy(path.clone(), source.clone())
+                .map_err(|e| Error::Library { path: path.clone(), message: format!("{e:#}") })?;
+        }
+        let mut broken = HashMap::new();
+        // Parse each rule alone so that one syntax error names its own rule.
+        for rule in &rules {
+            if let Some(rego) = &rule.rego {
+                let mut probe = base.clone();
+                let expected_package = format!("data.kspm.rules.{}", rule.meta.id);
+                match probe.add_policy(format!("{}/rule.rego", rule.source), rego.clone()) {
+                    Err(e) => {
+                        broken.insert(rule.meta.id.clone(), format!("{e:#}"));
+                    }
+                    Ok(package) if package != expected_package => {
+                        broken.insert(
+                            rule.meta.id.clone(),
+                            format!("package is `{package}`, expected `{}`", &expected_package["data.".len()..]),
+                        );
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+        loop {
+            match Self::compile(&rules, &base, &broken) {
+                Ok(mut evaluator) => {
+                    evaluator.broken = broken;
+                    return Ok(evaluator);
+                }
+                Err(message) => {
+                    // Find the rules that do not compile on their own and set them aside.
+                    let before = broken.len();
+                    let suspects: Vec<&Rule> =
+                        rules.iter().filter(|r| r.rego.is_some() && !broken.contains_key(&r.meta.id)).collect();
+                    for rule in suspects {
+                        if let Err(m) = Self::compile(std::slice::from_ref(rule), &base, &HashMap::new()) {
+                            broken.insert(rule.meta.id.clone(), m);
+                        }
+                    }
+                    if broken.len() == before {
+                        return Err(Error::Bundle(format!("the bundle does not compile: {message}")));
+                    }
+                }
+            }
+        }
+    }
+
+    fn compile(rules: &[Rule], base: &regorus::Engine, broken: &HashMap<String, String>) -> Result<Evaluator, String> {
+        let mut interpreter = base.clone();
+        let live = |r: &Rule| r.rego.is_some() && !broken.contains_key(&r.meta.id);
+        for rule in rules.iter().filter(|r| live(r)) {
+            interpreter
+                .add_policy(format!("{}/rule.rego", rule.source), rule.rego.clone().unwrap_or_default())
+                .map_err(|e| format!("{e:#}"))?;
+        }
+        // Routing: one group per distinct (type, sub_type) named by a rule, plus a wildcard
+        // group per type for kinds no rule names.
+        let mut keys: BTreeMap<(ResourceType, Option<String>), Vec<usize>> = BTreeMap::new();
+        for rule in rules {
+            let applies = &rule.meta.applies_to;
+            keys.entry((applies.kind, None)).or_default();
+            for sub in &applies.sub_types {
+                keys.entry((applies.kind, Some(sub.clone()))).or_default();
+            }
+        }
+        for ((kind, sub), members) in keys.iter_mut() {
+            for (i, rule) in rules.iter().enumerate() {
+                let a = &rule.meta.applies_to;
+                let hit = match sub {
+                    Some(s) => a.matches(*kind, s),
+                    None => a.kind == *kind && a.sub_types.is_empty(),
+                };
+                if hit {
+                    members.push(i);
+                }
+            }
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        let mut by_members: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut routes = HashMap::new();
+        let mut wildcard = HashMap::new();
+        for ((kind, sub), members) in keys {
+            if members.is_empty() {
+                continue;
+            }
+            let index = *by_members.entry(members.clone()).or_insert_with(|| {
+                groups.push(Group { entry: format!("data.{ENTRY_PACKAGE}.g{}", groups.len()), rules: members });
+                groups.len() - 1
+            });
+            match sub {
+                Some(s) => routes.insert((kind, s), index),
+                None => wildcard.insert(kind, index),
+            };
+        }
+        let mut entry_module = format!("package {ENTRY_PACKAGE}\n\n");
+        for (g, group) in groups.iter().enumerate() {
+            let fields: Vec<String> = group
+                .rules
+                .iter()
+                .filter(|&&i| live(&rules[i]))
+                .map(|&i| format!("  {:?}: [f | f := data.kspm.rules.{}.finding],", rules[i].meta.id, rules[i].meta.id))
+                .collect();
+            entry_module.push_str(&format!("g{g} := {{\n{}\n}}\n\n", fields.join("\n")));
+        }
+        interpreter.add_policy("kspm/entry.rego".into(), entry_module).map_err(|e| format!("{e:#}"))?;
+        let mut program = None;
+        if let Some(first) = groups.first() {
+            let compiled = interpreter.compile_with_entrypoint(&first.entry.as_str().into()).map_err(|e| format!("{e:#}"))?;
+            let entries: Vec<&str> = groups.iter().map(|g| g.entry.as_str()).collect();
+            match Compiler::compile_from_policy(&compiled, &entries) {
+                Ok(p) => program = Some(p),
+                // The VM does not support every construct the interpreter does; stay correct.
+                Err(e) => tracing::warn!("rule VM compilation failed, using the interpreter: {e}"),
+            }
+        }
+        Ok(Evaluator {
+            rules: rules.to_vec(),
+            broken: HashMap::new(),
+            program,
+            interpreter,
+            groups,
+            routes,
+            wildcard,
+        })
+    }
+
+    /// Rules that did not compile, with the compiler's message.
+    pub fn broken_rules(&self) -> &HashMap<String, String> {
+        &self.broken
+    }
+
+    /// The active rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Whether evaluation runs on the compiled VM (false: interpreter fallback).
+    pub fn uses_vm(&self) -> bool {
+        self.program.is_some()
+    }
+
+    fn group_for(&self, kind: ResourceType, sub_type: &str) -> Option<&Group> {
+        let index = self.routes.get(&(kind, sub_type.to_owned())).or_else(|| self.wildcard.get(&kind))?;
+        self.groups.get(*index)
+    }
+
+    /// Evaluates resources. Adds the synthetic Cluster resource when Kubernetes objects are
+    /// present. Runs in parallel across resources.
+    pub fn evaluate(&self, mut resources: Vec<Resource>, ctx: &ScanContext) -> Evaluation {
+        if resources.iter().any(|r| r.kind == ResourceType::K8sObject) {
+            resources.push(cluster_resource(&ctx.cluster));
+        }
+        let inputs: Vec<regorus::Value> = resources.par_iter().map(to_engine_value).collect();
+        let data = crate::inventory::build(&resources, &inputs);
+        let per_resource: Vec<(Vec<Finding>, usize)> = resources
+            .par_iter()
+            .zip(inputs.par_iter())
+            .map_init(
+                || {
+                    self.program.as_ref().map(|p| {
+                        let mut vm = RegoVM::new();
+                        vm.load_program(p.clone());
+                        // The program's rule tree never clashes with `inventory`.
+                        let _ = vm.set_data(data.clone());
+                        vm
+                    })
+                },
+                |vm, (resource, input)| self.evaluate_one(vm.as_mut(), &data, resource, input, ctx),
+            )
+            .collect();
+        let mut evaluation = Evaluation { resources: resources.len(), ..Default::default() };
+        for (findings, na) in per_resource {
+            evaluation.findings.extend(findings);
+            evaluation.not_applicable += na;
+        }
+        evaluation
+    }
+
+    fn evaluate_one(
+        &self,
+        vm: Option<&mut RegoVM>,
+        data: &regorus::Value,
+        resource: &Resource,
+        input: &regorus::Value,
+        ctx: &ScanContext,
+    ) -> (Vec<Finding>, usize) {
+        let Some(group) = self.group_for(resource.kind, &resource.sub_type) else {
+            return (Vec::new(), 0);
+        };
+        let mut results: Vec<(usize, Option<RuleResult>)> = Vec::with_capacity(group.rules.len());
+        let aggregated = match vm {
+            Some(vm) => {
+                vm.set_input(input.clone());
+                vm.execute_entry_point_by_name(&group.entry).map_err(|e| e.to_string())
+            }
+            None => Err(String::new()),
+        };
+        match aggregated {
+            Ok(value) => {
+                for &i in &group.rules {
+                    results.push((i, self.result_from_group(&self.rules[i], &value)));
+                }
+            }
+            Err(_) => {
+                // Interpreter, one rule at a time, so an error names its own rule.
+                let mut engine = self.interpreter.clone();
+                let _ = engine.add_data(data.clone());
+                engine.set_input(input.clone());
+                for &i in &group.rules {
+                    results.push((i, self.result_from_interpreter(&self.rules[i], &mut engine)));
+                }
+            }
+        }
+        let mut findings = Vec::new();
+        let mut not_applicable = 0;
+        for (i, result) in results {
+            match result {
+                Some(r) => findings.push(findings::build(resource, &self.rules[i].meta, r, ctx)),
+                None => not_applicable += 1,
+            }
+        }
+        (findings, not_applicable)
+    }
+
+    fn static_result(&self, rule: &Rule) -> Option<RuleResult> {
+        if let Some(message) = self.broken.get(&rule.meta.id) {
+            return Some(RuleResult::error(format!("rule `{}` does not compile: {message}", rule.meta.id)));
+        }
+        if rule.rego.is_none() {
+            return Some(RuleResult {
+                outcome: Outcome::Manual,
+                evidence: json!({"note": "this recommendation needs a person to review it; see the remediation"}),
+                expected: json!({}),
+                error: None,
+            });
+        }
+        None
+    }
+
+    fn result_from_group(&self, rule: &Rule, group_value: &regorus::Value) -> Option<RuleResult> {
+        if let Some(r) = self.static_result(rule) {
+            return Some(r);
+        }
+        let list = &group_value[rule.meta.id.as_str()];
+        let items = list.as_array().ok()?;
+        let first = items.first()?;
+        Some(parse_engine_output(&rule.meta.id, first))
+    }
+
+    fn result_from_interpreter(&self, rule: &Rule, engine: &mut regorus::Engine) -> Option<RuleResult> {
+        if let Some(r) = self.static_result(rule) {
+            return Some(r);
+        }
+        match engine.eval_rule(rule.finding_path()) {
+            Ok(regorus::Value::Undefined) => None,
+            Ok(value) => Some(parse_engine_output(&rule.meta.id, &value)),
+            Err(e) => Some(RuleResult::error(format!("rule `{}` failed: {e:#}", rule.meta.id))),
+        }
+    }
+}
+
+fn parse_engine_output(rule_id: &str, value: &regorus::Value) -> RuleResult {
+    match serde_json::to_value(value) {
+        Ok(json) => findings::parse_rule_output(rule_id, &json),
+        Err(e) => RuleResult::error(format!("rule `{rule_id}` returned a value that is not JSON: {e}")),
+    }
+}
+
+/// The synthetic resource standing for the whole cluster.
+pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
+    Resource {
+        kind: ResourceType::K8sObject,
+        sub_type: "Cluster".into(),
+        id: resource_id(&cluster.id, ResourceType::K8sObject, "cluster"),
+        name: cluster.name.clone(),
+        resource: json!({"apiVersion": "kspm.io/v1", "kind": "Cluster", "metadata": {"name": cluster.name}}),
+        context: Context { cluster: cluster.clone(), node: None },
+        origin: None,
+    }
+}
+
+/// Converts a resource to the engine's value once (the input envelope of DESIGN §3).
+fn to_engine_value(resource: &Resource) -> regorus::Value {
+    let mut map = BTreeMap::new();
+    let s = regorus::Value::from;
+    map.insert(s("type"), s(resource.kind.as_str()));
+    map.insert(s("sub_type"), s(resource.sub_type.as_str()));
+    map.insert(s("id"), s(resource.id.as_str()));
+    map.insert(s("name"), s(resource.name.as_str()));
+    map.insert(s("resource"), regorus::Value::deserialize(&resource.resource).unwrap_or(regorus::Value::Null));
+    let context = serde_json::to_value(&resource.context).unwrap_or_default();
+    map.insert(s("context"), regorus::Value::deserialize(&context).unwrap_or(regorus::Value::Null));
+    regorus::Value::from(map)
+}

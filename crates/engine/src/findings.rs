@@ -1,0 +1,216 @@
+//! Turning one rule result into a [`Finding`] document.
+
+use kspm_model::{
+    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host, Orchestrator,
+    OrchestratorCluster, OrchestratorResource, Outcome, Resource, ResourceType, RuleMeta, benchmark_name,
+    finding_id,
+};
+use serde_json::{Value, json};
+
+use crate::evaluator::ScanContext;
+
+/// What a rule said about a resource.
+pub(crate) struct RuleResult {
+    pub outcome: Outcome,
+    pub evidence: Value,
+    pub expected: Value,
+    pub error: Option<String>,
+}
+
+impl RuleResult {
+    pub fn error(message: String) -> RuleResult {
+        RuleResult { outcome: Outcome::Error, evidence: Value::Null, expected: Value::Null, error: Some(message) }
+    }
+}
+
+/// Builds the finding document.
+pub(crate) fn build(resource: &Resource, meta: &RuleMeta, result: RuleResult, ctx: &ScanContext) -> Finding {
+    let cluster = &resource.context.cluster;
+    let bench = meta
+        .benchmark(&ctx.benchmark)
+        .or_else(|| meta.benchmarks.first())
+        .expect("validated rules have a benchmark");
+    let versions: Vec<String> = bench.versions.iter().map(|v| format!("v{}", v.trim_start_matches('v'))).collect();
+    let remediation = fill_placeholders(&meta.remediation, resource, &result.evidence).0;
+    let orchestrator_resource = (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
+        id: resource.resource.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_owned),
+        name: resource.short_name().to_owned(),
+        kind: resource.sub_type.clone(),
+        namespace: resource.namespace().map(str::to_owned),
+    });
+    let mut tags = vec![bench.id.to_uppercase().replace('_', " ")];
+    if let Some(section) = bench.number.rsplit_once('.').map(|(s, _)| s.to_owned()) {
+        tags.push(format!("{} {section}", bench.id));
+    }
+    tags.extend(meta.tags.iter().cloned());
+    Finding {
+        timestamp: ctx.timestamp.clone(),
+        event: Event {
+            id: finding_id(&cluster.id, &resource.id, &meta.id),
+            kind: "state".into(),
+            category: vec!["configuration".into()],
+            kind_type: vec!["info".into()],
+            outcome: if result.outcome == Outcome::Error { "failure" } else { "success" }.into(),
+            sequence: ctx.sequence,
+            created: ctx.timestamp.clone(),
+        },
+        resource: FindingResource {
+            id: resource.id.clone(),
+            name: resource.name.clone(),
+            kind: resource.kind.as_str().into(),
+            sub_type: resource.sub_type.clone(),
+            raw: resource.resource.clone(),
+        },
+        result: FindingResult { evaluation: result.outcome, evidence: result.evidence, expected: result.expected },
+        rule: FindingRule {
+            id: meta.id.clone(),
+            name: meta.title.clone(),
+            description: meta.description.clone(),
+            rationale: meta.rationale.clone(),
+            impact: meta.impact.clone(),
+            default_value: meta.default_value.clone(),
+            remediation,
+            references: meta.references.join("\n"),
+            profile_applicability: meta.profile.clone(),
+            section: meta.section.clone(),
+            tags,
+            benchmark: FindingBenchmark {
+                id: bench.id.clone(),
+                name: benchmark_name(&bench.id).into(),
+                version: versions.last().cloned().unwrap_or_default(),
+                versions,
+                rule_number: bench.number.clone(),
+                posture_type: "kspm".into(),
+            },
+        },
+        orchestrator: Orchestrator {
+            kind: "kubernetes".into(),
+            cluster: OrchestratorCluster { id: cluster.id.clone(), name: cluster.name.clone(), version: cluster.version.clone() },
+            resource: orchestrator_resource,
+        },
+        host: resource.context.node.as_ref().map(|n| Host { name: n.name.clone() }),
+        file: (resource.kind == ResourceType::File).then(|| resource.resource.clone()),
+        process: (resource.kind == ResourceType::Process).then(|| resource.resource.clone()),
+        cloud: (resource.kind == ResourceType::Cloud).then(|| resource.resource.clone()),
+        source: resource.origin.clone(),
+        error: result.error.map(|message| ErrorInfo { message }),
+    }
+}
+
+/// Fills `{{placeholders}}` in remediation text for one resource. Returns the text and the
+/// placeholders that did not resolve (left in place, visible).
+pub fn fill_placeholders(text: &str, resource: &Resource, evidence: &Value) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut unresolved = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let key = after[..end].trim();
+        match lookup(key, resource, evidence) {
+            Some(v) => out.push_str(&v),
+            None => {
+                unresolved.push(key.to_owned());
+                out.push_str(&rest[start..start + 2 + end + 2]);
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    (out, unresolved)
+}
+
+fn lookup(key: &str, resource: &Resource, evidence: &Value) -> Option<String> {
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    match key {
+        "resource.name" => non_empty(resource.short_name()),
+        "resource.namespace" => resource.namespace().and_then(non_empty),
+        "resource.kind" => non_empty(&resource.sub_type.to_lowercase()),
+        "resource.id" => Some(resource.id.clone()),
+        "cluster.name" => non_empty(&resource.context.cluster.name),
+        "node.name" => resource.context.node.as_ref().and_then(|n| non_empty(&n.name)),
+        "file.path" => resource.resource.get("path").and_then(Value::as_str).and_then(non_empty),
+        _ => {
+            let field = key.strip_prefix("evidence.")?;
+            match evidence.get(field)? {
+                Value::String(s) => non_empty(s),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                Value::Array(items) => {
+                    let parts: Option<Vec<String>> = items
+                        .iter()
+                        .map(|v| match v {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    parts.filter(|p| !p.is_empty()).map(|p| p.join(", "))
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Parses a rule's `finding` value.
+pub(crate) fn parse_rule_output(rule_id: &str, value: &Value) -> RuleResult {
+    let evaluation = value.get("evaluation").and_then(Value::as_str);
+    let outcome = match evaluation {
+        Some("passed") => Outcome::Passed,
+        Some("failed") => Outcome::Failed,
+        Some("manual") => Outcome::Manual,
+        other => {
+            return RuleResult::error(format!(
+                "rule `{rule_id}` returned evaluation {} (expected passed, failed or manual)",
+                other.map_or_else(|| "nothing".to_owned(), |o| format!("`{o}`"))
+            ));
+        }
+    };
+    RuleResult {
+        outcome,
+        evidence: value.get("evidence").cloned().unwrap_or_else(|| json!({})),
+        expected: value.get("expected").cloned().unwrap_or_else(|| json!({})),
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kspm_model::ClusterInfo;
+
+    fn pod() -> Resource {
+        Resource::k8s_object(
+            json!({"kind": "Pod", "metadata": {"name": "web", "namespace": "shop"}}),
+            ClusterInfo { id: "c".into(), name: "prod".into(), ..Default::default() },
+        )
+    }
+
+    #[test]
+    fn placeholders_are_filled_from_resource_and_evidence() {
+        let text = "kubectl -n {{resource.namespace}} edit {{resource.kind}} {{ resource.name }} # {{evidence.containers}} on {{cluster.name}}";
+        let (out, missing) = fill_placeholders(text, &pod(), &json!({"containers": ["a", "b"]}));
+        assert_eq!(out, "kubectl -n shop edit pod web # a, b on prod");
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn unresolved_placeholders_stay_visible_and_are_reported() {
+        let (out, missing) = fill_placeholders("chmod 600 {{file.path}} {{evidence.nope}}", &pod(), &json!({}));
+        assert_eq!(out, "chmod 600 {{file.path}} {{evidence.nope}}");
+        assert_eq!(missing, ["file.path", "evidence.nope"]);
+    }
+
+    #[test]
+    fn unknown_evaluation_becomes_an_error_naming_the_rule() {
+        let r = parse_rule_output("r1", &json!({"evaluation": "pass"}));
+        assert_eq!(r.outcome, Outcome::Error);
+        assert!(r.error.unwrap().contains("rule `r1` returned evaluation `pass`"));
+    }
+}

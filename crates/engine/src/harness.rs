@@ -1,0 +1,191 @@
+//! The rule-case harness behind `kspm rules test` and `cargo test`: every rule's
+//! `cases.yaml` is evaluated through the real engine (routing, inventory, VM) and compared
+//! with the expected outcome and evidence.
+
+use kspm_model::{ClusterInfo, Context, Outcome, Resource, ResourceType, resource_id};
+use serde_json::Value;
+
+use crate::evaluator::{Evaluator, ScanContext};
+use crate::findings::fill_placeholders;
+use crate::{Result, RuleBundle};
+
+/// The outcome of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// Rule id.
+    pub rule: String,
+    /// Case name.
+    pub name: String,
+    /// Expected outcome.
+    pub expected: String,
+    /// Actual outcome.
+    pub actual: String,
+    /// Why the case failed, if it did.
+    pub problem: Option<String>,
+}
+
+/// Everything the harness found.
+#[derive(Debug, Default)]
+pub struct HarnessReport {
+    /// One entry per case.
+    pub cases: Vec<CaseResult>,
+    /// Rules without cases, or with outcomes never exercised (warnings).
+    pub warnings: Vec<String>,
+    /// Rules without any cases file, or with malformed cases (failures).
+    pub problems: Vec<String>,
+}
+
+impl HarnessReport {
+    /// Number of failed cases plus rule-level problems.
+    pub fn failures(&self) -> usize {
+        self.cases.iter().filter(|c| c.problem.is_some()).count() + self.problems.len()
+    }
+}
+
+/// The cluster every case runs in.
+pub fn test_cluster() -> ClusterInfo {
+    ClusterInfo { id: "test-cluster".into(), name: "test".into(), version: None, platform: None }
+}
+
+/// Runs every case of every rule in the bundle.
+pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
+    let evaluator = Evaluator::new(bundle.clone())?;
+    let ctx = ScanContext {
+        cluster: test_cluster(),
+        timestamp: "2026-01-01T00:00:00Z".into(),
+        sequence: 0,
+        benchmark: "all".into(),
+    };
+    let mut report = HarnessReport::default();
+    for (id, message) in evaluator.broken_rules() {
+        report.problems.push(format!("{id}: does not compile: {message}"));
+    }
+    for rule in &bundle.rules {
+        let id = &rule.meta.id;
+        let Some(cases) = rule.cases.as_ref().and_then(|c| c.get("cases")).and_then(Value::as_array) else {
+            report.problems.push(format!("{id}: no cases.yaml with a `cases:` list"));
+            continue;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for (index, case) in cases.iter().enumerate() {
+            let name = case.get("name").and_then(Value::as_str).map_or_else(|| format!("case {index}"), str::to_owned);
+            let expected = case.get("expect").and_then(Value::as_str).unwrap_or("").to_owned();
+            let mut result =
+                CaseResult { rule: id.clone(), name, expected: expected.clone(), actual: String::new(), problem: None };
+            match run_case(&evaluator, &ctx, id, case) {
+                Err(problem) => result.problem = Some(problem),
+                Ok((actual, finding)) => {
+                    result.actual = actual.as_str().to_owned();
+                    seen.insert(actual);
+                    if Outcome::parse(&expected).is_none() {
+                        result.problem = Some(format!("`expect: {expected}` is not an outcome"));
+                    } else if actual.as_str() != expected {
+                        let detail = finding.as_ref().map(|f| format!(": {f}")).unwrap_or_default();
+                        result.problem = Some(format!("expected {expected}, got {}{detail}", actual.as_str()));
+                    } else if let (Some(want), Some(f)) = (case.get("evidence"), finding.as_ref()) {
+                        if !is_subset(want, &f["evidence"]) {
+                            result.problem = Some(format!("evidence {} does not contain {want}", f["evidence"]));
+                        }
+                    }
+                    if let Some(f) = finding.as_ref()
+                        && result.problem.is_none()
+                        && let Some(missing) = f.get("unresolved").and_then(Value::as_array)
+                        && !missing.is_empty()
+                    {
+                        result.problem = Some(format!("remediation placeholders did not resolve: {missing:?}"));
+                    }
+                }
+            }
+            report.cases.push(result);
+        }
+        let wanted: &[Outcome] = if rule.rego.is_none() {
+            &[Outcome::Manual]
+        } else {
+            &[Outcome::Passed, Outcome::Failed, Outcome::NotApplicable]
+        };
+        let missing: Vec<&str> = wanted.iter().filter(|o| !seen.contains(o)).map(|o| o.as_str()).collect();
+        if !missing.is_empty() && !seen.contains(&Outcome::Manual) {
+            report.warnings.push(format!("{id}: no case with outcome {}", missing.join(", ")));
+        }
+    }
+    Ok(report)
+}
+
+/// Evaluates one case; returns the outcome and, when there is a finding, a small JSON with its
+/// evidence and unresolved placeholders.
+fn run_case(evaluator: &Evaluator, ctx: &ScanContext, rule_id: &str, case: &Value) -> Result<(Outcome, Option<Value>), String> {
+    let cluster = test_cluster();
+    let main = if let Some(object) = case.get("object") {
+        Resource::k8s_object(object.clone(), cluster.clone())
+    } else if let Some(input) = case.get("input") {
+        resource_from_input(input, &cluster)?
+    } else {
+        return Err("a case needs `object:` or `input:`".into());
+    };
+    let mut resources = vec![main.clone()];
+    for other in case.get("objects").and_then(Value::as_array).into_iter().flatten() {
+        resources.push(Resource::k8s_object(other.clone(), cluster.clone()));
+    }
+    let evaluation = evaluator.evaluate(resources, ctx);
+    let Some(finding) = evaluation.findings.iter().find(|f| f.resource.id == main.id && f.rule.id == rule_id) else {
+        return Ok((Outcome::NotApplicable, None));
+    };
+    let evidence = finding.result.evidence.clone();
+    let meta = evaluator.rules().iter().find(|r| r.meta.id == rule_id).map(|r| &r.meta);
+    let unresolved = meta.map(|m| fill_placeholders(&m.remediation, &main, &evidence).1).unwrap_or_default();
+    let mut summary = serde_json::json!({"evidence": evidence, "unresolved": unresolved});
+    if let Some(e) = &finding.error {
+        summary["error"] = Value::String(e.message.clone());
+    }
+    Ok((finding.result.evaluation, Some(summary)))
+}
+
+fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource, String> {
+    let kind: ResourceType = serde_json::from_value(input.get("type").cloned().unwrap_or(Value::Null))
+        .map_err(|e| format!("input.type: {e}"))?;
+    let sub_type = input.get("sub_type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let facts = input.get("resource").cloned().unwrap_or(Value::Null);
+    let name = input.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
+        facts.get("path").and_then(Value::as_str).map_or_else(|| sub_type.clone(), str::to_owned)
+    });
+    let mut context: Context = match input.get("context") {
+        Some(c) => serde_json::from_value(c.clone()).map_err(|e| format!("input.context: {e}"))?,
+        None => Context::default(),
+    };
+    if context.cluster.id.is_empty() {
+        context.cluster = cluster.clone();
+    }
+    Ok(Resource {
+        kind,
+        id: resource_id(&context.cluster.id, kind, &format!("{sub_type}/{name}")),
+        sub_type,
+        name,
+        resource: facts,
+        context,
+        origin: None,
+    })
+}
+
+/// True when every key and list element of `want` appears in `have`.
+pub fn is_subset(want: &Value, have: &Value) -> bool {
+    match (want, have) {
+        (Value::Object(w), Value::Object(h)) => w.iter().all(|(k, v)| h.get(k).is_some_and(|hv| is_subset(v, hv))),
+        (Value::Array(w), Value::Array(h)) => w.iter().all(|wv| h.iter().any(|hv| is_subset(wv, hv))),
+        _ => want == have,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn subset_matching_handles_nested_objects_and_lists() {
+        let have = json!({"subjects": ["User/a", "Group/b"], "n": 2, "x": {"y": [1, 2]}});
+        assert!(is_subset(&json!({"subjects": ["Group/b"]}), &have));
+        assert!(is_subset(&json!({"x": {"y": [2]}}), &have));
+        assert!(!is_subset(&json!({"subjects": ["User/c"]}), &have));
+        assert!(!is_subset(&json!({"n": 3}), &have));
+    }
+}
