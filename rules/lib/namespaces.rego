@@ -95,3 +95,9 @@ psa_outcome(ns, required) := "passed" if {
 } else := "manual" if {
 	count(policy_engines) > 0
 } else := "failed"
+
+# Pods the kubelet creates from static manifests on a node; the API only shows a mirror of them.
+mirror_pod(obj) if {
+	obj.kind == "Pod"
+	obj.metadata.annotations["kubernetes.io/config.mirror"]
+}

@@ -1,21 +1,35 @@
 # Helpers shared by the Pod Security Standards rules (rules/pss/*).
 #
-# Every value here derives from `data.kspm.lib.pods.target`, so it is undefined (or empty) for
-# objects that carry no pod spec and for copies owned by a scanned controller. Rules still guard
-# `finding` on `pods.target` themselves.
+# Everything here derives from `data.kspm.lib.pods.target`: it is undefined or empty for objects
+# that carry no pod spec and for copies owned by a scanned controller. Rules still guard `finding`
+# on `pods.target` themselves.
+#
+# Performance: the rule VM evaluates every rule of this package once per object and shares the
+# values with all PSS rules of the same evaluation, while user-defined functions are re-run per
+# call. So the per-object facts are rules here, and the rules avoid function calls inside their
+# per-container loops.
 package kspm.lib.pss
 
 import rego.v1
 
 import data.kspm.lib.pods
 
-# The pod spec under evaluation.
-spec := pods.target_spec
+# The pod spec under evaluation; {} when the object's spec is null.
+spec := s if {
+	s := pods.target_spec
+	is_object(s)
+} else := {}
 
-# Init, regular and ephemeral containers of the pod spec, as built by pods.containers.
+# Init, regular and ephemeral containers of the pod spec, as built by pods.containers, each with
+# its security context added as `sc` ({} when absent or null).
+containers := [c |
+	some x in raw_containers
+	c := {"name": x.name, "type": x.type, "container": x.container, "sc": security_context(x.container)}
+]
+
 # Manifests rendered from templates often carry an empty list as `initContainers:` (null); those
 # keys are dropped first, because iterating over null is an evaluation error in regorus.
-containers := pods.containers(spec) if count(null_container_lists) == 0
+raw_containers := pods.containers(spec) if count(null_container_lists) == 0
 
 else := pods.containers(object.remove(spec, null_container_lists))
 
@@ -24,66 +38,34 @@ null_container_lists := [k |
 	spec[k] == null
 ]
 
+security_context(container) := s if {
+	s := container.securityContext
+	is_object(s)
+} else := {}
+
 # The pod-level security context; {} when absent or null.
-pod_security_context := as_object(object.get(spec, "securityContext", {}))
-
-# The pod (or pod template) metadata annotations; {} when absent or null.
-annotations := as_object(object.get(pods.pod_metadata(pods.target), "annotations", {}))
-
-# A container's security context (c is an element of `containers`); {} when absent or null.
-security_context(c) := as_object(object.get(c.container, "securityContext", {}))
-
-# The value of a field of an object, or null when the field is absent.
-field(obj, key) := object.get(obj, key, null)
-
-# How a container is named in evidence.
-container_ref(c) := {"name": c.name, "type": c.type}
-
-# A container reference with extra observed values.
-container_evidence(c, values) := object.union(container_ref(c), values)
+pod_security_context := s if {
+	s := spec.securityContext
+	is_object(s)
+} else := {}
 
 # Windows pods are exempt from the Linux-only Restricted controls (spec.os.name: windows).
-windows if spec.os.name == "windows"
+windows := true if spec.os.name == "windows"
+
+else := false
 
 # Pods in a user namespace (spec.hostUsers: false) get the relaxations of policy v1.35+.
-user_namespace if spec.hostUsers == false
+user_namespace := true if spec.hostUsers == false
 
-# The finding of a PSS rule: failed when `violations` is not empty.
-result(violations, evidence, expected) := {
-	"evaluation": evaluation(violations),
-	"evidence": evidence,
-	"expected": expected,
-}
+else := false
 
-evaluation(violations) := "failed" if count(violations) > 0
-
-else := "passed"
-
-# {x} when x (an object) is not empty; the empty set otherwise. Used to count a pod-level
-# violation next to the container-level ones.
-present(x) := {x} if count(x) > 0
-
-else := set()
-
-as_object(x) := x if is_object(x)
-
-else := {}
-
-as_array(x) := x if is_array(x)
-
-else := []
+# spec.hostUsers as written (null when unset), for evidence.
+host_users := object.get(spec, "hostUsers", null)
 
 # Seccomp and AppArmor profile types accepted wherever a profile is set.
 allowed_profile_types := {"RuntimeDefault", "Localhost"}
 
-# The `type` of a seccomp or AppArmor profile object; "" when the object has none.
-profile_type(profile) := t if {
-	t := profile.type
-	is_string(t)
-} else := ""
-
-# spec.os.name, or null when the pod does not declare its OS.
-os := n if {
-	n := spec.os.name
-	is_string(n)
-} else := null
+# The finding of a PSS rule: failed when `violations` (a count) is above zero.
+result(violations, evidence, expected) := {"evaluation": "failed", "evidence": evidence, "expected": expected} if {
+	violations > 0
+} else := {"evaluation": "passed", "evidence": evidence, "expected": expected}

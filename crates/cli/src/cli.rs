@@ -45,6 +45,16 @@ pub enum Command {
     /// List, show and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a deterministic synthetic cluster snapshot (JSON `kind: List`) for benchmarks.
+    #[command(hide = true)]
+    Synth {
+        /// Number of pods.
+        #[arg(long, default_value_t = 10_000)]
+        pods: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Which rules to run.
@@ -143,7 +153,7 @@ pub enum RulesCommand {
         dir: Option<PathBuf>,
         /// Print every case, not only failures.
         #[arg(long)]
-        verbose: bool,
+        all_cases: bool,
     },
 }
 
@@ -161,6 +171,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => crate::scan::run(args),
         Command::Rules(cmd) => crate::rules_cmd::run(cmd),
+        Command::Synth { pods, seed } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            crate::synth::write(pods, seed, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(Exit::Clean)
+        }
     }
 }
 

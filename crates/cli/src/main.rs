@@ -7,6 +7,7 @@ use clap::Parser;
 mod cli;
 mod rules_cmd;
 mod scan;
+mod synth;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

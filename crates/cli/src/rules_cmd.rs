@@ -69,7 +69,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<Exit> {
             }
             Ok(Exit::Clean)
         }
-        RulesCommand::Test { dir, verbose } => {
+        RulesCommand::Test { dir, all_cases } => {
             let bundle = match &dir {
                 None => kspm_engine::RuleBundle::embedded()?,
                 Some(d) => {
@@ -85,7 +85,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<Exit> {
             for case in &report.cases {
                 match &case.problem {
                     Some(p) => writeln!(out, "FAIL {} :: {}: {p}", case.rule, case.name)?,
-                    None if verbose => writeln!(out, "ok   {} :: {} ({})", case.rule, case.name, case.actual)?,
+                    None if all_cases => writeln!(out, "ok   {} :: {} ({})", case.rule, case.name, case.actual)?,
                     None => {}
                 }
             }

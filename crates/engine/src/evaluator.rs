@@ -1,6 +1,6 @@
 //! Compiling the bundle once and evaluating resources against it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use kspm_model::{ClusterInfo, Context, Finding, Outcome, Resource, ResourceType, resource_id};
@@ -49,6 +49,8 @@ pub struct Evaluator {
     rules: Vec<Rule>,
     /// Rules that do not compile: id → compiler message. They yield `error` findings.
     broken: HashMap<String, String>,
+    /// Rules the VM cannot run; evaluated by the interpreter instead.
+    interpreted: HashSet<String>,
     program: Option<Arc<Program>>,
     interpreter: regorus::Engine,
     groups: Vec<Group>,
@@ -58,10 +60,33 @@ pub struct Evaluator {
 
 const ENTRY_PACKAGE: &str = "kspm.entry";
 
+/// Why a compilation attempt failed.
+enum CompileFailure {
+    /// The Rego itself does not compile.
+    Rego(String),
+    /// The Rego compiles but the VM cannot run it.
+    Vm(String),
+}
+
+/// A Rego error with its whole chain (`{:#}` prints regorus' causes and source snippet).
+fn rego_err(e: impl std::fmt::Display) -> CompileFailure {
+    CompileFailure::Rego(format!("{e:#}"))
+}
+
 impl Evaluator {
     /// Compiles the bundle. Library modules that do not compile are fatal; rules that do not
     /// compile are reported by [`Evaluator::broken_rules`] and yield `error` findings.
     pub fn new(bundle: RuleBundle) -> Result<Evaluator> {
+        Self::build(bundle, false)
+    }
+
+    /// Like [`Evaluator::new`] but every rule runs on the interpreter (slower); used to check
+    /// that the VM and the interpreter agree.
+    pub fn interpreter_only(bundle: RuleBundle) -> Result<Evaluator> {
+        Self::build(bundle, true)
+    }
+
+    fn build(bundle: RuleBundle, interpreter_only: bool) -> Result<Evaluator> {
         let RuleBundle { rules, libs } = bundle;
         let mut base = regorus::Engine::new();
         for (path, source) in &libs {
@@ -88,37 +113,63 @@ impl Evaluator {
                 }
             }
         }
+        let mut interpreted: HashSet<String> =
+            if interpreter_only { rules.iter().map(|r| r.meta.id.clone()).collect() } else { HashSet::new() };
         loop {
-            match Self::compile(&rules, &base, &broken) {
+            match Self::compile(&rules, &base, &broken, &interpreted) {
                 Ok(mut evaluator) => {
                     evaluator.broken = broken;
                     return Ok(evaluator);
                 }
-                Err(message) => {
-                    // Find the rules that do not compile on their own and set them aside.
-                    let before = broken.len();
-                    let suspects: Vec<&Rule> =
-                        rules.iter().filter(|r| r.rego.is_some() && !broken.contains_key(&r.meta.id)).collect();
+                Err(failure) => {
+                    // Find the rules that fail on their own: Rego errors make a rule broken,
+                    // VM-only errors send it to the interpreter.
+                    let before = (broken.len(), interpreted.len());
+                    let suspects: Vec<&Rule> = rules
+                        .iter()
+                        .filter(|r| r.rego.is_some() && !broken.contains_key(&r.meta.id) && !interpreted.contains(&r.meta.id))
+                        .collect();
                     for rule in suspects {
-                        if let Err(m) = Self::compile(std::slice::from_ref(rule), &base, &HashMap::new()) {
-                            broken.insert(rule.meta.id.clone(), m);
+                        match Self::compile(std::slice::from_ref(rule), &base, &HashMap::new(), &HashSet::new()) {
+                            Err(CompileFailure::Rego(m)) => {
+                                broken.insert(rule.meta.id.clone(), m);
+                            }
+                            Err(CompileFailure::Vm(m)) => {
+                                tracing::warn!("rule {} runs on the interpreter (VM: {m})", rule.meta.id);
+                                interpreted.insert(rule.meta.id.clone());
+                            }
+                            Ok(_) => {}
                         }
                     }
-                    if broken.len() == before {
-                        return Err(Error::Bundle(format!("the bundle does not compile: {message}")));
+                    if (broken.len(), interpreted.len()) == before {
+                        match failure {
+                            CompileFailure::Rego(m) => {
+                                return Err(Error::Bundle(format!("the bundle does not compile: {m}")));
+                            }
+                            // Only the combination fails on the VM: interpret everything.
+                            CompileFailure::Vm(m) => {
+                                tracing::warn!("rule VM compilation failed, using the interpreter: {m}");
+                                interpreted.extend(rules.iter().map(|r| r.meta.id.clone()));
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    fn compile(rules: &[Rule], base: &regorus::Engine, broken: &HashMap<String, String>) -> Result<Evaluator, String> {
+    fn compile(
+        rules: &[Rule],
+        base: &regorus::Engine,
+        broken: &HashMap<String, String>,
+        interpreted: &HashSet<String>,
+    ) -> Result<Evaluator, CompileFailure> {
         let mut interpreter = base.clone();
         let live = |r: &Rule| r.rego.is_some() && !broken.contains_key(&r.meta.id);
         for rule in rules.iter().filter(|r| live(r)) {
             interpreter
                 .add_policy(format!("{}/rule.rego", rule.source), rule.rego.clone().unwrap_or_default())
-                .map_err(|e| format!("{e:#}"))?;
+                .map_err(rego_err)?;
         }
         // Routing: one group per distinct (type, sub_type) named by a rule, plus a wildcard
         // group per type for kinds no rule names.
@@ -164,25 +215,24 @@ impl Evaluator {
             let fields: Vec<String> = group
                 .rules
                 .iter()
-                .filter(|&&i| live(&rules[i]))
+                .filter(|&&i| live(&rules[i]) && !interpreted.contains(&rules[i].meta.id))
                 .map(|&i| format!("  {:?}: [f | f := data.kspm.rules.{}.finding],", rules[i].meta.id, rules[i].meta.id))
                 .collect();
             entry_module.push_str(&format!("g{g} := {{\n{}\n}}\n\n", fields.join("\n")));
         }
-        interpreter.add_policy("kspm/entry.rego".into(), entry_module).map_err(|e| format!("{e:#}"))?;
+        interpreter.add_policy("kspm/entry.rego".into(), entry_module).map_err(rego_err)?;
         let mut program = None;
         if let Some(first) = groups.first() {
-            let compiled = interpreter.compile_with_entrypoint(&first.entry.as_str().into()).map_err(|e| format!("{e:#}"))?;
+            let compiled = interpreter.compile_with_entrypoint(&first.entry.as_str().into()).map_err(rego_err)?;
             let entries: Vec<&str> = groups.iter().map(|g| g.entry.as_str()).collect();
-            match Compiler::compile_from_policy(&compiled, &entries) {
-                Ok(p) => program = Some(p),
-                // The VM does not support every construct the interpreter does; stay correct.
-                Err(e) => tracing::warn!("rule VM compilation failed, using the interpreter: {e}"),
-            }
+            // The VM may not support every construct the interpreter does; the caller then
+            // moves the offending rules to the interpreter.
+            program = Some(Compiler::compile_from_policy(&compiled, &entries).map_err(|e| CompileFailure::Vm(e.to_string()))?);
         }
         Ok(Evaluator {
             rules: rules.to_vec(),
             broken: HashMap::new(),
+            interpreted: interpreted.clone(),
             program,
             interpreter,
             groups,
@@ -201,9 +251,9 @@ impl Evaluator {
         &self.rules
     }
 
-    /// Whether evaluation runs on the compiled VM (false: interpreter fallback).
-    pub fn uses_vm(&self) -> bool {
-        self.program.is_some()
+    /// Rules evaluated by the interpreter because the compiled VM cannot run them.
+    pub fn interpreted_rules(&self) -> &HashSet<String> {
+        &self.interpreted
     }
 
     fn group_for(&self, kind: ResourceType, sub_type: &str) -> Option<&Group> {
@@ -258,25 +308,29 @@ impl Evaluator {
         let aggregated = match vm {
             Some(vm) => {
                 vm.set_input(input.clone());
-                vm.execute_entry_point_by_name(&group.entry).map_err(|e| e.to_string())
+                vm.execute_entry_point_by_name(&group.entry).ok()
             }
-            None => Err(String::new()),
+            None => None,
         };
-        match aggregated {
-            Ok(value) => {
-                for &i in &group.rules {
-                    results.push((i, self.result_from_group(&self.rules[i], &value)));
+        // Rules outside the VM, and every rule when the VM call failed, run on the
+        // interpreter one at a time, so that an error names its own rule.
+        let mut engine: Option<regorus::Engine> = None;
+        for &i in &group.rules {
+            let rule = &self.rules[i];
+            let on_vm = !self.interpreted.contains(&rule.meta.id);
+            let result = match (&aggregated, on_vm) {
+                (Some(value), true) => self.result_from_group(rule, value),
+                _ => {
+                    let engine = engine.get_or_insert_with(|| {
+                        let mut e = self.interpreter.clone();
+                        let _ = e.add_data(data.clone());
+                        e.set_input(input.clone());
+                        e
+                    });
+                    self.result_from_interpreter(rule, engine)
                 }
-            }
-            Err(_) => {
-                // Interpreter, one rule at a time, so an error names its own rule.
-                let mut engine = self.interpreter.clone();
-                let _ = engine.add_data(data.clone());
-                engine.set_input(input.clone());
-                for &i in &group.rules {
-                    results.push((i, self.result_from_interpreter(&self.rules[i], &mut engine)));
-                }
-            }
+            };
+            results.push((i, result));
         }
         let mut findings = Vec::new();
         let mut not_applicable = 0;
@@ -309,8 +363,9 @@ impl Evaluator {
             return Some(r);
         }
         let list = &group_value[rule.meta.id.as_str()];
-        let items = list.as_array().ok()?;
-        let first = items.first()?;
+        // regorus' VM can yield `[undefined]` for a comprehension over an undefined rule;
+        // undefined means not applicable (a test pins VM and interpreter to the same outcomes).
+        let first = list.as_array().ok()?.iter().find(|v| !matches!(v, regorus::Value::Undefined))?;
         Some(parse_engine_output(&rule.meta.id, first))
     }
 

@@ -87,8 +87,10 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
                             result.problem = Some(format!("evidence {} does not contain {want}", f["evidence"]));
                         }
                     }
+                    // Remediation is shown for failed and manual findings; there it must be runnable.
                     if let Some(f) = finding.as_ref()
                         && result.problem.is_none()
+                        && matches!(actual, Outcome::Failed | Outcome::Manual)
                         && let Some(missing) = f.get("unresolved").and_then(Value::as_array)
                         && !missing.is_empty()
                     {

@@ -6,15 +6,15 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-violations contains pss.container_evidence(c, {"allowPrivilegeEscalation": value}) if {
+violations contains {"name": c.name, "type": c.type, "allowPrivilegeEscalation": value} if {
 	not pss.windows
 	some c in pss.containers
-	value := pss.field(pss.security_context(c), "allowPrivilegeEscalation")
-	value != false
+	not c.sc.allowPrivilegeEscalation == false
+	value := object.get(c.sc, "allowPrivilegeEscalation", null)
 }
 
 finding := pss.result(
-	violations,
-	{"os": pss.os, "containers": violations},
+	count(violations),
+	{"windows": pss.windows, "containers": violations},
 	{"securityContext.allowPrivilegeEscalation": "false on every container (Windows pods are exempt)"},
 ) if pods.target

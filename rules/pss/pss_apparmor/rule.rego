@@ -9,33 +9,35 @@ import data.kspm.lib.pss
 
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
-allowed_annotation_value(v) if v in {"", "runtime/default"}
-
-allowed_annotation_value(v) if startswith(v, "localhost/")
+annotations := a if {
+	a := pods.pod_metadata(pods.target).annotations
+	is_object(a)
+} else := {}
 
 bad_annotations contains {"annotation": k, "value": v} if {
-	some k, v in pss.annotations
+	some k, v in annotations
 	startswith(k, annotation_prefix)
-	not allowed_annotation_value(v)
+	is_string(v)
+	not v in {"", "runtime/default"}
+	not startswith(v, "localhost/")
 }
 
-bad_type(profile) := t if {
-	is_object(profile)
-	t := pss.profile_type(profile)
+# A profile that is set must name an allowed type; a profile without a type is refused too.
+pod_violation := {"securityContext.appArmorProfile.type": t} if {
+	is_object(pss.pod_security_context.appArmorProfile)
+	t := object.get(pss.pod_security_context.appArmorProfile, "type", "")
+	not t in pss.allowed_profile_types
+} else := {}
+
+container_violations contains {"name": c.name, "type": c.type, "appArmorProfile.type": t} if {
+	some c in pss.containers
+	is_object(c.sc.appArmorProfile)
+	t := object.get(c.sc.appArmorProfile, "type", "")
 	not t in pss.allowed_profile_types
 }
 
-pod_violation := {"securityContext.appArmorProfile.type": t} if {
-	t := bad_type(pss.pod_security_context.appArmorProfile)
-} else := {}
-
-container_violations contains pss.container_evidence(c, {"appArmorProfile.type": t}) if {
-	some c in pss.containers
-	t := bad_type(pss.security_context(c).appArmorProfile)
-}
-
 finding := pss.result(
-	(bad_annotations | container_violations) | pss.present(pod_violation),
+	(count(bad_annotations) + count(pod_violation)) + count(container_violations),
 	{"annotations": bad_annotations, "pod": pod_violation, "containers": container_violations},
 	{
 		"appArmorProfile.type": "unset, RuntimeDefault or Localhost (pod and containers)",

@@ -12,17 +12,15 @@ allowed := {
 	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 }
 
-violations contains pss.container_evidence(c, {"added": added}) if {
+violations contains {"name": c.name, "type": c.type, "added": added} if {
 	some c in pss.containers
-	added := [cap |
-		some cap in pss.as_array(pss.security_context(c).capabilities.add)
-		not cap in allowed
-	]
+	is_array(c.sc.capabilities.add)
+	added := [cap | some cap in c.sc.capabilities.add; not cap in allowed]
 	count(added) > 0
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"containers": violations},
 	{"securityContext.capabilities.add": sort(allowed)},
 ) if pods.target

@@ -7,22 +7,32 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-violations contains pss.container_evidence(c, {"drops_all": drops_all, "added": added}) if {
-	not pss.windows
-	some c in pss.containers
-	caps := pss.as_object(pss.field(pss.security_context(c), "capabilities"))
-	drops_all := "ALL" in pss.as_array(pss.field(caps, "drop"))
-	added := [cap | some cap in pss.as_array(pss.field(caps, "add")); cap != "NET_BIND_SERVICE"]
-	problem(drops_all, added)
+# Positions (in pss.containers) of the containers that drop ALL; the name must be exactly "ALL".
+drops_all contains i if {
+	some i, c in pss.containers
+	is_array(c.sc.capabilities.drop)
+	"ALL" in c.sc.capabilities.drop
 }
 
-problem(drops_all, _) if drops_all == false
+# [position, capability] for every added capability other than NET_BIND_SERVICE.
+extra_added contains [i, cap] if {
+	some i, c in pss.containers
+	is_array(c.sc.capabilities.add)
+	some cap in c.sc.capabilities.add
+	cap != "NET_BIND_SERVICE"
+}
 
-problem(_, added) if count(added) > 0
+violations contains {"name": c.name, "type": c.type, "drops_all": drops, "added": added} if {
+	not pss.windows
+	some i, c in pss.containers
+	drops := i in drops_all
+	added := [cap | some [j, cap] in extra_added; j == i]
+	[drops, count(added)] != [true, 0]
+}
 
 finding := pss.result(
-	violations,
-	{"os": pss.os, "containers": violations},
+	count(violations),
+	{"windows": pss.windows, "containers": violations},
 	{
 		"securityContext.capabilities.drop": "must contain ALL (Windows pods are exempt)",
 		"securityContext.capabilities.add": ["NET_BIND_SERVICE"],

@@ -12,7 +12,7 @@ host_namespaces contains name if {
 }
 
 finding := pss.result(
-	host_namespaces,
+	count(host_namespaces),
 	{"host_namespaces": host_namespaces},
 	{"hostNetwork": "unset or false", "hostPID": "unset or false", "hostIPC": "unset or false"},
 ) if pods.target

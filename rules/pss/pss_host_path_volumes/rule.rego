@@ -7,12 +7,13 @@ import data.kspm.lib.pods
 import data.kspm.lib.pss
 
 violations contains {"name": object.get(v, "name", ""), "path": object.get(v.hostPath, "path", "")} if {
-	some v in pss.as_array(object.get(pss.spec, "volumes", []))
+	is_array(pss.spec.volumes)
+	some v in pss.spec.volumes
 	is_object(v.hostPath)
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"volumes": violations},
 	{"volumes[].hostPath": "unset"},
 ) if pods.target

@@ -6,10 +6,11 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-violations contains pss.container_evidence(c, {"host_ports": ports}) if {
+violations contains {"name": c.name, "type": c.type, "host_ports": ports} if {
 	some c in pss.containers
+	is_array(c.container.ports)
 	ports := [p.hostPort |
-		some p in pss.as_array(object.get(c.container, "ports", []))
+		some p in c.container.ports
 		is_number(p.hostPort)
 		p.hostPort != 0
 	]
@@ -17,7 +18,7 @@ violations contains pss.container_evidence(c, {"host_ports": ports}) if {
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"containers": violations},
 	{"ports[].hostPort": "unset or 0 on every container"},
 ) if pods.target

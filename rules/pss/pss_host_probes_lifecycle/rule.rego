@@ -6,29 +6,32 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-# Where a handler lives in a container, as a path below the container.
-handler_paths := [
-	["livenessProbe"],
-	["readinessProbe"],
-	["startupProbe"],
-	["lifecycle", "postStart"],
-	["lifecycle", "preStop"],
-]
+probes := ["livenessProbe", "readinessProbe", "startupProbe"]
 
-violations contains pss.container_evidence(c, {"field": field, "host": host}) if {
+hooks := ["postStart", "preStop"]
+
+actions := ["httpGet", "tcpSocket"]
+
+violations contains {"name": c.name, "type": c.type, "field": concat(".", [probe, action, "host"]), "host": host} if {
 	some c in pss.containers
-	some path in handler_paths
-	handler := object.get(c.container, path, null)
-	is_object(handler)
-	some action in ["httpGet", "tcpSocket"]
-	host := handler[action].host
+	some probe in probes
+	some action in actions
+	host := c.container[probe][action].host
 	is_string(host)
 	host != ""
-	field := concat(".", array.concat(path, [action, "host"]))
+}
+
+violations contains {"name": c.name, "type": c.type, "field": concat(".", ["lifecycle", hook, action, "host"]), "host": host} if {
+	some c in pss.containers
+	some hook in hooks
+	some action in actions
+	host := c.container.lifecycle[hook][action].host
+	is_string(host)
+	host != ""
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"containers": violations},
 	{"host": "unset or empty on every probe and lifecycle handler (httpGet, tcpSocket)"},
 ) if pods.target

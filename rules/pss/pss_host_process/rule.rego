@@ -10,13 +10,13 @@ pod_violation := {"securityContext.windowsOptions.hostProcess": true} if {
 	pss.pod_security_context.windowsOptions.hostProcess == true
 } else := {}
 
-container_violations contains pss.container_evidence(c, {"hostProcess": true}) if {
+container_violations contains {"name": c.name, "type": c.type, "hostProcess": true} if {
 	some c in pss.containers
-	pss.security_context(c).windowsOptions.hostProcess == true
+	c.sc.windowsOptions.hostProcess == true
 }
 
 finding := pss.result(
-	container_violations | pss.present(pod_violation),
+	count(pod_violation) + count(container_violations),
 	{"pod": pod_violation, "containers": container_violations},
 	{"windowsOptions.hostProcess": "unset or false, on the pod and on every container"},
 ) if pods.target

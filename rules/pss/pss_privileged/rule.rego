@@ -6,13 +6,13 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-violations contains pss.container_evidence(c, {"privileged": true}) if {
+violations contains {"name": c.name, "type": c.type, "privileged": true} if {
 	some c in pss.containers
-	pss.security_context(c).privileged == true
+	c.sc.privileged == true
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"containers": violations},
 	{"securityContext.privileged": "unset or false on every container"},
 ) if pods.target

@@ -7,16 +7,16 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-violations contains pss.container_evidence(c, {"procMount": pm}) if {
+violations contains {"name": c.name, "type": c.type, "procMount": pm} if {
 	not pss.user_namespace
 	some c in pss.containers
-	pm := pss.security_context(c).procMount
+	pm := c.sc.procMount
 	is_string(pm)
 	pm != "Default"
 }
 
 finding := pss.result(
-	violations,
-	{"hostUsers": pss.field(pss.spec, "hostUsers"), "containers": violations},
+	count(violations),
+	{"hostUsers": pss.host_users, "containers": violations},
 	{"securityContext.procMount": "unset or Default, unless the pod sets hostUsers: false"},
 ) if pods.target

@@ -7,15 +7,15 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-violations contains pss.container_evidence(c, {"procMount": pm}) if {
+violations contains {"name": c.name, "type": c.type, "procMount": pm} if {
 	some c in pss.containers
-	pm := pss.security_context(c).procMount
+	pm := c.sc.procMount
 	is_string(pm)
 	pm != "Default"
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"containers": violations},
 	{"securityContext.procMount": "unset or Default on every container"},
 ) if pods.target

@@ -14,18 +14,20 @@ allowed := {
 # A volume that names no source at all is defaulted to emptyDir by the API server, so only the
 # sources that are actually set are looked at.
 violations contains {"name": object.get(v, "name", ""), "types": types} if {
-	some v in pss.as_array(object.get(pss.spec, "volumes", []))
+	is_array(pss.spec.volumes)
+	some v in pss.spec.volumes
+	is_object(v)
 	types := [k |
-		some k, src in pss.as_object(v)
-		k != "name"
+		some k, src in v
 		src != null
+		k != "name"
 		not k in allowed
 	]
 	count(types) > 0
 }
 
 finding := pss.result(
-	violations,
+	count(violations),
 	{"volumes": violations},
 	{"volumes[] source": sort(allowed)},
 ) if pods.target

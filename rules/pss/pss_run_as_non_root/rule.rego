@@ -7,32 +7,32 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-pod_value := pss.field(pss.pod_security_context, "runAsNonRoot")
+pod_value := object.get(pss.pod_security_context, "runAsNonRoot", null)
 
 pod_violation := {"securityContext.runAsNonRoot": false} if {
 	not pss.user_namespace
 	pod_value == false
 } else := {}
 
-# A container breaks the rule when it sets false itself, or when it sets nothing and the pod does
-# not set true.
-container_violations contains pss.container_evidence(c, {"runAsNonRoot": value}) if {
+# A container breaks the rule when it sets false itself, or when it sets nothing (or null) and
+# the pod does not set true.
+container_violations contains {"name": c.name, "type": c.type, "runAsNonRoot": false} if {
 	not pss.user_namespace
 	some c in pss.containers
-	value := pss.field(pss.security_context(c), "runAsNonRoot")
-	value != true
-	not inherits_true(value)
+	c.sc.runAsNonRoot == false
 }
 
-inherits_true(value) if {
-	not is_boolean(value)
-	pod_value == true
+container_violations contains {"name": c.name, "type": c.type, "runAsNonRoot": null} if {
+	not pss.user_namespace
+	pod_value != true
+	some c in pss.containers
+	not is_boolean(c.sc.runAsNonRoot)
 }
 
 finding := pss.result(
-	container_violations | pss.present(pod_violation),
+	count(pod_violation) + count(container_violations),
 	{
-		"hostUsers": pss.field(pss.spec, "hostUsers"),
+		"hostUsers": pss.host_users,
 		"pod": {"securityContext.runAsNonRoot": pod_value},
 		"containers": container_violations,
 	},

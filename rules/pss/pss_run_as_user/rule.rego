@@ -12,14 +12,14 @@ pod_violation := {"securityContext.runAsUser": 0} if {
 	pss.pod_security_context.runAsUser == 0
 } else := {}
 
-container_violations contains pss.container_evidence(c, {"runAsUser": 0}) if {
+container_violations contains {"name": c.name, "type": c.type, "runAsUser": 0} if {
 	not pss.user_namespace
 	some c in pss.containers
-	pss.security_context(c).runAsUser == 0
+	c.sc.runAsUser == 0
 }
 
 finding := pss.result(
-	container_violations | pss.present(pod_violation),
-	{"hostUsers": pss.field(pss.spec, "hostUsers"), "pod": pod_violation, "containers": container_violations},
+	count(pod_violation) + count(container_violations),
+	{"hostUsers": pss.host_users, "pod": pod_violation, "containers": container_violations},
 	{"runAsUser": "unset or non-zero on the pod and every container; not checked when hostUsers is false"},
 ) if pods.target

@@ -6,23 +6,22 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-bad_type(profile) := t if {
-	is_object(profile)
-	t := pss.profile_type(profile)
+# A profile that is set must name an allowed type; a profile without a type is refused too.
+pod_violation := {"securityContext.seccompProfile.type": t} if {
+	is_object(pss.pod_security_context.seccompProfile)
+	t := object.get(pss.pod_security_context.seccompProfile, "type", "")
+	not t in pss.allowed_profile_types
+} else := {}
+
+container_violations contains {"name": c.name, "type": c.type, "seccompProfile.type": t} if {
+	some c in pss.containers
+	is_object(c.sc.seccompProfile)
+	t := object.get(c.sc.seccompProfile, "type", "")
 	not t in pss.allowed_profile_types
 }
 
-pod_violation := {"securityContext.seccompProfile.type": t} if {
-	t := bad_type(pss.pod_security_context.seccompProfile)
-} else := {}
-
-container_violations contains pss.container_evidence(c, {"seccompProfile.type": t}) if {
-	some c in pss.containers
-	t := bad_type(pss.security_context(c).seccompProfile)
-}
-
 finding := pss.result(
-	container_violations | pss.present(pod_violation),
+	count(pod_violation) + count(container_violations),
 	{"pod": pod_violation, "containers": container_violations},
 	{"seccompProfile.type": "unset, RuntimeDefault or Localhost (pod and containers)"},
 ) if pods.target

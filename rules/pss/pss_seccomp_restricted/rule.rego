@@ -7,35 +7,38 @@ import rego.v1
 import data.kspm.lib.pods
 import data.kspm.lib.pss
 
-pod_profile := pss.field(pss.pod_security_context, "seccompProfile")
+# The pod-level type: null when no profile is set, "" when a profile has no type.
+pod_type := object.get(pss.pod_security_context.seccompProfile, "type", "") if {
+	is_object(pss.pod_security_context.seccompProfile)
+} else := null
 
-pod_type := pss.profile_type(pod_profile) if is_object(pod_profile)
-
-pod_ok if pod_type in pss.allowed_profile_types
+pod_ok := pod_type in pss.allowed_profile_types
 
 pod_violation := {"securityContext.seccompProfile.type": pod_type} if {
 	not pss.windows
+	pod_type != null
 	not pod_ok
-	is_string(pod_type)
 } else := {}
 
-container_violations contains pss.container_evidence(c, {"seccompProfile.type": t}) if {
+# A container breaks the rule with a profile of a refused type, or with no profile while the pod
+# has no valid one either.
+container_violations contains {"name": c.name, "type": c.type, "seccompProfile.type": t} if {
 	not pss.windows
 	some c in pss.containers
-	t := container_type(pss.field(pss.security_context(c), "seccompProfile"))
+	is_object(c.sc.seccompProfile)
+	t := object.get(c.sc.seccompProfile, "type", "")
 	not t in pss.allowed_profile_types
 }
 
-# The container's own profile type; null when it sets none and the pod gives no valid default.
-container_type(profile) := pss.profile_type(profile) if is_object(profile)
-
-container_type(profile) := null if {
-	not is_object(profile)
+container_violations contains {"name": c.name, "type": c.type, "seccompProfile.type": null} if {
+	not pss.windows
 	not pod_ok
+	some c in pss.containers
+	not is_object(c.sc.seccompProfile)
 }
 
 finding := pss.result(
-	container_violations | pss.present(pod_violation),
-	{"os": pss.os, "pod": {"securityContext.seccompProfile.type": object.get(pss.as_object(pod_profile), "type", null)}, "containers": container_violations},
+	count(pod_violation) + count(container_violations),
+	{"windows": pss.windows, "pod": {"securityContext.seccompProfile.type": pod_type}, "containers": container_violations},
 	{"seccompProfile.type": "RuntimeDefault or Localhost on the pod, or on every container (Windows pods are exempt)"},
 ) if pods.target

@@ -9,37 +9,35 @@ import data.kspm.lib.pss
 
 allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
-text(opts, key) := v if {
-	v := opts[key]
-	is_string(v)
-} else := ""
-
-# The offending fields of a seLinuxOptions object; empty when it is acceptable or absent.
+# The offending fields of a seLinuxOptions object; {} when it is acceptable. Only called for
+# objects that are actually set, so the common case costs nothing.
 offending(opts) := {k: v |
-	is_object(opts)
-	some k in ["type", "user", "role"]
-	v := text(opts, k)
+	some k, v in opts
 	bad(k, v)
 }
 
-bad("type", v) if not v in allowed_types
+bad("type", v) if {
+	v != null
+	not v in allowed_types
+}
 
-bad("user", v) if v != ""
+bad("user", v) if not v in {"", null}
 
-bad("role", v) if v != ""
+bad("role", v) if not v in {"", null}
 
 pod_violation := offending(pss.pod_security_context.seLinuxOptions) if {
-	pss.pod_security_context.seLinuxOptions
+	is_object(pss.pod_security_context.seLinuxOptions)
 } else := {}
 
-container_violations contains pss.container_evidence(c, {"seLinuxOptions": bad_fields}) if {
+container_violations contains {"name": c.name, "type": c.type, "seLinuxOptions": fields} if {
 	some c in pss.containers
-	bad_fields := offending(pss.security_context(c).seLinuxOptions)
-	count(bad_fields) > 0
+	is_object(c.sc.seLinuxOptions)
+	fields := offending(c.sc.seLinuxOptions)
+	count(fields) > 0
 }
 
 finding := pss.result(
-	container_violations | pss.present(pod_violation),
+	count(pod_violation) + count(container_violations),
 	{"pod": pod_violation, "containers": container_violations},
 	{
 		"seLinuxOptions.type": sort(allowed_types),

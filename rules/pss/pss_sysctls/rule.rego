@@ -25,13 +25,14 @@ allowed := {
 }
 
 forbidden contains name if {
-	some s in pss.as_array(object.get(pss.pod_security_context, "sysctls", []))
+	is_array(pss.pod_security_context.sysctls)
+	some s in pss.pod_security_context.sysctls
 	name := object.get(s, "name", "")
 	not name in allowed
 }
 
 finding := pss.result(
-	forbidden,
+	count(forbidden),
 	{"sysctls": forbidden},
 	{"securityContext.sysctls[].name": sort(allowed)},
 ) if pods.target

@@ -1,0 +1,47 @@
+//! Helpers shared by the CLI integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use kspm_engine::{Evaluator, RuleBundle, ScanContext};
+use kspm_model::{ClusterInfo, Finding, Resource};
+
+/// `../shared` next to the workspace, when present. Suites that need it call this and return
+/// early (saying they were not run) when it is absent, unless KSPM_REQUIRE_SHARED=1 (set by
+/// .ci/run), where its absence is a failure.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if dir.is_dir() {
+        return Some(dir.canonicalize().expect("canonical shared dir"));
+    }
+    if std::env::var("KSPM_REQUIRE_SHARED").as_deref() == Ok("1") {
+        panic!("../shared is missing but KSPM_REQUIRE_SHARED=1: this suite must run");
+    }
+    eprintln!("NOT RUN: ../shared is not present next to the workspace");
+    None
+}
+
+/// Scans paths through the library (collect → evaluate), as `kspm scan` does.
+pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::offline::Loaded) {
+    let mut bundle = RuleBundle::embedded().expect("bundle");
+    bundle.retain_benchmark(benchmark);
+    let evaluator = Evaluator::new(bundle).expect("bundle compiles");
+    let mut loaded = kspm_collect::offline::load(paths, Default::default());
+    let cluster = ClusterInfo { id: "test".into(), name: "test".into(), ..Default::default() };
+    let resources: Vec<Resource> = loaded
+        .objects
+        .drain(..)
+        .map(|o| {
+            let mut r = Resource::k8s_object(o.object, cluster.clone());
+            r.origin = Some(o.origin);
+            r
+        })
+        .collect();
+    let ctx = ScanContext { cluster, timestamp: "2026-01-01T00:00:00Z".into(), sequence: 0, benchmark: benchmark.into() };
+    (evaluator.evaluate(resources, &ctx).findings, loaded)
+}
+
+/// Path of the built `kspm` binary.
+pub fn kspm() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kspm"))
+}

@@ -1,0 +1,23 @@
+# CIS 5.2.6: the namespace enforces Pod Security "restricted" (or a policy engine may stand in).
+package kspm.rules.psa_blocks_privilege_escalation
+
+import rego.v1
+
+import data.kspm.lib.namespaces
+import data.kspm.lib.pods
+
+finding := namespaces.psa_finding(input.resource, "restricted", offending) if namespaces.user_namespace(input.resource)
+
+# Workloads of the namespace that the control would reject.
+offending contains namespaces.ref_with(w, names) if {
+	some w in namespaces.workloads(input.resource.metadata.name)
+	not windows(w)
+	names := [c.name |
+		some c in pods.containers(pods.spec(w))
+		object.get(object.get(c.container, "securityContext", {}), "allowPrivilegeEscalation", true) != false
+	]
+	count(names) > 0
+}
+
+# Pod Security exempts Windows pods from the Linux-only controls.
+windows(w) if pods.spec(w).os.name == "windows"

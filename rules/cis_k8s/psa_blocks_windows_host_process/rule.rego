@@ -1,0 +1,22 @@
+# CIS 5.2.10: the namespace enforces Pod Security "baseline" (or a policy engine may stand in).
+package kspm.rules.psa_blocks_windows_host_process
+
+import rego.v1
+
+import data.kspm.lib.namespaces
+import data.kspm.lib.pods
+
+finding := namespaces.psa_finding(input.resource, "baseline", offending) if namespaces.user_namespace(input.resource)
+
+# Workloads of the namespace that the control would reject.
+offending contains namespaces.ref(w) if {
+	some w in namespaces.workloads(input.resource.metadata.name)
+	host_process(pods.spec(w))
+}
+
+host_process(spec) if spec.securityContext.windowsOptions.hostProcess == true
+
+host_process(spec) if {
+	some c in pods.containers(spec)
+	c.container.securityContext.windowsOptions.hostProcess == true
+}

@@ -1,0 +1,15 @@
+# CIS 5.2.1: every user namespace is covered by an enforced pod admission policy.
+package kspm.rules.psa_policy_in_place
+
+import rego.v1
+
+import data.kspm.lib.namespaces
+
+base := namespaces.psa_finding(input.resource, "baseline", set())
+
+workloads := count(namespaces.workloads(input.resource.metadata.name))
+
+finding := object.union(base, {"evidence": object.union(
+	object.remove(base.evidence, ["offending_workloads", "offending_count"]),
+	{"workloads": workloads},
+)}) if namespaces.user_namespace(input.resource)

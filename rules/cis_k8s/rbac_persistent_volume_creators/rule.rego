@@ -1,0 +1,13 @@
+# CIS 5.1.9: which roles let their holders create PersistentVolumes, and who holds them.
+# Evaluated per role; see data.kspm.lib.rbac.role_finding.
+package kspm.rules.rbac_persistent_volume_creators
+
+import rego.v1
+
+import data.kspm.lib.rbac
+
+permission := [
+	{"groups": [""], "resources": ["persistentvolumes"], "verbs": ["create"]},
+]
+
+finding := rbac.role_finding(input.resource, permission, true, "create PersistentVolumes")

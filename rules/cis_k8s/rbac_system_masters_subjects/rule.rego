@@ -1,0 +1,35 @@
+# CIS 5.1.7: system:masters. Certificate subjects are invisible to the API; RBAC bindings that
+# name the group are not, and fail. Otherwise a person has to check (manual).
+package kspm.rules.rbac_system_masters_subjects
+
+import rego.v1
+
+import data.kspm.lib.rbac
+
+# Runs once per scan, so walking every binding here is fine.
+hits contains sprintf("%s -> %s/%s", [rbac.binding_ref(b), b.roleRef.kind, b.roleRef.name]) if {
+	some kind in ["ClusterRoleBinding", "RoleBinding"]
+	some by_name in object.get(data.inventory.objects, kind, {})
+	some b in by_name
+	not rbac.system_managed(b)
+	some s in object.get(b, "subjects", [])
+	s.kind == "Group"
+	s.name == "system:masters"
+}
+
+evidence := {
+	"bindings_naming_system_masters": sort(hits),
+	"note": "client-certificate groups are not visible through the API; check certificates as the remediation describes",
+}
+
+expected := {"system:masters": "held only by a break-glass credential kept offline, and named by no RBAC binding"}
+
+finding := {"evaluation": "failed", "evidence": evidence, "expected": expected} if {
+	input.resource.kind == "Cluster"
+	count(hits) > 0
+}
+
+finding := {"evaluation": "manual", "evidence": evidence, "expected": expected} if {
+	input.resource.kind == "Cluster"
+	count(hits) == 0
+}
