@@ -12,7 +12,10 @@ use std::time::Instant;
 use nix::sys::resource::{UsageWho, getrusage};
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Runs one scan as the only child of this process and prints its peak RSS in KiB, so the
@@ -24,7 +27,9 @@ fn measure_child(exe: &PathBuf, file: &str) {
         .status()
         .expect("run kspm scan");
     assert!(status.success());
-    let rss = getrusage(UsageWho::RUSAGE_CHILDREN).map(|u| u.max_rss()).unwrap_or(0);
+    let rss = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .map(|u| u.max_rss())
+        .unwrap_or(0);
     println!("{rss}");
 }
 
@@ -37,7 +42,10 @@ fn main() {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_kspm"));
     let file = std::env::temp_dir().join(format!("kspm-bench-{pods}-{}.json", std::process::id()));
 
-    let out = Command::new(&exe).args(["synth", "--pods", &pods.to_string()]).output().expect("run kspm synth");
+    let out = Command::new(&exe)
+        .args(["synth", "--pods", &pods.to_string()])
+        .output()
+        .expect("run kspm synth");
     assert!(out.status.success(), "kspm synth failed");
     std::fs::write(&file, &out.stdout).expect("write snapshot");
     let size_mb = out.stdout.len() as f64 / 1e6;
@@ -75,14 +83,22 @@ fn main() {
         .env("KSPM_BENCH_MEASURE_RSS", &file)
         .output()
         .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<f64>().ok())
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map_or(f64::NAN, |kib| kib / 1024.0);
     let _ = std::fs::remove_file(&file);
 
     scan_times.sort_by(f64::total_cmp);
     let best = scan_times[0];
     let median = scan_times[scan_times.len() / 2];
-    println!("kspm scan benchmark ({} cores)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "kspm scan benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!("  snapshot:        {pods} pods, {objects} objects, {size_mb:.1} MB JSON");
     println!("  findings:        {findings}");
     println!("  parse only:      {:.3} s (best of {runs})", parse_best);

@@ -163,8 +163,12 @@ pub fn init_tracing(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KSPM_LOG").unwrap_or_else(|_| level.into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("KSPM_LOG").unwrap_or_else(|_| level.into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -183,9 +187,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
 /// The embedded bundle plus user rule directories.
 pub fn load_bundle(extra: &[PathBuf]) -> anyhow::Result<kspm_engine::RuleBundle> {
     use anyhow::Context as _;
-    let mut bundle = kspm_engine::RuleBundle::embedded().context("loading the embedded rule bundle")?;
+    let mut bundle =
+        kspm_engine::RuleBundle::embedded().context("loading the embedded rule bundle")?;
     for dir in extra {
-        let user = kspm_engine::RuleBundle::from_dir(dir).with_context(|| format!("loading rules from {}", dir.display()))?;
+        let user = kspm_engine::RuleBundle::from_dir(dir)
+            .with_context(|| format!("loading rules from {}", dir.display()))?;
         bundle.merge(user);
     }
     Ok(bundle)

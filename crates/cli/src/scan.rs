@@ -23,7 +23,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     }
 
     progress.set_message("reading inputs");
-    let options = LoadOptions { max_file_size: args.max_file_size.saturating_mul(1024 * 1024) };
+    let options = LoadOptions {
+        max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
+    };
     let loaded = load(&args.paths, options);
     for d in &loaded.diagnostics {
         match d.severity {
@@ -48,23 +50,44 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         })
         .collect();
     progress.set_message(format!("evaluating {} objects", resources.len()));
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64;
-    let ctx = ScanContext { cluster, timestamp: rfc3339(now), sequence: now, benchmark: args.benchmark.id().into() };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
+    let ctx = ScanContext {
+        cluster,
+        timestamp: rfc3339(now),
+        sequence: now,
+        benchmark: args.benchmark.id().into(),
+    };
     let evaluation = evaluator.evaluate(resources, &ctx);
     progress.finish_and_clear();
 
     let mut findings = evaluation.findings;
     findings.sort_by(|a, b| {
-        (&a.resource.name, &a.resource.sub_type, &a.rule.benchmark.rule_number, &a.rule.id).cmp(&(
-            &b.resource.name,
-            &b.resource.sub_type,
-            &b.rule.benchmark.rule_number,
-            &b.rule.id,
-        ))
+        (
+            &a.resource.name,
+            &a.resource.sub_type,
+            &a.rule.benchmark.rule_number,
+            &a.rule.id,
+        )
+            .cmp(&(
+                &b.resource.name,
+                &b.resource.sub_type,
+                &b.rule.benchmark.rule_number,
+                &b.rule.id,
+            ))
     });
-    let failed = findings.iter().filter(|f| f.outcome() == Outcome::Failed).count();
-    let input_errors: Vec<String> =
-        loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(Diagnostic::to_string).collect();
+    let failed = findings
+        .iter()
+        .filter(|f| f.outcome() == Outcome::Failed)
+        .count();
+    let input_errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(Diagnostic::to_string)
+        .collect();
     let report = kspm_sinks::Report {
         findings,
         resources_evaluated: evaluation.resources,
@@ -95,7 +118,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
 /// A spinner on stderr when it is a terminal; hidden (and free) when output is piped.
 fn spinner() -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }

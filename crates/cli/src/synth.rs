@@ -37,19 +37,35 @@ pub fn cluster(pods: usize, seed: u64) -> Value {
         let ns = format!("team-{n:03}");
         let mut labels = json!({"kubernetes.io/metadata.name": ns});
         if rng.chance(40) {
-            labels["pod-security.kubernetes.io/enforce"] = json!(if rng.chance(50) { "restricted" } else { "baseline" });
+            labels["pod-security.kubernetes.io/enforce"] = json!(if rng.chance(50) {
+                "restricted"
+            } else {
+                "baseline"
+            });
         }
         items.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "uid": uid(&mut rng), "labels": labels}}));
         if rng.chance(70) {
-            items.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            items.push(
+                json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                 "metadata": {"name": "default-deny", "namespace": ns, "uid": uid(&mut rng)},
-                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}));
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),
+            );
         }
-        let verbs = if rng.chance(20) { json!(["*"]) } else { json!(["get", "list", "watch"]) };
-        let resources = if rng.chance(30) { json!(["secrets", "configmaps"]) } else { json!(["configmaps"]) };
-        items.push(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        let verbs = if rng.chance(20) {
+            json!(["*"])
+        } else {
+            json!(["get", "list", "watch"])
+        };
+        let resources = if rng.chance(30) {
+            json!(["secrets", "configmaps"])
+        } else {
+            json!(["configmaps"])
+        };
+        items.push(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
             "metadata": {"name": "app-reader", "namespace": ns, "uid": uid(&mut rng)},
-            "rules": [{"apiGroups": [""], "resources": resources, "verbs": verbs}]}));
+            "rules": [{"apiGroups": [""], "resources": resources, "verbs": verbs}]}),
+        );
         items.push(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": {"name": "app-reader", "namespace": ns, "uid": uid(&mut rng)},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "app-reader"},
@@ -83,7 +99,8 @@ pub fn cluster(pods: usize, seed: u64) -> Value {
                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs_name, "uid": rs_uid, "controller": true}]},
                 "spec": template["spec"].clone()});
             pod["spec"]["nodeName"] = json!(format!("node-{}", r % 7));
-            pod["status"] = json!({"phase": "Running", "podIP": format!("10.{}.{}.{}", d % 250, r, d % 200)});
+            pod["status"] =
+                json!({"phase": "Running", "podIP": format!("10.{}.{}.{}", d % 250, r, d % 200)});
             items.push(pod);
         }
         items.push(json!({"apiVersion": "v1", "kind": "Service",
@@ -106,7 +123,14 @@ pub fn cluster(pods: usize, seed: u64) -> Value {
 
 fn uid(rng: &mut Rng) -> String {
     let (a, b) = (rng.next(), rng.next());
-    format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, b & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        b >> 52,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 /// A pod template with a realistic mix of good and bad settings.
@@ -124,8 +148,12 @@ fn pod_template(rng: &mut Rng, app: &str) -> Value {
     } else if rng.chance(20) {
         container["securityContext"] = json!({"capabilities": {"add": ["NET_ADMIN", "SYS_TIME"]}});
     }
-    if rng.chance(20) {
-        container["env"].as_array_mut().map(|e| e.push(json!({"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}})));
+    if rng.chance(20)
+        && let Some(env) = container["env"].as_array_mut()
+    {
+        {
+            env.push(json!({"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}));
+        }
     }
     let mut spec = json!({"serviceAccountName": if rng.chance(60) { "app" } else { "default" }, "containers": [container]});
     if rng.chance(10) {
@@ -138,7 +166,8 @@ fn pod_template(rng: &mut Rng, app: &str) -> Value {
         spec["automountServiceAccountToken"] = json!(false);
     }
     if rng.chance(25) {
-        spec["initContainers"] = json!([{"name": "init", "image": "busybox:1.36", "command": ["sh", "-c", "true"]}]);
+        spec["initContainers"] =
+            json!([{"name": "init", "image": "busybox:1.36", "command": ["sh", "-c", "true"]}]);
     }
     json!({"metadata": {"labels": {"app": app}}, "spec": spec})
 }
@@ -158,7 +187,12 @@ mod tests {
         let a = cluster(500, 7);
         assert_eq!(a, cluster(500, 7));
         assert_ne!(a, cluster(500, 8));
-        let pods = a["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "Pod").count();
+        let pods = a["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "Pod")
+            .count();
         assert_eq!(pods, 500);
     }
 }

@@ -7,22 +7,47 @@ use std::collections::BTreeMap;
 
 #[test]
 fn corpus_scans_without_parse_errors_and_per_rule_counts_are_stable() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let dir = shared.join("corpus/manifests");
     let (findings, loaded) = common::scan(std::slice::from_ref(&dir), "all");
     assert_eq!(loaded.files, 11, "all 11 manifests read");
-    assert_eq!(loaded.errors(), 0, "no parse errors: {:#?}", loaded.diagnostics);
+    assert_eq!(
+        loaded.errors(),
+        0,
+        "no parse errors: {:#?}",
+        loaded.diagnostics
+    );
     assert!(!findings.is_empty());
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for f in &findings {
-        let key = format!("{} {} {}", f.rule.benchmark.id, f.rule.benchmark.rule_number, f.rule.id);
-        *counts.entry(key).or_default().entry(f.outcome().as_str().to_owned()).or_default() += 1;
+        let key = format!(
+            "{} {} {}",
+            f.rule.benchmark.id, f.rule.benchmark.rule_number, f.rule.id
+        );
+        *counts
+            .entry(key)
+            .or_default()
+            .entry(f.outcome().as_str().to_owned())
+            .or_default() += 1;
         if f.outcome() == kspm_model::Outcome::Failed {
-            assert!(!f.rule.remediation.contains("{{"), "remediation filled for {} on {}", f.rule.id, f.resource.name);
+            assert!(
+                !f.rule.remediation.contains("{{"),
+                "remediation filled for {} on {}",
+                f.rule.id,
+                f.resource.name
+            );
         }
     }
-    let errors: Vec<_> = findings.iter().filter_map(|f| f.error.as_ref().map(|e| e.message.clone())).collect();
-    assert!(errors.is_empty(), "no rule errors on real manifests: {errors:#?}");
+    let errors: Vec<_> = findings
+        .iter()
+        .filter_map(|f| f.error.as_ref().map(|e| e.message.clone()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "no rule errors on real manifests: {errors:#?}"
+    );
     insta::assert_json_snapshot!("corpus_rule_counts", counts);
 }
 
@@ -30,29 +55,54 @@ fn corpus_scans_without_parse_errors_and_per_rule_counts_are_stable() {
 fn vm_and_interpreter_agree_on_every_finding_of_the_corpus_and_example() {
     use kspm_engine::{Evaluator, RuleBundle, ScanContext};
     use kspm_model::{ClusterInfo, Resource};
-    let mut paths = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples")];
+    let mut paths =
+        vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples")];
     if let Some(shared) = common::shared_dir() {
         paths.push(shared.join("corpus/manifests"));
         paths.push(shared.join("conformance/pss"));
     }
     let loaded = kspm_collect::offline::load(&paths, Default::default());
-    let cluster = ClusterInfo { id: "t".into(), name: "t".into(), ..Default::default() };
-    let resources: Vec<Resource> = loaded.objects.iter().map(|o| Resource::k8s_object(o.object.clone(), cluster.clone())).collect();
-    let ctx = ScanContext { cluster, timestamp: "t".into(), sequence: 0, benchmark: "all".into() };
+    let cluster = ClusterInfo {
+        id: "t".into(),
+        name: "t".into(),
+        ..Default::default()
+    };
+    let resources: Vec<Resource> = loaded
+        .objects
+        .iter()
+        .map(|o| Resource::k8s_object(o.object.clone(), cluster.clone()))
+        .collect();
+    let ctx = ScanContext {
+        cluster,
+        timestamp: "t".into(),
+        sequence: 0,
+        benchmark: "all".into(),
+    };
     let outcomes = |evaluator: Evaluator| {
         let mut v: Vec<(String, String, String)> = evaluator
             .evaluate(resources.clone(), &ctx)
             .findings
             .into_iter()
-            .map(|f| (f.resource.id, f.rule.id, format!("{} {}", f.result.evaluation, f.result.evidence)))
+            .map(|f| {
+                (
+                    f.resource.id,
+                    f.rule.id,
+                    format!("{} {}", f.result.evaluation, f.result.evidence),
+                )
+            })
             .collect();
         v.sort();
         v
     };
     let vm = Evaluator::new(RuleBundle::embedded().unwrap()).unwrap();
-    assert!(vm.interpreted_rules().is_empty(), "every bundled rule runs on the VM: {:?}", vm.interpreted_rules());
+    assert!(
+        vm.interpreted_rules().is_empty(),
+        "every bundled rule runs on the VM: {:?}",
+        vm.interpreted_rules()
+    );
     let on_vm = outcomes(vm);
-    let interpreted = outcomes(Evaluator::interpreter_only(RuleBundle::embedded().unwrap()).unwrap());
+    let interpreted =
+        outcomes(Evaluator::interpreter_only(RuleBundle::embedded().unwrap()).unwrap());
     assert_eq!(on_vm.len(), interpreted.len(), "same number of findings");
     for (a, b) in on_vm.iter().zip(&interpreted) {
         assert_eq!(a, b, "VM and interpreter disagree");

@@ -11,7 +11,9 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// Drops `metadata.managedFields`, redacts Secret `data`/`stringData` values, container
 /// `env[].value` and the last-applied-configuration annotation (which repeats everything).
 pub fn sanitize(object: &mut Value) {
-    let Some(obj) = object.as_object_mut() else { return };
+    let Some(obj) = object.as_object_mut() else {
+        return;
+    };
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
         if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut)
@@ -23,7 +25,9 @@ pub fn sanitize(object: &mut Value) {
     if obj.get("kind").and_then(Value::as_str) == Some("Secret") {
         for field in ["data", "stringData"] {
             if let Some(values) = obj.get_mut(field).and_then(Value::as_object_mut) {
-                values.values_mut().for_each(|v| *v = Value::String(REDACTED.into()));
+                values
+                    .values_mut()
+                    .for_each(|v| *v = Value::String(REDACTED.into()));
             }
         }
     }
@@ -35,8 +39,10 @@ fn redact_env(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                if matches!(key.as_str(), "containers" | "initContainers" | "ephemeralContainers")
-                    && let Value::Array(containers) = child
+                if matches!(
+                    key.as_str(),
+                    "containers" | "initContainers" | "ephemeralContainers"
+                ) && let Value::Array(containers) = child
                 {
                     for c in containers.iter_mut() {
                         if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
@@ -79,6 +85,9 @@ mod tests {
         sanitize(&mut cron);
         let env = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"];
         assert_eq!(env[0]["value"], REDACTED);
-        assert_eq!(env[1]["valueFrom"]["secretKeyRef"]["name"], "s", "references stay for rules");
+        assert_eq!(
+            env[1]["valueFrom"]["secretKeyRef"]["name"], "s",
+            "references stay for rules"
+        );
     }
 }

@@ -45,7 +45,9 @@ pub struct RuleBundle {
 impl RuleBundle {
     /// The bundle compiled into the binary.
     pub fn embedded() -> Result<RuleBundle> {
-        let files = embedded::FILES.iter().map(|(p, c)| (p.to_string(), c.to_string()));
+        let files = embedded::FILES
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()));
         RuleBundle::from_files("embedded:", files)
     }
 
@@ -55,44 +57,73 @@ impl RuleBundle {
         let mut files = Vec::new();
         read_tree(dir, dir, &mut files)?;
         if files.is_empty() {
-            return Err(Error::Bundle(format!("{}: no rule files found", dir.display())));
+            return Err(Error::Bundle(format!(
+                "{}: no rule files found",
+                dir.display()
+            )));
         }
         // A rule directory given on its own: pretend it sits in a bundle.
         let single = files.iter().any(|(p, _)| p == "meta.yaml");
         if single {
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "rule".into());
-            files = files.into_iter().map(|(p, c)| (format!("user/{name}/{p}"), c)).collect();
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "rule".into());
+            files = files
+                .into_iter()
+                .map(|(p, c)| (format!("user/{name}/{p}"), c))
+                .collect();
         }
         RuleBundle::from_files(&format!("{}/", dir.display()), files.into_iter())
     }
 
-    fn from_files(prefix: &str, files: impl Iterator<Item = (String, String)>) -> Result<RuleBundle> {
+    fn from_files(
+        prefix: &str,
+        files: impl Iterator<Item = (String, String)>,
+    ) -> Result<RuleBundle> {
         let mut dirs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         let mut libs = Vec::new();
         for (path, content) in files {
             if path.starts_with("lib/") && path.ends_with(".rego") {
                 libs.push((format!("{prefix}{path}"), content));
             } else if let Some((dir, file)) = path.rsplit_once('/') {
-                dirs.entry(dir.to_owned()).or_default().insert(file.to_owned(), content);
+                dirs.entry(dir.to_owned())
+                    .or_default()
+                    .insert(file.to_owned(), content);
             }
         }
         let mut rules = Vec::new();
         for (dir, files) in dirs {
-            let Some(meta_text) = files.get("meta.yaml") else { continue };
+            let Some(meta_text) = files.get("meta.yaml") else {
+                continue;
+            };
             let source = format!("{prefix}{dir}");
-            let meta_value = parse_yaml(meta_text).map_err(|e| Error::Bundle(format!("{source}/meta.yaml: {e}")))?;
+            let meta_value = parse_yaml(meta_text)
+                .map_err(|e| Error::Bundle(format!("{source}/meta.yaml: {e}")))?;
             let meta: RuleMeta = serde_json::from_value(meta_value)
                 .map_err(|e| Error::Bundle(format!("{source}/meta.yaml: {e}")))?;
-            meta.validate().map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
+            meta.validate()
+                .map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
             let dir_name = dir.rsplit('/').next().unwrap_or(&dir);
             if meta.id != dir_name {
-                return Err(Error::Bundle(format!("{source}: id `{}` differs from the directory name", meta.id)));
+                return Err(Error::Bundle(format!(
+                    "{source}: id `{}` differs from the directory name",
+                    meta.id
+                )));
             }
             let cases = match files.get("cases.yaml") {
-                Some(text) => Some(parse_yaml(text).map_err(|e| Error::Bundle(format!("{source}/cases.yaml: {e}")))?),
+                Some(text) => Some(
+                    parse_yaml(text)
+                        .map_err(|e| Error::Bundle(format!("{source}/cases.yaml: {e}")))?,
+                ),
                 None => None,
             };
-            rules.push(Rule { meta, rego: files.get("rule.rego").cloned(), cases, source });
+            rules.push(Rule {
+                meta,
+                rego: files.get("rule.rego").cloned(),
+                cases,
+                source,
+            });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         Ok(RuleBundle { rules, libs })
@@ -117,15 +148,17 @@ impl RuleBundle {
 
     /// Finds a rule by id, or by benchmark number (`5.1.1`).
     pub fn find(&self, key: &str) -> Option<&Rule> {
-        self.rules
-            .iter()
-            .find(|r| r.meta.id == key)
-            .or_else(|| self.rules.iter().find(|r| r.meta.benchmarks.iter().any(|b| b.number == key)))
+        self.rules.iter().find(|r| r.meta.id == key).or_else(|| {
+            self.rules
+                .iter()
+                .find(|r| r.meta.benchmarks.iter().any(|b| b.number == key))
+        })
     }
 }
 
 fn parse_yaml(text: &str) -> std::result::Result<Value, String> {
-    let doc = kspm_yaml::parse_document(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    let doc =
+        kspm_yaml::parse_document(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
     Ok(doc.value.unwrap_or(Value::Null))
 }
 
@@ -136,9 +169,17 @@ fn read_tree(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result
     for path in paths {
         if path.is_dir() {
             read_tree(root, &path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("rego" | "yaml")) {
-            let content = std::fs::read_to_string(&path).map_err(|e| Error::Io(path.display().to_string(), e))?;
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("rego" | "yaml")
+        ) {
+            let content = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Io(path.display().to_string(), e))?;
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, content));
         }
     }

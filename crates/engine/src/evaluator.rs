@@ -91,7 +91,10 @@ impl Evaluator {
         let mut base = regorus::Engine::new();
         for (path, source) in &libs {
             base.add_policy(path.clone(), source.clone())
-                .map_err(|e| Error::Library { path: path.clone(), message: format!("{e:#}") })?;
+                .map_err(|e| Error::Library {
+                    path: path.clone(),
+                    message: format!("{e:#}"),
+                })?;
         }
         let mut broken = HashMap::new();
         // Parse each rule alone so that one syntax error names its own rule.
@@ -106,15 +109,21 @@ impl Evaluator {
                     Ok(package) if package != expected_package => {
                         broken.insert(
                             rule.meta.id.clone(),
-                            format!("package is `{package}`, expected `{}`", &expected_package["data.".len()..]),
+                            format!(
+                                "package is `{package}`, expected `{}`",
+                                &expected_package["data.".len()..]
+                            ),
                         );
                     }
                     Ok(_) => {}
                 }
             }
         }
-        let mut interpreted: HashSet<String> =
-            if interpreter_only { rules.iter().map(|r| r.meta.id.clone()).collect() } else { HashSet::new() };
+        let mut interpreted: HashSet<String> = if interpreter_only {
+            rules.iter().map(|r| r.meta.id.clone()).collect()
+        } else {
+            HashSet::new()
+        };
         loop {
             match Self::compile(&rules, &base, &broken, &interpreted) {
                 Ok(mut evaluator) => {
@@ -127,15 +136,27 @@ impl Evaluator {
                     let before = (broken.len(), interpreted.len());
                     let suspects: Vec<&Rule> = rules
                         .iter()
-                        .filter(|r| r.rego.is_some() && !broken.contains_key(&r.meta.id) && !interpreted.contains(&r.meta.id))
+                        .filter(|r| {
+                            r.rego.is_some()
+                                && !broken.contains_key(&r.meta.id)
+                                && !interpreted.contains(&r.meta.id)
+                        })
                         .collect();
                     for rule in suspects {
-                        match Self::compile(std::slice::from_ref(rule), &base, &HashMap::new(), &HashSet::new()) {
+                        match Self::compile(
+                            std::slice::from_ref(rule),
+                            &base,
+                            &HashMap::new(),
+                            &HashSet::new(),
+                        ) {
                             Err(CompileFailure::Rego(m)) => {
                                 broken.insert(rule.meta.id.clone(), m);
                             }
                             Err(CompileFailure::Vm(m)) => {
-                                tracing::warn!("rule {} runs on the interpreter (VM: {m})", rule.meta.id);
+                                tracing::warn!(
+                                    "rule {} runs on the interpreter (VM: {m})",
+                                    rule.meta.id
+                                );
                                 interpreted.insert(rule.meta.id.clone());
                             }
                             Ok(_) => {}
@@ -144,11 +165,15 @@ impl Evaluator {
                     if (broken.len(), interpreted.len()) == before {
                         match failure {
                             CompileFailure::Rego(m) => {
-                                return Err(Error::Bundle(format!("the bundle does not compile: {m}")));
+                                return Err(Error::Bundle(format!(
+                                    "the bundle does not compile: {m}"
+                                )));
                             }
                             // Only the combination fails on the VM: interpret everything.
                             CompileFailure::Vm(m) => {
-                                tracing::warn!("rule VM compilation failed, using the interpreter: {m}");
+                                tracing::warn!(
+                                    "rule VM compilation failed, using the interpreter: {m}"
+                                );
                                 interpreted.extend(rules.iter().map(|r| r.meta.id.clone()));
                             }
                         }
@@ -168,7 +193,10 @@ impl Evaluator {
         let live = |r: &Rule| r.rego.is_some() && !broken.contains_key(&r.meta.id);
         for rule in rules.iter().filter(|r| live(r)) {
             interpreter
-                .add_policy(format!("{}/rule.rego", rule.source), rule.rego.clone().unwrap_or_default())
+                .add_policy(
+                    format!("{}/rule.rego", rule.source),
+                    rule.rego.clone().unwrap_or_default(),
+                )
                 .map_err(rego_err)?;
         }
         // Routing: one group per distinct (type, sub_type) named by a rule, plus a wildcard
@@ -202,7 +230,10 @@ impl Evaluator {
                 continue;
             }
             let index = *by_members.entry(members.clone()).or_insert_with(|| {
-                groups.push(Group { entry: format!("data.{ENTRY_PACKAGE}.g{}", groups.len()), rules: members });
+                groups.push(Group {
+                    entry: format!("data.{ENTRY_PACKAGE}.g{}", groups.len()),
+                    rules: members,
+                });
                 groups.len() - 1
             });
             match sub {
@@ -216,18 +247,30 @@ impl Evaluator {
                 .rules
                 .iter()
                 .filter(|&&i| live(&rules[i]) && !interpreted.contains(&rules[i].meta.id))
-                .map(|&i| format!("  {:?}: [f | f := data.kspm.rules.{}.finding],", rules[i].meta.id, rules[i].meta.id))
+                .map(|&i| {
+                    format!(
+                        "  {:?}: [f | f := data.kspm.rules.{}.finding],",
+                        rules[i].meta.id, rules[i].meta.id
+                    )
+                })
                 .collect();
             entry_module.push_str(&format!("g{g} := {{\n{}\n}}\n\n", fields.join("\n")));
         }
-        interpreter.add_policy("kspm/entry.rego".into(), entry_module).map_err(rego_err)?;
+        interpreter
+            .add_policy("kspm/entry.rego".into(), entry_module)
+            .map_err(rego_err)?;
         let mut program = None;
         if let Some(first) = groups.first() {
-            let compiled = interpreter.compile_with_entrypoint(&first.entry.as_str().into()).map_err(rego_err)?;
+            let compiled = interpreter
+                .compile_with_entrypoint(&first.entry.as_str().into())
+                .map_err(rego_err)?;
             let entries: Vec<&str> = groups.iter().map(|g| g.entry.as_str()).collect();
             // The VM may not support every construct the interpreter does; the caller then
             // moves the offending rules to the interpreter.
-            program = Some(Compiler::compile_from_policy(&compiled, &entries).map_err(|e| CompileFailure::Vm(e.to_string()))?);
+            program = Some(
+                Compiler::compile_from_policy(&compiled, &entries)
+                    .map_err(|e| CompileFailure::Vm(e.to_string()))?,
+            );
         }
         Ok(Evaluator {
             rules: rules.to_vec(),
@@ -257,7 +300,10 @@ impl Evaluator {
     }
 
     fn group_for(&self, kind: ResourceType, sub_type: &str) -> Option<&Group> {
-        let index = self.routes.get(&(kind, sub_type.to_owned())).or_else(|| self.wildcard.get(&kind))?;
+        let index = self
+            .routes
+            .get(&(kind, sub_type.to_owned()))
+            .or_else(|| self.wildcard.get(&kind))?;
         self.groups.get(*index)
     }
 
@@ -285,7 +331,10 @@ impl Evaluator {
                 |vm, (resource, input)| self.evaluate_one(vm.as_mut(), &data, resource, input, ctx),
             )
             .collect();
-        let mut evaluation = Evaluation { resources: resources.len(), ..Default::default() };
+        let mut evaluation = Evaluation {
+            resources: resources.len(),
+            ..Default::default()
+        };
         for (findings, na) in per_resource {
             evaluation.findings.extend(findings);
             evaluation.not_applicable += na;
@@ -345,7 +394,10 @@ impl Evaluator {
 
     fn static_result(&self, rule: &Rule) -> Option<RuleResult> {
         if let Some(message) = self.broken.get(&rule.meta.id) {
-            return Some(RuleResult::error(format!("rule `{}` does not compile: {message}", rule.meta.id)));
+            return Some(RuleResult::error(format!(
+                "rule `{}` does not compile: {message}",
+                rule.meta.id
+            )));
         }
         if rule.rego.is_none() {
             return Some(RuleResult {
@@ -365,18 +417,29 @@ impl Evaluator {
         let list = &group_value[rule.meta.id.as_str()];
         // regorus' VM can yield `[undefined]` for a comprehension over an undefined rule;
         // undefined means not applicable (a test pins VM and interpreter to the same outcomes).
-        let first = list.as_array().ok()?.iter().find(|v| !matches!(v, regorus::Value::Undefined))?;
+        let first = list
+            .as_array()
+            .ok()?
+            .iter()
+            .find(|v| !matches!(v, regorus::Value::Undefined))?;
         Some(parse_engine_output(&rule.meta.id, first))
     }
 
-    fn result_from_interpreter(&self, rule: &Rule, engine: &mut regorus::Engine) -> Option<RuleResult> {
+    fn result_from_interpreter(
+        &self,
+        rule: &Rule,
+        engine: &mut regorus::Engine,
+    ) -> Option<RuleResult> {
         if let Some(r) = self.static_result(rule) {
             return Some(r);
         }
         match engine.eval_rule(rule.finding_path()) {
             Ok(regorus::Value::Undefined) => None,
             Ok(value) => Some(parse_engine_output(&rule.meta.id, &value)),
-            Err(e) => Some(RuleResult::error(format!("rule `{}` failed: {e:#}", rule.meta.id))),
+            Err(e) => Some(RuleResult::error(format!(
+                "rule `{}` failed: {e:#}",
+                rule.meta.id
+            ))),
         }
     }
 }
@@ -384,7 +447,9 @@ impl Evaluator {
 fn parse_engine_output(rule_id: &str, value: &regorus::Value) -> RuleResult {
     match serde_json::to_value(value) {
         Ok(json) => findings::parse_rule_output(rule_id, &json),
-        Err(e) => RuleResult::error(format!("rule `{rule_id}` returned a value that is not JSON: {e}")),
+        Err(e) => RuleResult::error(format!(
+            "rule `{rule_id}` returned a value that is not JSON: {e}"
+        )),
     }
 }
 
@@ -396,7 +461,10 @@ pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
         id: resource_id(&cluster.id, ResourceType::K8sObject, "cluster"),
         name: cluster.name.clone(),
         resource: json!({"apiVersion": "kspm.io/v1", "kind": "Cluster", "metadata": {"name": cluster.name}}),
-        context: Context { cluster: cluster.clone(), node: None },
+        context: Context {
+            cluster: cluster.clone(),
+            node: None,
+        },
         origin: None,
     }
 }
@@ -409,8 +477,14 @@ fn to_engine_value(resource: &Resource) -> regorus::Value {
     map.insert(s("sub_type"), s(resource.sub_type.as_str()));
     map.insert(s("id"), s(resource.id.as_str()));
     map.insert(s("name"), s(resource.name.as_str()));
-    map.insert(s("resource"), regorus::Value::deserialize(&resource.resource).unwrap_or(regorus::Value::Null));
+    map.insert(
+        s("resource"),
+        regorus::Value::deserialize(&resource.resource).unwrap_or(regorus::Value::Null),
+    );
     let context = serde_json::to_value(&resource.context).unwrap_or_default();
-    map.insert(s("context"), regorus::Value::deserialize(&context).unwrap_or(regorus::Value::Null));
+    map.insert(
+        s("context"),
+        regorus::Value::deserialize(&context).unwrap_or(regorus::Value::Null),
+    );
     regorus::Value::from(map)
 }

@@ -1,9 +1,9 @@
 //! Turning one rule result into a [`Finding`] document.
 
 use kspm_model::{
-    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host, Orchestrator,
-    OrchestratorCluster, OrchestratorResource, Outcome, Resource, ResourceType, RuleMeta, benchmark_name,
-    finding_id,
+    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host,
+    Orchestrator, OrchestratorCluster, OrchestratorResource, Outcome, Resource, ResourceType,
+    RuleMeta, benchmark_name, finding_id,
 };
 use serde_json::{Value, json};
 
@@ -19,25 +19,44 @@ pub(crate) struct RuleResult {
 
 impl RuleResult {
     pub fn error(message: String) -> RuleResult {
-        RuleResult { outcome: Outcome::Error, evidence: Value::Null, expected: Value::Null, error: Some(message) }
+        RuleResult {
+            outcome: Outcome::Error,
+            evidence: Value::Null,
+            expected: Value::Null,
+            error: Some(message),
+        }
     }
 }
 
 /// Builds the finding document.
-pub(crate) fn build(resource: &Resource, meta: &RuleMeta, result: RuleResult, ctx: &ScanContext) -> Finding {
+pub(crate) fn build(
+    resource: &Resource,
+    meta: &RuleMeta,
+    result: RuleResult,
+    ctx: &ScanContext,
+) -> Finding {
     let cluster = &resource.context.cluster;
     let bench = meta
         .benchmark(&ctx.benchmark)
         .or_else(|| meta.benchmarks.first())
         .expect("validated rules have a benchmark");
-    let versions: Vec<String> = bench.versions.iter().map(|v| format!("v{}", v.trim_start_matches('v'))).collect();
+    let versions: Vec<String> = bench
+        .versions
+        .iter()
+        .map(|v| format!("v{}", v.trim_start_matches('v')))
+        .collect();
     let remediation = fill_placeholders(&meta.remediation, resource, &result.evidence).0;
-    let orchestrator_resource = (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
-        id: resource.resource.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_owned),
-        name: resource.short_name().to_owned(),
-        kind: resource.sub_type.clone(),
-        namespace: resource.namespace().map(str::to_owned),
-    });
+    let orchestrator_resource =
+        (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
+            id: resource
+                .resource
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            name: resource.short_name().to_owned(),
+            kind: resource.sub_type.clone(),
+            namespace: resource.namespace().map(str::to_owned),
+        });
     let mut tags = vec![bench.id.to_uppercase().replace('_', " ")];
     if let Some(section) = bench.number.rsplit_once('.').map(|(s, _)| s.to_owned()) {
         tags.push(format!("{} {section}", bench.id));
@@ -50,7 +69,12 @@ pub(crate) fn build(resource: &Resource, meta: &RuleMeta, result: RuleResult, ct
             kind: "state".into(),
             category: vec!["configuration".into()],
             kind_type: vec!["info".into()],
-            outcome: if result.outcome == Outcome::Error { "failure" } else { "success" }.into(),
+            outcome: if result.outcome == Outcome::Error {
+                "failure"
+            } else {
+                "success"
+            }
+            .into(),
             sequence: ctx.sequence,
             created: ctx.timestamp.clone(),
         },
@@ -61,7 +85,11 @@ pub(crate) fn build(resource: &Resource, meta: &RuleMeta, result: RuleResult, ct
             sub_type: resource.sub_type.clone(),
             raw: resource.resource.clone(),
         },
-        result: FindingResult { evaluation: result.outcome, evidence: result.evidence, expected: result.expected },
+        result: FindingResult {
+            evaluation: result.outcome,
+            evidence: result.evidence,
+            expected: result.expected,
+        },
         rule: FindingRule {
             id: meta.id.clone(),
             name: meta.title.clone(),
@@ -85,10 +113,16 @@ pub(crate) fn build(resource: &Resource, meta: &RuleMeta, result: RuleResult, ct
         },
         orchestrator: Orchestrator {
             kind: "kubernetes".into(),
-            cluster: OrchestratorCluster { id: cluster.id.clone(), name: cluster.name.clone(), version: cluster.version.clone() },
+            cluster: OrchestratorCluster {
+                id: cluster.id.clone(),
+                name: cluster.name.clone(),
+                version: cluster.version.clone(),
+            },
             resource: orchestrator_resource,
         },
-        host: resource.context.node.as_ref().map(|n| Host { name: n.name.clone() }),
+        host: resource.context.node.as_ref().map(|n| Host {
+            name: n.name.clone(),
+        }),
         file: (resource.kind == ResourceType::File).then(|| resource.resource.clone()),
         process: (resource.kind == ResourceType::Process).then(|| resource.resource.clone()),
         cloud: (resource.kind == ResourceType::Cloud).then(|| resource.resource.clone()),
@@ -99,7 +133,11 @@ pub(crate) fn build(resource: &Resource, meta: &RuleMeta, result: RuleResult, ct
 
 /// Fills `{{placeholders}}` in remediation text for one resource. Returns the text and the
 /// placeholders that did not resolve (left in place, visible).
-pub fn fill_placeholders(text: &str, resource: &Resource, evidence: &Value) -> (String, Vec<String>) {
+pub fn fill_placeholders(
+    text: &str,
+    resource: &Resource,
+    evidence: &Value,
+) -> (String, Vec<String>) {
     let mut out = String::with_capacity(text.len());
     let mut unresolved = Vec::new();
     let mut rest = text;
@@ -133,8 +171,16 @@ fn lookup(key: &str, resource: &Resource, evidence: &Value) -> Option<String> {
         "resource.kind" => non_empty(&resource.sub_type.to_lowercase()),
         "resource.id" => Some(resource.id.clone()),
         "cluster.name" => non_empty(&resource.context.cluster.name),
-        "node.name" => resource.context.node.as_ref().and_then(|n| non_empty(&n.name)),
-        "file.path" => resource.resource.get("path").and_then(Value::as_str).and_then(non_empty),
+        "node.name" => resource
+            .context
+            .node
+            .as_ref()
+            .and_then(|n| non_empty(&n.name)),
+        "file.path" => resource
+            .resource
+            .get("path")
+            .and_then(Value::as_str)
+            .and_then(non_empty),
         _ => {
             let field = key.strip_prefix("evidence.")?;
             match evidence.get(field)? {
@@ -188,7 +234,11 @@ mod tests {
     fn pod() -> Resource {
         Resource::k8s_object(
             json!({"kind": "Pod", "metadata": {"name": "web", "namespace": "shop"}}),
-            ClusterInfo { id: "c".into(), name: "prod".into(), ..Default::default() },
+            ClusterInfo {
+                id: "c".into(),
+                name: "prod".into(),
+                ..Default::default()
+            },
         )
     }
 
@@ -202,7 +252,11 @@ mod tests {
 
     #[test]
     fn unresolved_placeholders_stay_visible_and_are_reported() {
-        let (out, missing) = fill_placeholders("chmod 600 {{file.path}} {{evidence.nope}}", &pod(), &json!({}));
+        let (out, missing) = fill_placeholders(
+            "chmod 600 {{file.path}} {{evidence.nope}}",
+            &pod(),
+            &json!({}),
+        );
         assert_eq!(out, "chmod 600 {{file.path}} {{evidence.nope}}");
         assert_eq!(missing, ["file.path", "evidence.nope"]);
     }
@@ -211,6 +265,10 @@ mod tests {
     fn unknown_evaluation_becomes_an_error_naming_the_rule() {
         let r = parse_rule_output("r1", &json!({"evaluation": "pass"}));
         assert_eq!(r.outcome, Outcome::Error);
-        assert!(r.error.unwrap().contains("rule `r1` returned evaluation `pass`"));
+        assert!(
+            r.error
+                .unwrap()
+                .contains("rule `r1` returned evaluation `pass`")
+        );
     }
 }

@@ -44,7 +44,12 @@ impl HarnessReport {
 
 /// The cluster every case runs in.
 pub fn test_cluster() -> ClusterInfo {
-    ClusterInfo { id: "test-cluster".into(), name: "test".into(), version: None, platform: None }
+    ClusterInfo {
+        id: "test-cluster".into(),
+        name: "test".into(),
+        version: None,
+        platform: None,
+    }
 }
 
 /// Runs every case of every rule in the bundle.
@@ -58,20 +63,41 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
     };
     let mut report = HarnessReport::default();
     for (id, message) in evaluator.broken_rules() {
-        report.problems.push(format!("{id}: does not compile: {message}"));
+        report
+            .problems
+            .push(format!("{id}: does not compile: {message}"));
     }
     for rule in &bundle.rules {
         let id = &rule.meta.id;
-        let Some(cases) = rule.cases.as_ref().and_then(|c| c.get("cases")).and_then(Value::as_array) else {
-            report.problems.push(format!("{id}: no cases.yaml with a `cases:` list"));
+        let Some(cases) = rule
+            .cases
+            .as_ref()
+            .and_then(|c| c.get("cases"))
+            .and_then(Value::as_array)
+        else {
+            report
+                .problems
+                .push(format!("{id}: no cases.yaml with a `cases:` list"));
             continue;
         };
         let mut seen = std::collections::BTreeSet::new();
         for (index, case) in cases.iter().enumerate() {
-            let name = case.get("name").and_then(Value::as_str).map_or_else(|| format!("case {index}"), str::to_owned);
-            let expected = case.get("expect").and_then(Value::as_str).unwrap_or("").to_owned();
-            let mut result =
-                CaseResult { rule: id.clone(), name, expected: expected.clone(), actual: String::new(), problem: None };
+            let name = case
+                .get("name")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("case {index}"), str::to_owned);
+            let expected = case
+                .get("expect")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let mut result = CaseResult {
+                rule: id.clone(),
+                name,
+                expected: expected.clone(),
+                actual: String::new(),
+                problem: None,
+            };
             match run_case(&evaluator, &ctx, id, case) {
                 Err(problem) => result.problem = Some(problem),
                 Ok((actual, finding)) => {
@@ -80,12 +106,21 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
                     if Outcome::parse(&expected).is_none() {
                         result.problem = Some(format!("`expect: {expected}` is not an outcome"));
                     } else if actual.as_str() != expected {
-                        let detail = finding.as_ref().map(|f| format!(": {f}")).unwrap_or_default();
-                        result.problem = Some(format!("expected {expected}, got {}{detail}", actual.as_str()));
-                    } else if let (Some(want), Some(f)) = (case.get("evidence"), finding.as_ref()) {
-                        if !is_subset(want, &f["evidence"]) {
-                            result.problem = Some(format!("evidence {} does not contain {want}", f["evidence"]));
-                        }
+                        let detail = finding
+                            .as_ref()
+                            .map(|f| format!(": {f}"))
+                            .unwrap_or_default();
+                        result.problem = Some(format!(
+                            "expected {expected}, got {}{detail}",
+                            actual.as_str()
+                        ));
+                    } else if let (Some(want), Some(f)) = (case.get("evidence"), finding.as_ref())
+                        && !is_subset(want, &f["evidence"])
+                    {
+                        result.problem = Some(format!(
+                            "evidence {} does not contain {want}",
+                            f["evidence"]
+                        ));
                     }
                     // Remediation is shown for failed and manual findings; there it must be runnable.
                     if let Some(f) = finding.as_ref()
@@ -94,7 +129,9 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
                         && let Some(missing) = f.get("unresolved").and_then(Value::as_array)
                         && !missing.is_empty()
                     {
-                        result.problem = Some(format!("remediation placeholders did not resolve: {missing:?}"));
+                        result.problem = Some(format!(
+                            "remediation placeholders did not resolve: {missing:?}"
+                        ));
                     }
                 }
             }
@@ -105,9 +142,15 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
         } else {
             &[Outcome::Passed, Outcome::Failed, Outcome::NotApplicable]
         };
-        let missing: Vec<&str> = wanted.iter().filter(|o| !seen.contains(o)).map(|o| o.as_str()).collect();
+        let missing: Vec<&str> = wanted
+            .iter()
+            .filter(|o| !seen.contains(o))
+            .map(|o| o.as_str())
+            .collect();
         if !missing.is_empty() && !seen.contains(&Outcome::Manual) {
-            report.warnings.push(format!("{id}: no case with outcome {}", missing.join(", ")));
+            report
+                .warnings
+                .push(format!("{id}: no case with outcome {}", missing.join(", ")));
         }
     }
     Ok(report)
@@ -115,7 +158,12 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
 
 /// Evaluates one case; returns the outcome and, when there is a finding, a small JSON with its
 /// evidence and unresolved placeholders.
-fn run_case(evaluator: &Evaluator, ctx: &ScanContext, rule_id: &str, case: &Value) -> Result<(Outcome, Option<Value>), String> {
+fn run_case(
+    evaluator: &Evaluator,
+    ctx: &ScanContext,
+    rule_id: &str,
+    case: &Value,
+) -> Result<(Outcome, Option<Value>), String> {
     let cluster = test_cluster();
     let main = if let Some(object) = case.get("object") {
         Resource::k8s_object(object.clone(), cluster.clone())
@@ -125,16 +173,31 @@ fn run_case(evaluator: &Evaluator, ctx: &ScanContext, rule_id: &str, case: &Valu
         return Err("a case needs `object:` or `input:`".into());
     };
     let mut resources = vec![main.clone()];
-    for other in case.get("objects").and_then(Value::as_array).into_iter().flatten() {
+    for other in case
+        .get("objects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         resources.push(Resource::k8s_object(other.clone(), cluster.clone()));
     }
     let evaluation = evaluator.evaluate(resources, ctx);
-    let Some(finding) = evaluation.findings.iter().find(|f| f.resource.id == main.id && f.rule.id == rule_id) else {
+    let Some(finding) = evaluation
+        .findings
+        .iter()
+        .find(|f| f.resource.id == main.id && f.rule.id == rule_id)
+    else {
         return Ok((Outcome::NotApplicable, None));
     };
     let evidence = finding.result.evidence.clone();
-    let meta = evaluator.rules().iter().find(|r| r.meta.id == rule_id).map(|r| &r.meta);
-    let unresolved = meta.map(|m| fill_placeholders(&m.remediation, &main, &evidence).1).unwrap_or_default();
+    let meta = evaluator
+        .rules()
+        .iter()
+        .find(|r| r.meta.id == rule_id)
+        .map(|r| &r.meta);
+    let unresolved = meta
+        .map(|m| fill_placeholders(&m.remediation, &main, &evidence).1)
+        .unwrap_or_default();
     let mut summary = serde_json::json!({"evidence": evidence, "unresolved": unresolved});
     if let Some(e) = &finding.error {
         summary["error"] = Value::String(e.message.clone());
@@ -143,13 +206,25 @@ fn run_case(evaluator: &Evaluator, ctx: &ScanContext, rule_id: &str, case: &Valu
 }
 
 fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource, String> {
-    let kind: ResourceType = serde_json::from_value(input.get("type").cloned().unwrap_or(Value::Null))
-        .map_err(|e| format!("input.type: {e}"))?;
-    let sub_type = input.get("sub_type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind: ResourceType =
+        serde_json::from_value(input.get("type").cloned().unwrap_or(Value::Null))
+            .map_err(|e| format!("input.type: {e}"))?;
+    let sub_type = input
+        .get("sub_type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let facts = input.get("resource").cloned().unwrap_or(Value::Null);
-    let name = input.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
-        facts.get("path").and_then(Value::as_str).map_or_else(|| sub_type.clone(), str::to_owned)
-    });
+    let name = input
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            facts
+                .get("path")
+                .and_then(Value::as_str)
+                .map_or_else(|| sub_type.clone(), str::to_owned)
+        });
     let mut context: Context = match input.get("context") {
         Some(c) => serde_json::from_value(c.clone()).map_err(|e| format!("input.context: {e}"))?,
         None => Context::default(),
@@ -171,8 +246,12 @@ fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource,
 /// True when every key and list element of `want` appears in `have`.
 pub fn is_subset(want: &Value, have: &Value) -> bool {
     match (want, have) {
-        (Value::Object(w), Value::Object(h)) => w.iter().all(|(k, v)| h.get(k).is_some_and(|hv| is_subset(v, hv))),
-        (Value::Array(w), Value::Array(h)) => w.iter().all(|wv| h.iter().any(|hv| is_subset(wv, hv))),
+        (Value::Object(w), Value::Object(h)) => w
+            .iter()
+            .all(|(k, v)| h.get(k).is_some_and(|hv| is_subset(v, hv))),
+        (Value::Array(w), Value::Array(h)) => {
+            w.iter().all(|wv| h.iter().any(|hv| is_subset(wv, hv)))
+        }
         _ => want == have,
     }
 }

@@ -28,8 +28,16 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
             namespaces.push(name.clone());
         }
         if matches!(r.sub_type.as_str(), "RoleBinding" | "ClusterRoleBinding") {
-            let role_kind = r.resource.pointer("/roleRef/kind").and_then(|v| v.as_str()).unwrap_or("");
-            let role_name = r.resource.pointer("/roleRef/name").and_then(|v| v.as_str()).unwrap_or("");
+            let role_kind = r
+                .resource
+                .pointer("/roleRef/kind")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            let role_name = r
+                .resource
+                .pointer("/roleRef/name")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
             let key = match role_kind {
                 "ClusterRole" => Some(format!("ClusterRole:{role_name}")),
                 "Role" if r.sub_type == "RoleBinding" => Some(format!("Role:{ns}:{role_name}")),
@@ -39,22 +47,36 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
                 bindings.entry(key).or_default().push(object.clone());
             }
         }
-        objects.entry(r.sub_type.clone()).or_default().entry(ns).or_default().insert(s(&name), object);
+        objects
+            .entry(r.sub_type.clone())
+            .or_default()
+            .entry(ns)
+            .or_default()
+            .insert(s(&name), object);
     }
     namespaces.sort();
     namespaces.dedup();
     let objects: Obj = objects
         .into_iter()
         .map(|(kind, by_ns)| {
-            let by_ns: Obj = by_ns.into_iter().map(|(ns, names)| (s(&ns), Value::from(names))).collect();
+            let by_ns: Obj = by_ns
+                .into_iter()
+                .map(|(ns, names)| (s(&ns), Value::from(names)))
+                .collect();
             (s(&kind), Value::from(by_ns))
         })
         .collect();
-    let bindings: Obj = bindings.into_iter().map(|(k, v)| (s(&k), Value::from(v))).collect();
+    let bindings: Obj = bindings
+        .into_iter()
+        .map(|(k, v)| (s(&k), Value::from(v)))
+        .collect();
     let mut inventory = Obj::new();
     inventory.insert(s("objects"), Value::from(objects));
     inventory.insert(s("bindings_by_role"), Value::from(bindings));
-    inventory.insert(s("namespaces"), Value::from(namespaces.iter().map(|n| s(n)).collect::<Vec<_>>()));
+    inventory.insert(
+        s("namespaces"),
+        Value::from(namespaces.iter().map(|n| s(n)).collect::<Vec<_>>()),
+    );
     let mut data = Obj::new();
     data.insert(s("inventory"), Value::from(inventory));
     Value::from(data)

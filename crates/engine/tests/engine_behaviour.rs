@@ -15,20 +15,36 @@ fn write_rule(root: &Path, id: &str, sub_types: &str, rego: Option<&str>) {
     );
     std::fs::write(dir.join("meta.yaml"), meta).unwrap();
     if let Some(rego) = rego {
-        std::fs::write(dir.join("rule.rego"), format!("package kspm.rules.{id}\nimport rego.v1\n{rego}\n")).unwrap();
+        std::fs::write(
+            dir.join("rule.rego"),
+            format!("package kspm.rules.{id}\nimport rego.v1\n{rego}\n"),
+        )
+        .unwrap();
     }
 }
 
 fn ctx() -> ScanContext {
-    ScanContext { cluster: cluster(), timestamp: "2026-01-01T00:00:00Z".into(), sequence: 1, benchmark: "all".into() }
+    ScanContext {
+        cluster: cluster(),
+        timestamp: "2026-01-01T00:00:00Z".into(),
+        sequence: 1,
+        benchmark: "all".into(),
+    }
 }
 
 fn cluster() -> ClusterInfo {
-    ClusterInfo { id: "c1".into(), name: "test".into(), ..Default::default() }
+    ClusterInfo {
+        id: "c1".into(),
+        name: "test".into(),
+        ..Default::default()
+    }
 }
 
 fn pod(name: &str, ns: &str) -> Resource {
-    Resource::k8s_object(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns}, "spec": {"containers": []}}), cluster())
+    Resource::k8s_object(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns}, "spec": {"containers": []}}),
+        cluster(),
+    )
 }
 
 fn custom_bundle(root: &Path) -> RuleBundle {
@@ -38,15 +54,43 @@ fn custom_bundle(root: &Path) -> RuleBundle {
 #[test]
 fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
     let dir = tempdir();
-    write_rule(&dir, "divides_by_zero", "Pod", Some("finding := {\"evaluation\": \"passed\", \"evidence\": {\"x\": 1 / count([])}} if true"));
-    write_rule(&dir, "conflicting", "Pod", Some("finding := {\"evaluation\": \"passed\"}\nfinding := {\"evaluation\": \"failed\"}"));
-    write_rule(&dir, "always_fails", "Pod", Some("finding := {\"evaluation\": \"failed\", \"evidence\": {\"name\": input.resource.metadata.name}}"));
+    write_rule(
+        &dir,
+        "divides_by_zero",
+        "Pod",
+        Some(
+            "finding := {\"evaluation\": \"passed\", \"evidence\": {\"x\": 1 / count([])}} if true",
+        ),
+    );
+    write_rule(
+        &dir,
+        "conflicting",
+        "Pod",
+        Some("finding := {\"evaluation\": \"passed\"}\nfinding := {\"evaluation\": \"failed\"}"),
+    );
+    write_rule(
+        &dir,
+        "always_fails",
+        "Pod",
+        Some(
+            "finding := {\"evaluation\": \"failed\", \"evidence\": {\"name\": input.resource.metadata.name}}",
+        ),
+    );
     let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
     let evaluation = evaluator.evaluate(vec![pod("web", "shop")], &ctx());
-    let outcome = |rule: &str| evaluation.findings.iter().find(|f| f.rule.id == rule).map(|f| (f.outcome(), f.error.clone()));
+    let outcome = |rule: &str| {
+        evaluation
+            .findings
+            .iter()
+            .find(|f| f.rule.id == rule)
+            .map(|f| (f.outcome(), f.error.clone()))
+    };
     let (o, err) = outcome("conflicting").expect("conflicting rule reports");
     assert_eq!(o, Outcome::Error);
-    assert!(err.unwrap().message.contains("conflicting"), "the error names the rule");
+    assert!(
+        err.unwrap().message.contains("conflicting"),
+        "the error names the rule"
+    );
     assert_eq!(outcome("always_fails").unwrap().0, Outcome::Failed);
     // Division by zero is undefined or an error in Rego, never a pass.
     if let Some((o, _)) = outcome("divides_by_zero") {
@@ -57,29 +101,82 @@ fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
 #[test]
 fn a_rule_that_does_not_compile_yields_error_findings_naming_it() {
     let dir = tempdir();
-    write_rule(&dir, "broken_syntax", "Pod", Some("finding := {\"evaluation\": "));
-    write_rule(&dir, "fine", "Pod", Some("finding := {\"evaluation\": \"passed\"}"));
+    write_rule(
+        &dir,
+        "broken_syntax",
+        "Pod",
+        Some("finding := {\"evaluation\": "),
+    );
+    write_rule(
+        &dir,
+        "fine",
+        "Pod",
+        Some("finding := {\"evaluation\": \"passed\"}"),
+    );
     let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
     assert!(evaluator.broken_rules().contains_key("broken_syntax"));
     let evaluation = evaluator.evaluate(vec![pod("a", "x")], &ctx());
-    let broken = evaluation.findings.iter().find(|f| f.rule.id == "broken_syntax").unwrap();
+    let broken = evaluation
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "broken_syntax")
+        .unwrap();
     assert_eq!(broken.outcome(), Outcome::Error);
-    assert!(broken.error.as_ref().unwrap().message.contains("does not compile"));
-    assert_eq!(evaluation.findings.iter().find(|f| f.rule.id == "fine").unwrap().outcome(), Outcome::Passed);
+    assert!(
+        broken
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("does not compile")
+    );
+    assert_eq!(
+        evaluation
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "fine")
+            .unwrap()
+            .outcome(),
+        Outcome::Passed
+    );
 }
 
 #[test]
 fn resources_reach_only_rules_whose_applies_to_matches() {
     let dir = tempdir();
-    write_rule(&dir, "pods_only", "Pod", Some("finding := {\"evaluation\": \"passed\"}"));
-    write_rule(&dir, "namespaces_only", "Namespace", Some("finding := {\"evaluation\": \"passed\"}"));
-    write_rule(&dir, "everything", "", Some("finding := {\"evaluation\": \"passed\"}"));
+    write_rule(
+        &dir,
+        "pods_only",
+        "Pod",
+        Some("finding := {\"evaluation\": \"passed\"}"),
+    );
+    write_rule(
+        &dir,
+        "namespaces_only",
+        "Namespace",
+        Some("finding := {\"evaluation\": \"passed\"}"),
+    );
+    write_rule(
+        &dir,
+        "everything",
+        "",
+        Some("finding := {\"evaluation\": \"passed\"}"),
+    );
     let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
-    let ns = Resource::k8s_object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}), cluster());
-    let cm = Resource::k8s_object(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "shop"}}), cluster());
+    let ns = Resource::k8s_object(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+        cluster(),
+    );
+    let cm = Resource::k8s_object(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "shop"}}),
+        cluster(),
+    );
     let evaluation = evaluator.evaluate(vec![pod("web", "shop"), ns, cm], &ctx());
-    let mut pairs: Vec<(String, String)> =
-        evaluation.findings.iter().map(|f| (f.resource.sub_type.clone(), f.rule.id.clone())).collect();
+    let mut pairs: Vec<(String, String)> = evaluation
+        .findings
+        .iter()
+        .map(|f| (f.resource.sub_type.clone(), f.rule.id.clone()))
+        .collect();
     pairs.sort();
     let expected: Vec<(String, String)> = [
         ("Cluster", "everything"),
@@ -102,12 +199,23 @@ fn inventory_lets_a_rule_see_other_objects_and_remediation_is_filled() {
         &dir,
         "needs_netpol",
         "Pod",
-        Some("finding := {\"evaluation\": \"passed\"} if count(object.get(data.inventory.objects, [\"NetworkPolicy\", input.resource.metadata.namespace], {})) > 0\nfinding := {\"evaluation\": \"failed\", \"evidence\": {\"namespace\": input.resource.metadata.namespace}} if count(object.get(data.inventory.objects, [\"NetworkPolicy\", input.resource.metadata.namespace], {})) == 0"),
+        Some(
+            "finding := {\"evaluation\": \"passed\"} if count(object.get(data.inventory.objects, [\"NetworkPolicy\", input.resource.metadata.namespace], {})) > 0\nfinding := {\"evaluation\": \"failed\", \"evidence\": {\"namespace\": input.resource.metadata.namespace}} if count(object.get(data.inventory.objects, [\"NetworkPolicy\", input.resource.metadata.namespace], {})) == 0",
+        ),
     );
     let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
-    let np = Resource::k8s_object(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "a"}}), cluster());
+    let np = Resource::k8s_object(
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "a"}}),
+        cluster(),
+    );
     let evaluation = evaluator.evaluate(vec![pod("p1", "a"), pod("p2", "b"), np], &ctx());
-    let by_name = |n: &str| evaluation.findings.iter().find(|f| f.resource.name == n).unwrap();
+    let by_name = |n: &str| {
+        evaluation
+            .findings
+            .iter()
+            .find(|f| f.resource.name == n)
+            .unwrap()
+    };
     assert_eq!(by_name("a/p1").outcome(), Outcome::Passed);
     let failed = by_name("b/p2");
     assert_eq!(failed.outcome(), Outcome::Failed);
@@ -129,7 +237,10 @@ fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "kspm-engine-test-{}-{}",
         std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir

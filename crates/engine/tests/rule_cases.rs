@@ -8,9 +8,22 @@ fn every_embedded_rule_case_passes() {
     let failures: Vec<String> = report
         .cases
         .iter()
-        .filter_map(|c| c.problem.as_ref().map(|p| format!("{} :: {}: {p}", c.rule, c.name)))
+        .filter_map(|c| {
+            c.problem
+                .as_ref()
+                .map(|p| format!("{} :: {}: {p}", c.rule, c.name))
+        })
         .chain(report.problems.iter().cloned())
         .collect();
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
-    println!("{} cases passed across {} rules", report.cases.len(), bundle.rules.len());
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    println!(
+        "{} cases passed across {} rules",
+        report.cases.len(),
+        bundle.rules.len()
+    );
 }

@@ -3,7 +3,17 @@ use serde_json::Value;
 
 /// What kind of thing a [`Resource`] describes; rules are routed on it.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
@@ -77,7 +87,11 @@ pub struct Origin {
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: document {} (line {})", self.file, self.document, self.line)
+        write!(
+            f,
+            "{}: document {} (line {})",
+            self.file, self.document, self.line
+        )
     }
 }
 
@@ -108,26 +122,47 @@ impl Resource {
     /// The stable key is the object's UID, or `kind/namespace/name` when it has none
     /// (manifests have no UID).
     pub fn k8s_object(object: Value, cluster: ClusterInfo) -> Resource {
-        let kind = object.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+        let kind = object
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         let meta = object.get("metadata");
-        let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str).unwrap_or("");
+        let field = |k: &str| {
+            meta.and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        };
         let (ns, name, uid) = (field("namespace"), field("name"), field("uid"));
-        let display = if ns.is_empty() { name.to_owned() } else { format!("{ns}/{name}") };
-        let key = if uid.is_empty() { format!("{kind}/{ns}/{name}") } else { uid.to_owned() };
+        let display = if ns.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{ns}/{name}")
+        };
+        let key = if uid.is_empty() {
+            format!("{kind}/{ns}/{name}")
+        } else {
+            uid.to_owned()
+        };
         Resource {
             kind: ResourceType::K8sObject,
             id: crate::resource_id(&cluster.id, ResourceType::K8sObject, &key),
             sub_type: kind,
             name: display,
             resource: object,
-            context: Context { cluster, node: None },
+            context: Context {
+                cluster,
+                node: None,
+            },
             origin: None,
         }
     }
 
     /// `metadata.namespace` of a Kubernetes object, if any.
     pub fn namespace(&self) -> Option<&str> {
-        self.resource.pointer("/metadata/namespace").and_then(Value::as_str)
+        self.resource
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
     }
 
     /// `metadata.name` of a Kubernetes object, the path of a file, or the display name.
@@ -138,7 +173,11 @@ impl Resource {
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or(&self.name),
-            ResourceType::File => self.resource.get("path").and_then(Value::as_str).unwrap_or(&self.name),
+            ResourceType::File => self
+                .resource
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or(&self.name),
             _ => &self.name,
         }
     }
@@ -151,22 +190,39 @@ mod tests {
 
     #[test]
     fn k8s_object_without_uid_is_keyed_by_kind_namespace_and_name() {
-        let cluster = ClusterInfo { id: "c".into(), name: "c".into(), ..Default::default() };
+        let cluster = ClusterInfo {
+            id: "c".into(),
+            name: "c".into(),
+            ..Default::default()
+        };
         let pod = json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}});
         let a = Resource::k8s_object(pod.clone(), cluster.clone());
         assert_eq!(a.name, "ns/p");
         assert_eq!(a.sub_type, "Pod");
-        assert_eq!(a.id, crate::resource_id("c", ResourceType::K8sObject, "Pod/ns/p"));
+        assert_eq!(
+            a.id,
+            crate::resource_id("c", ResourceType::K8sObject, "Pod/ns/p")
+        );
         let mut with_uid = pod;
         with_uid["metadata"]["uid"] = json!("1234");
         let b = Resource::k8s_object(with_uid, cluster);
-        assert_eq!(b.id, crate::resource_id("c", ResourceType::K8sObject, "1234"));
+        assert_eq!(
+            b.id,
+            crate::resource_id("c", ResourceType::K8sObject, "1234")
+        );
     }
 
     #[test]
     fn envelope_serialises_type_field_and_omits_origin() {
-        let cluster = ClusterInfo { id: "c".into(), name: "c".into(), ..Default::default() };
-        let r = Resource::k8s_object(json!({"kind": "Namespace", "metadata": {"name": "a"}}), cluster);
+        let cluster = ClusterInfo {
+            id: "c".into(),
+            name: "c".into(),
+            ..Default::default()
+        };
+        let r = Resource::k8s_object(
+            json!({"kind": "Namespace", "metadata": {"name": "a"}}),
+            cluster,
+        );
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["type"], "k8s_object");
         assert!(v.get("origin").is_none());

@@ -39,7 +39,8 @@ pub struct AppliesTo {
 impl AppliesTo {
     /// Whether a resource of this type and sub type is routed to the rule.
     pub fn matches(&self, kind: ResourceType, sub_type: &str) -> bool {
-        self.kind == kind && (self.sub_types.is_empty() || self.sub_types.iter().any(|s| s == sub_type))
+        self.kind == kind
+            && (self.sub_types.is_empty() || self.sub_types.iter().any(|s| s == sub_type))
     }
 }
 
@@ -84,12 +85,17 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// Checks the parts of the contract that serde cannot.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: &str| Error::InvalidRule { rule: self.id.clone(), reason: reason.to_owned() };
+        let bad = |reason: &str| Error::InvalidRule {
+            rule: self.id.clone(),
+            reason: reason.to_owned(),
+        };
         let mut chars = self.id.chars();
         let ident = chars.next().is_some_and(|c| c.is_ascii_lowercase())
             && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !ident {
-            return Err(bad("id must match [a-z][a-z0-9_]* (it is a Rego package name)"));
+            return Err(bad(
+                "id must match [a-z][a-z0-9_]* (it is a Rego package name)",
+            ));
         }
         if self.benchmarks.is_empty() {
             return Err(bad("at least one benchmark numbering is required"));

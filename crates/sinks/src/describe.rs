@@ -24,7 +24,9 @@ pub(crate) fn evidence_summary(finding: &Finding) -> String {
 /// evidence summary.
 pub(crate) fn detail(finding: &Finding) -> String {
     match (&finding.error, finding.outcome()) {
-        (Some(error), Outcome::Error) => truncate_chars(&single_line(&error.message), SUMMARY_CHARS),
+        (Some(error), Outcome::Error) => {
+            truncate_chars(&single_line(&error.message), SUMMARY_CHARS)
+        }
         _ => evidence_summary(finding),
     }
 }
@@ -47,7 +49,11 @@ pub(crate) fn resource_short_name(finding: &Finding) -> &str {
 
 /// The namespace of a namespaced Kubernetes object.
 pub(crate) fn resource_namespace(finding: &Finding) -> Option<&str> {
-    finding.orchestrator.resource.as_ref().and_then(|o| o.namespace.as_deref())
+    finding
+        .orchestrator
+        .resource
+        .as_ref()
+        .and_then(|o| o.namespace.as_deref())
 }
 
 /// A stable path naming the resource: `Kind/namespace/name` for namespaced objects,
@@ -97,11 +103,12 @@ pub(crate) fn compare_rule_numbers(a: &str, b: &str) -> Ordering {
 }
 
 /// The order findings of one resource or one section are listed in: by benchmark number,
-/// then rule id, then resource, then finding id (so ties never depend on input order).
+/// then rule id, then resource name, then finding id (unique per cluster, resource and rule,
+/// so ties never depend on input order).
 pub(crate) fn compare_by_rule(a: &Finding, b: &Finding) -> Ordering {
     compare_rule_numbers(&a.rule.benchmark.rule_number, &b.rule.benchmark.rule_number)
         .then_with(|| a.rule.id.cmp(&b.rule.id))
-        .then_with(|| qualified_name(a).cmp(&qualified_name(b)))
+        .then_with(|| a.resource.name.cmp(&b.resource.name))
         .then_with(|| a.event.id.cmp(&b.event.id))
 }
 
@@ -144,14 +151,20 @@ mod tests {
         assert_eq!(compare_rule_numbers("5.1", "5.1.1"), Ordering::Less);
         assert_eq!(compare_rule_numbers("4.2.1", "4.2.1"), Ordering::Equal);
         assert_eq!(compare_rule_numbers("10.1", "9.9"), Ordering::Greater);
-        assert_eq!(compare_rule_numbers("hostPath", "privileged"), Ordering::Less);
+        assert_eq!(
+            compare_rule_numbers("hostPath", "privileged"),
+            Ordering::Less
+        );
     }
 
     #[test]
     fn truncation_counts_characters_not_bytes_and_marks_the_cut() {
         assert_eq!(truncate_chars("short", 10), "short");
         assert_eq!(truncate_chars("ääääääääää", 10), "ääääääääää");
-        assert_eq!(truncate_chars(&"ä".repeat(11), 10), format!("{}…", "ä".repeat(9)));
+        assert_eq!(
+            truncate_chars(&"ä".repeat(11), 10),
+            format!("{}…", "ä".repeat(9))
+        );
         assert_eq!(truncate_chars("abcdef", 4).chars().count(), 4);
     }
 

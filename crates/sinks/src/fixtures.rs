@@ -3,8 +3,9 @@
 #![allow(dead_code)]
 
 use kspm_model::{
-    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host, Orchestrator,
-    OrchestratorCluster, OrchestratorResource, Origin, Outcome, ResourceType, finding_id, resource_id,
+    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host,
+    Orchestrator, OrchestratorCluster, OrchestratorResource, Origin, Outcome, ResourceType,
+    finding_id, resource_id,
 };
 use serde_json::Value;
 
@@ -60,28 +61,50 @@ pub enum Target {
 impl Target {
     /// A namespaced (or, with `None`, cluster-scoped) Kubernetes object.
     pub fn object(kind: &str, namespace: Option<&str>, name: &str) -> Target {
-        Target::Object { kind: kind.into(), namespace: namespace.map(Into::into), name: name.into() }
+        Target::Object {
+            kind: kind.into(),
+            namespace: namespace.map(Into::into),
+            name: name.into(),
+        }
     }
 
     /// A file on a node.
     pub fn node_file(node: &str, path: &str) -> Target {
-        Target::NodeFile { node: node.into(), path: path.into() }
+        Target::NodeFile {
+            node: node.into(),
+            path: path.into(),
+        }
     }
 }
 
 /// A finding of `rule` about `target` with the given outcome and evidence.
 pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: Value) -> Finding {
     let (kind, sub_type, stable_key, display, orchestrator_resource, host) = match target {
-        Target::Object { kind, namespace, name } => {
+        Target::Object {
+            kind,
+            namespace,
+            name,
+        } => {
             let ns = namespace.as_deref().unwrap_or("");
-            let display = if ns.is_empty() { name.clone() } else { format!("{ns}/{name}") };
+            let display = if ns.is_empty() {
+                name.clone()
+            } else {
+                format!("{ns}/{name}")
+            };
             let object = OrchestratorResource {
                 id: None,
                 name: name.clone(),
                 kind: kind.clone(),
                 namespace: namespace.clone(),
             };
-            (ResourceType::K8sObject, kind.clone(), format!("{kind}/{ns}/{name}"), display, Some(object), None)
+            (
+                ResourceType::K8sObject,
+                kind.clone(),
+                format!("{kind}/{ns}/{name}"),
+                display,
+                Some(object),
+                None,
+            )
         }
         Target::NodeFile { node, path } => (
             ResourceType::File,
@@ -100,7 +123,12 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
             kind: "state".into(),
             category: vec!["configuration".into()],
             kind_type: vec!["info".into()],
-            outcome: if outcome == Outcome::Error { "failure" } else { "success" }.into(),
+            outcome: if outcome == Outcome::Error {
+                "failure"
+            } else {
+                "success"
+            }
+            .into(),
             sequence: 1_735_787_045,
             created: "2025-01-02T03:04:05Z".into(),
         },
@@ -111,11 +139,19 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
             sub_type,
             raw: Value::Null,
         },
-        result: FindingResult { evaluation: outcome, evidence, expected: Value::Null },
+        result: FindingResult {
+            evaluation: outcome,
+            evidence,
+            expected: Value::Null,
+        },
         rule: rule.clone(),
         orchestrator: Orchestrator {
             kind: "kubernetes".into(),
-            cluster: OrchestratorCluster { id: CLUSTER_ID.into(), name: "fixture".into(), version: None },
+            cluster: OrchestratorCluster {
+                id: CLUSTER_ID.into(),
+                name: "fixture".into(),
+                version: None,
+            },
             resource: orchestrator_resource,
         },
         host,
@@ -129,22 +165,42 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
 
 /// Marks where the resource was read from.
 pub fn from_source(mut finding: Finding, file: &str, line: usize) -> Finding {
-    finding.source = Some(Origin { file: file.into(), document: 0, line });
+    finding.source = Some(Origin {
+        file: file.into(),
+        document: 0,
+        line,
+    });
     finding
 }
 
 /// Attaches the reason an `error` finding could not be evaluated.
 pub fn with_error(mut finding: Finding, message: &str) -> Finding {
-    finding.error = Some(ErrorInfo { message: message.into() });
+    finding.error = Some(ErrorInfo {
+        message: message.into(),
+    });
     finding
 }
 
 /// `passed` passing and `failed` failing findings of one rule over as many distinct pods.
 pub fn scored(benchmark: &str, passed: usize, failed: usize) -> Vec<Finding> {
-    let rule = rule("fixture_rule", benchmark, "1.1.1", "Fixture rule holds", "Fixtures");
-    let outcomes = std::iter::repeat_n(Outcome::Passed, passed).chain(std::iter::repeat_n(Outcome::Failed, failed));
+    let rule = rule(
+        "fixture_rule",
+        benchmark,
+        "1.1.1",
+        "Fixture rule holds",
+        "Fixtures",
+    );
+    let outcomes = std::iter::repeat_n(Outcome::Passed, passed)
+        .chain(std::iter::repeat_n(Outcome::Failed, failed));
     outcomes
         .enumerate()
-        .map(|(i, outcome)| finding(&rule, &Target::object("Pod", Some("ns"), &format!("pod-{i}")), outcome, Value::Null))
+        .map(|(i, outcome)| {
+            finding(
+                &rule,
+                &Target::object("Pod", Some("ns"), &format!("pod-{i}")),
+                outcome,
+                Value::Null,
+            )
+        })
         .collect()
 }

@@ -22,7 +22,13 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order they are documented.
-    pub const ALL: [Format; 5] = [Format::Table, Format::Json, Format::Ndjson, Format::Sarif, Format::Junit];
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Json,
+        Format::Ndjson,
+        Format::Sarif,
+        Format::Junit,
+    ];
 
     /// The lower-case name used on the command line.
     pub fn name(self) -> &'static str {

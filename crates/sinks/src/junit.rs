@@ -32,14 +32,25 @@ impl Emitter for JunitEmitter {
 
 fn junit_report(report: &Report) -> quick_junit::Report {
     let mut by_section: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in report.findings.iter().filter(|f| f.outcome() != Outcome::NotApplicable) {
-        by_section.entry(finding.rule.section.as_str()).or_default().push(finding);
+    for finding in report
+        .findings
+        .iter()
+        .filter(|f| f.outcome() != Outcome::NotApplicable)
+    {
+        by_section
+            .entry(finding.rule.section.as_str())
+            .or_default()
+            .push(finding);
     }
 
     let mut junit = quick_junit::Report::new("kspm");
     for (section, mut findings) in by_section {
         findings.sort_by(|a, b| compare_by_rule(a, b));
-        let name = if section.is_empty() { "(no section)" } else { section };
+        let name = if section.is_empty() {
+            "(no section)"
+        } else {
+            section
+        };
         let mut suite = TestSuite::new(name);
         suite.add_test_cases(findings.into_iter().map(test_case));
         junit.add_test_suite(suite);
@@ -48,7 +59,9 @@ fn junit_report(report: &Report) -> quick_junit::Report {
         let mut suite = TestSuite::new(INPUT_SUITE);
         suite.add_test_cases(report.input_errors.iter().enumerate().map(|(i, message)| {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(single_line(message)).set_description(message.as_str());
+            status
+                .set_message(single_line(message))
+                .set_description(message.as_str());
             let mut case = TestCase::new(format!("input error {}", i + 1), status);
             case.set_classname("kspm.input");
             case
@@ -63,7 +76,9 @@ fn test_case(finding: &Finding) -> TestCase {
     let status = match finding.outcome() {
         Outcome::Failed => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(evidence_summary(finding)).set_description(rule.remediation.as_str());
+            status
+                .set_message(evidence_summary(finding))
+                .set_description(rule.remediation.as_str());
             status
         }
         Outcome::Error => {
@@ -76,13 +91,19 @@ fn test_case(finding: &Finding) -> TestCase {
         }
         Outcome::Manual => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message("manual review required").set_description(rule.remediation.as_str());
+            status
+                .set_message("manual review required")
+                .set_description(rule.remediation.as_str());
             status
         }
         Outcome::Passed | Outcome::NotApplicable => TestCaseStatus::success(),
     };
     let number = &rule.benchmark.rule_number;
-    let title = if number.is_empty() { rule.name.clone() } else { format!("{number} {}", rule.name) };
+    let title = if number.is_empty() {
+        rule.name.clone()
+    } else {
+        format!("{number} {}", rule.name)
+    };
     let mut case = TestCase::new(format!("{title} — {}", finding.resource.name), status);
     case.set_classname(rule.id.as_str());
     case

@@ -52,7 +52,11 @@ impl From<serde_json::Error> for Error {
     // serde_json reports writer failures as its own error; keep them recognisable as IO so
     // that callers can tell a closed pipe from a bug.
     fn from(err: serde_json::Error) -> Self {
-        if err.is_io() { Error::Io(err.into()) } else { Error::Json(err) }
+        if err.is_io() {
+            Error::Io(err.into())
+        } else {
+            Error::Json(err)
+        }
     }
 }
 

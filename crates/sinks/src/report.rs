@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use kspm_model::{Finding, Tally};
+use kspm_model::{Finding, Outcome, Tally};
 
 /// The result of one scan, as the emitters see it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,11 +30,19 @@ impl Report {
         tally
     }
 
-    /// Outcome counts per benchmark id (`rule.benchmark.id`), ordered by id.
+    /// Outcome counts per benchmark id (`rule.benchmark.id`), ordered by id; benchmarks with
+    /// only `not_applicable` findings are left out.
     pub fn tally_by_benchmark(&self) -> BTreeMap<&str, Tally> {
         let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
-        for finding in &self.findings {
-            tallies.entry(finding.rule.benchmark.id.as_str()).or_default().add(finding.outcome());
+        for finding in self
+            .findings
+            .iter()
+            .filter(|f| f.outcome() != Outcome::NotApplicable)
+        {
+            tallies
+                .entry(finding.rule.benchmark.id.as_str())
+                .or_default()
+                .add(finding.outcome());
         }
         tallies
     }

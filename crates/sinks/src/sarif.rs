@@ -12,9 +12,9 @@ use std::io::Write;
 use kspm_model::{Finding, Origin, Outcome};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use crate::describe::{evidence_summary, qualified_name, resource_label, resource_short_name};
@@ -39,15 +39,26 @@ impl Emitter for SarifEmitter {
 }
 
 fn sarif_log(report: &Report) -> Sarif {
-    let mut scored: Vec<&Finding> =
-        report.findings.iter().filter(|f| f.outcome() != Outcome::NotApplicable).collect();
+    let mut scored: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.outcome() != Outcome::NotApplicable)
+        .collect();
+    // The finding id is unique per (cluster, resource, rule), so this order is total.
     scored.sort_by(|a, b| {
-        (&a.rule.id, qualified_name(a), &a.event.id).cmp(&(&b.rule.id, qualified_name(b), &b.event.id))
+        (&a.rule.id, &a.resource.name, &a.event.id).cmp(&(
+            &b.rule.id,
+            &b.resource.name,
+            &b.event.id,
+        ))
     });
 
     let rules = rule_descriptors(&scored);
-    let rule_index: BTreeMap<&str, i64> =
-        rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as i64)).collect();
+    let rule_index: BTreeMap<&str, i64> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i as i64))
+        .collect();
     let results: Vec<SarifResult> = scored
         .iter()
         .filter_map(|f| level(f.outcome()).map(|level| (f, level)))
@@ -66,7 +77,11 @@ fn sarif_log(report: &Report) -> Sarif {
         .results(results)
         .properties(run_properties(report))
         .build();
-    Sarif::builder().schema(SCHEMA_URI).version(json!("2.1.0")).runs(vec![run]).build()
+    Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
 }
 
 /// The SARIF level of an outcome that becomes a result; `None` for outcomes that do not.
@@ -96,14 +111,22 @@ fn rule_descriptors(findings: &[&Finding]) -> Vec<ReportingDescriptor> {
                     benchmarks.push(entry);
                 }
                 tags.push(bench.id.clone());
-                tags.push(format!("{} {}", bench.id, bench.rule_number));
+                if !bench.rule_number.is_empty() {
+                    tags.push(format!("{} {}", bench.id, bench.rule_number));
+                }
             }
             tags.extend(rule.tags.iter().cloned());
             let mut properties = PropertyBag::builder().tags(unique(tags)).build();
-            properties.additional_properties.insert("section".into(), json!(rule.section));
-            properties.additional_properties.insert("benchmarks".into(), Value::Array(benchmarks));
+            properties
+                .additional_properties
+                .insert("section".into(), json!(rule.section));
+            properties
+                .additional_properties
+                .insert("benchmarks".into(), Value::Array(benchmarks));
             if !rule.profile_applicability.is_empty() {
-                properties.additional_properties.insert("profile".into(), json!(rule.profile_applicability));
+                properties
+                    .additional_properties
+                    .insert("profile".into(), json!(rule.profile_applicability));
             }
 
             let mut descriptor = ReportingDescriptor::builder()
@@ -136,7 +159,10 @@ fn result(finding: &Finding, level: ResultLevel, rule_index: i64) -> SarifResult
         .level(level)
         .message(Message::builder().text(message(finding)).build())
         .locations(vec![location(finding)])
-        .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_owned(), finding.event.id.clone())]))
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_owned(),
+            finding.event.id.clone(),
+        )]))
         .properties(properties)
         .build()
 }
@@ -145,10 +171,17 @@ fn result(finding: &Finding, level: ResultLevel, rule_index: i64) -> SarifResult
 fn message(finding: &Finding) -> String {
     let subject = format!("{}: {}", finding.rule.name, resource_label(finding));
     let evidence = evidence_summary(finding);
-    let evidence = if evidence.is_empty() { String::new() } else { format!(" — evidence: {evidence}") };
+    let evidence = if evidence.is_empty() {
+        String::new()
+    } else {
+        format!(" — evidence: {evidence}")
+    };
     match finding.outcome() {
         Outcome::Error => {
-            let cause = finding.error.as_ref().map_or("no reason recorded", |e| e.message.as_str());
+            let cause = finding
+                .error
+                .as_ref()
+                .map_or("no reason recorded", |e| e.message.as_str());
             format!("{subject} could not be evaluated: {cause}")
         }
         Outcome::Manual => format!("{subject} needs manual review{evidence}"),
@@ -168,8 +201,13 @@ fn location(finding: &Finding) -> Location {
 }
 
 fn physical_location(source: &Origin) -> PhysicalLocation {
-    let mut physical =
-        PhysicalLocation::builder().artifact_location(ArtifactLocation::builder().uri(file_uri(&source.file)).build()).build();
+    let mut physical = PhysicalLocation::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(file_uri(&source.file))
+                .build(),
+        )
+        .build();
     // SARIF lines start at 1; a 0 means the line is unknown.
     if source.line > 0 {
         physical.region = Some(Region::builder().start_line(source.line as i64).build());
@@ -181,7 +219,11 @@ fn physical_location(source: &Origin) -> PhysicalLocation {
 /// against the repository root); absolute paths become `file://` URIs.
 fn file_uri(path: &str) -> String {
     let encoded = percent_encode_path(path);
-    if path.starts_with('/') { format!("file://{encoded}") } else { encoded }
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
 }
 
 /// Percent-encodes everything but unreserved characters and `/`. `:` is encoded too, so a
@@ -203,7 +245,12 @@ fn invocation(report: &Report) -> Invocation {
     let notifications: Vec<Notification> = report
         .input_errors
         .iter()
-        .map(|e| Notification::builder().level(json!("error")).message(Message::builder().text(e.clone()).build()).build())
+        .map(|e| {
+            Notification::builder()
+                .level(json!("error"))
+                .message(Message::builder().text(e.clone()).build())
+                .build()
+        })
         .collect();
     let mut invocation = Invocation::builder().execution_successful(true).build();
     if !notifications.is_empty() {
@@ -238,7 +285,10 @@ fn text(s: &str) -> MultiformatMessageString {
 /// Drops repeated strings, keeping the first occurrence (SARIF tags must be unique).
 fn unique(items: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
-    items.into_iter().filter(|item| seen.insert(item.clone())).collect()
+    items
+        .into_iter()
+        .filter(|item| seen.insert(item.clone()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -258,7 +308,10 @@ mod tests {
 
     #[test]
     fn passed_findings_are_not_results_but_their_rules_are_described() {
-        let log = sarif_log(&Report { findings: scored("cis_k8s", 2, 1), ..Report::default() });
+        let log = sarif_log(&Report {
+            findings: scored("cis_k8s", 2, 1),
+            ..Report::default()
+        });
         let run = &log.runs[0];
         let results = run.results.as_ref().unwrap();
         assert_eq!(results.len(), 1);
@@ -269,9 +322,21 @@ mod tests {
     #[test]
     fn unknown_line_zero_gives_no_region() {
         let r = rule("r", "cis_k8s", "1.1", "R", "S");
-        let f = from_source(finding(&r, &Target::object("Pod", None, "p"), Outcome::Failed, json!(1)), "a.yaml", 0);
+        let f = from_source(
+            finding(
+                &r,
+                &Target::object("Pod", None, "p"),
+                Outcome::Failed,
+                json!(1),
+            ),
+            "a.yaml",
+            0,
+        );
         let physical = location(&f).physical_location.unwrap();
         assert!(physical.region.is_none());
-        assert_eq!(physical.artifact_location.unwrap().uri.as_deref(), Some("a.yaml"));
+        assert_eq!(
+            physical.artifact_location.unwrap().uri.as_deref(),
+            Some("a.yaml")
+        );
     }
 }

@@ -49,9 +49,22 @@ struct Row {
 
 fn render(report: &Report) -> String {
     let blocks = resource_blocks(report);
-    let rows: Vec<Vec<Row>> = blocks.iter().map(|b| b.listed.iter().map(|f| row(f)).collect()).collect();
-    let number_width = rows.iter().flatten().map(|r| r.number.width()).max().unwrap_or(0);
-    let title_width = rows.iter().flatten().map(|r| r.title.width()).max().unwrap_or(0);
+    let rows: Vec<Vec<Row>> = blocks
+        .iter()
+        .map(|b| b.listed.iter().map(|f| row(f)).collect())
+        .collect();
+    let number_width = rows
+        .iter()
+        .flatten()
+        .map(|r| r.number.width())
+        .max()
+        .unwrap_or(0);
+    let title_width = rows
+        .iter()
+        .flatten()
+        .map(|r| r.title.width())
+        .max()
+        .unwrap_or(0);
 
     let mut text = String::new();
     if blocks.is_empty() {
@@ -83,12 +96,18 @@ fn render(report: &Report) -> String {
 /// Groups scored, error and manual findings by resource id, most failed first, then by name.
 fn resource_blocks(report: &Report) -> Vec<ResourceBlock<'_>> {
     let mut by_id: BTreeMap<&str, ResourceBlock<'_>> = BTreeMap::new();
-    for finding in report.findings.iter().filter(|f| f.outcome() != Outcome::NotApplicable) {
-        let block = by_id.entry(finding.resource.id.as_str()).or_insert_with(|| ResourceBlock {
-            first: finding,
-            tally: Tally::default(),
-            listed: Vec::new(),
-        });
+    for finding in report
+        .findings
+        .iter()
+        .filter(|f| f.outcome() != Outcome::NotApplicable)
+    {
+        let block = by_id
+            .entry(finding.resource.id.as_str())
+            .or_insert_with(|| ResourceBlock {
+                first: finding,
+                tally: Tally::default(),
+                listed: Vec::new(),
+            });
         block.tally.add(finding.outcome());
         if finding.outcome() != Outcome::Passed {
             block.listed.push(finding);
@@ -96,7 +115,11 @@ fn resource_blocks(report: &Report) -> Vec<ResourceBlock<'_>> {
     }
     let mut blocks: Vec<ResourceBlock<'_>> = by_id.into_values().collect();
     for block in &mut blocks {
-        block.listed.sort_by(|a, b| outcome_rank(a).cmp(&outcome_rank(b)).then_with(|| compare_by_rule(a, b)));
+        block.listed.sort_by(|a, b| {
+            outcome_rank(a)
+                .cmp(&outcome_rank(b))
+                .then_with(|| compare_by_rule(a, b))
+        });
     }
     // `by_id` was ordered by id, and the sort is stable, so equal keys keep a fixed order.
     blocks.sort_by(|a, b| {
@@ -177,7 +200,12 @@ fn footer(report: &Report, text: &mut String) {
     let by_benchmark = report.tally_by_benchmark();
     let id_width = by_benchmark.keys().map(|id| id.width()).max().unwrap_or(0);
     for (id, tally) in &by_benchmark {
-        let _ = writeln!(text, "  {}  {}", pad(&single_line(id), id_width), score(tally));
+        let _ = writeln!(
+            text,
+            "  {}  {}",
+            pad(&single_line(id), id_width),
+            score(tally)
+        );
     }
     let _ = writeln!(text, "Resources evaluated: {}", report.resources_evaluated);
     let _ = writeln!(text, "Input errors: {}", report.input_errors.len());
@@ -195,7 +223,10 @@ fn score(tally: &Tally) -> String {
 /// Pads with spaces to `columns` terminal columns (wide characters count twice).
 fn pad(text: &str, columns: usize) -> String {
     let mut padded = text.to_owned();
-    padded.extend(std::iter::repeat_n(' ', columns.saturating_sub(text.width())));
+    padded.extend(std::iter::repeat_n(
+        ' ',
+        columns.saturating_sub(text.width()),
+    ));
     padded
 }
 
@@ -226,23 +257,40 @@ mod tests {
     use crate::fixtures::{Target, finding, rule, scored};
 
     fn report(findings: Vec<Finding>) -> Report {
-        Report { findings, resources_evaluated: 4, tool_version: "0.1.0".into(), ..Report::default() }
+        Report {
+            findings,
+            resources_evaluated: 4,
+            tool_version: "0.1.0".into(),
+            ..Report::default()
+        }
     }
 
     #[test]
     fn three_passed_one_failed_scores_75_percent() {
         let text = render(&report(scored("cis_k8s", 3, 1)));
-        assert!(text.contains("Posture score: 75.0% (3 passed / 4 scored)\n"), "{text}");
-        assert!(text.contains("  cis_k8s  75.0% (3 passed / 4 scored)\n"), "{text}");
+        assert!(
+            text.contains("Posture score: 75.0% (3 passed / 4 scored)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  cis_k8s  75.0% (3 passed / 4 scored)\n"),
+            "{text}"
+        );
     }
 
     #[test]
     fn score_is_rounded_to_one_decimal_and_na_when_nothing_scored() {
         let text = render(&report(scored("pss", 2, 1)));
-        assert!(text.contains("Posture score: 66.7% (2 passed / 3 scored)"), "{text}");
+        assert!(
+            text.contains("Posture score: 66.7% (2 passed / 3 scored)"),
+            "{text}"
+        );
         let empty = render(&Report::default());
         assert!(empty.starts_with("No findings.\n"), "{empty}");
-        assert!(empty.contains("Posture score: n/a (nothing scored)"), "{empty}");
+        assert!(
+            empty.contains("Posture score: n/a (nothing scored)"),
+            "{empty}"
+        );
     }
 
     #[test]
@@ -250,8 +298,14 @@ mod tests {
         let text = render(&report(scored("cis_k8s", 3, 1)));
         assert_eq!(text.matches("FAILED").count(), 1, "{text}");
         assert!(!text.contains("PASSED"), "{text}");
-        assert!(text.contains("Pod pod-3 (namespace ns) — 1 failed / 0 passed\n"), "{text}");
-        assert!(text.contains("Pod pod-0 (namespace ns) — 0 failed / 1 passed\n"), "{text}");
+        assert!(
+            text.contains("Pod pod-3 (namespace ns) — 1 failed / 0 passed\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Pod pod-0 (namespace ns) — 0 failed / 1 passed\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -267,7 +321,10 @@ mod tests {
             finding(&one, &z, Outcome::Failed, json!(null)),
             finding(&two, &z, Outcome::Failed, json!(null)),
         ]));
-        let order: Vec<usize> = ["Pod z ", "Pod a ", "Pod b "].iter().map(|h| text.find(h).unwrap()).collect();
+        let order: Vec<usize> = ["Pod z ", "Pod a ", "Pod b "]
+            .iter()
+            .map(|h| text.find(h).unwrap())
+            .collect();
         assert!(order.is_sorted(), "{text}");
     }
 

@@ -10,7 +10,6 @@
 //! expansion are bounded, and the start line of every item of a top-level `items` list is kept
 //! so that objects unwrapped from a `kind: List` can be reported precisely.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
@@ -41,13 +40,26 @@ pub struct YamlError {
 
 impl From<ScanError> for YamlError {
     fn from(e: ScanError) -> Self {
-        YamlError { line: e.marker().line(), message: e.info().to_owned() }
+        YamlError {
+            line: e.marker().line(),
+            message: e.info().to_owned(),
+        }
     }
 }
 
 enum Frame {
-    Seq { items: Vec<Value>, anchor: usize },
-    Map { map: Map<String, Value>, lines: HashMap<String, usize>, key: Option<(String, usize)>, merges: Vec<Value>, anchor: usize, line: usize },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        lines: HashMap<String, usize>,
+        key: Option<(String, usize)>,
+        merges: Vec<Value>,
+        anchor: usize,
+        line: usize,
+    },
 }
 
 /// Parses one YAML document (the caller splits the stream on `---`).
@@ -67,53 +79,96 @@ pub fn parse_document(text: &str) -> Result<YamlDoc, YamlError> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
             Event::DocumentStart(_) => {
                 if seen_document {
-                    return Err(YamlError { line, message: "unexpected second document (split on `---` first)".into() });
+                    return Err(YamlError {
+                        line,
+                        message: "unexpected second document (split on `---` first)".into(),
+                    });
                 }
                 seen_document = true;
                 None
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(YamlError { line, message: format!("nesting deeper than {MAX_DEPTH} levels") });
+                    return Err(YamlError {
+                        line,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                    });
                 }
-                stack.push(Frame::Seq { items: Vec::new(), anchor });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                });
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(YamlError { line, message: format!("nesting deeper than {MAX_DEPTH} levels") });
+                    return Err(YamlError {
+                        line,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                    });
                 }
                 if is_top_level_items(&stack) {
                     item_lines.push(line);
                 }
-                stack.push(Frame::Map { map: Map::new(), lines: HashMap::new(), key: None, merges: Vec::new(), anchor, line });
+                stack.push(Frame::Map {
+                    map: Map::new(),
+                    lines: HashMap::new(),
+                    key: None,
+                    merges: Vec::new(),
+                    anchor,
+                    line,
+                });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq { items, anchor, .. }) => Some((Value::Array(items), anchor)),
-                _ => return Err(YamlError { line, message: "unbalanced sequence end".into() }),
+                _ => {
+                    return Err(YamlError {
+                        line,
+                        message: "unbalanced sequence end".into(),
+                    });
+                }
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { mut map, merges, anchor, key, line: start, .. }) => {
+                Some(Frame::Map {
+                    mut map,
+                    merges,
+                    anchor,
+                    key,
+                    line: start,
+                    ..
+                }) => {
                     if let Some((k, _)) = key {
-                        return Err(YamlError { line: start, message: format!("key `{k}` has no value") });
+                        return Err(YamlError {
+                            line: start,
+                            message: format!("key `{k}` has no value"),
+                        });
                     }
                     apply_merges(&mut map, merges, line)?;
                     Some((Value::Object(map), anchor))
                 }
-                _ => return Err(YamlError { line, message: "unbalanced mapping end".into() }),
+                _ => {
+                    return Err(YamlError {
+                        line,
+                        message: "unbalanced mapping end".into(),
+                    });
+                }
             },
-            Event::Scalar(text, style, anchor, tag) => Some((resolve_scalar(&text, style, tag.as_deref(), line)?, anchor)),
+            Event::Scalar(text, style, anchor, tag) => {
+                Some((resolve_scalar(&text, style, tag.as_deref(), line)?, anchor))
+            }
             Event::Alias(id) => {
-                let (value, size) = anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| YamlError { line, message: "alias to an unknown anchor".into() })?;
+                let (value, size) = anchors.get(&id).cloned().ok_or_else(|| YamlError {
+                    line,
+                    message: "alias to an unknown anchor".into(),
+                })?;
                 expanded += size;
                 if expanded > MAX_ALIAS_NODES {
                     return Err(YamlError {
                         line,
-                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} values (alias bomb?)"),
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} values (alias bomb?)"
+                        ),
                     });
                 }
                 Some((value, 0))
@@ -127,7 +182,10 @@ pub fn parse_document(text: &str) -> Result<YamlDoc, YamlError> {
             push_value(&mut stack, &mut root, value, line)?;
         }
     }
-    Ok(YamlDoc { value: root, item_lines })
+    Ok(YamlDoc {
+        value: root,
+        item_lines,
+    })
 }
 
 /// True when the next mapping opened is an element of the root mapping's `items` sequence.
@@ -135,16 +193,32 @@ fn is_top_level_items(stack: &[Frame]) -> bool {
     matches!(stack, [Frame::Map { key: Some((k, _)), .. }, Frame::Seq { .. }] if k == "items")
 }
 
-fn push_value(stack: &mut [Frame], root: &mut Option<Value>, value: Value, line: usize) -> Result<(), YamlError> {
+fn push_value(
+    stack: &mut [Frame],
+    root: &mut Option<Value>,
+    value: Value,
+    line: usize,
+) -> Result<(), YamlError> {
     match stack.last_mut() {
         None => *root = Some(value),
         Some(Frame::Seq { items, .. }) => items.push(value),
-        Some(Frame::Map { map, lines, key, merges, .. }) => match key.take() {
+        Some(Frame::Map {
+            map,
+            lines,
+            key,
+            merges,
+            ..
+        }) => match key.take() {
             None => {
                 let k = match value {
                     Value::String(s) => s,
                     Value::Bool(_) | Value::Number(_) | Value::Null => value.to_string(),
-                    _ => return Err(YamlError { line, message: "mapping keys must be scalars".into() }),
+                    _ => {
+                        return Err(YamlError {
+                            line,
+                            message: "mapping keys must be scalars".into(),
+                        });
+                    }
                 };
                 *key = Some((k, line));
             }
@@ -168,7 +242,11 @@ fn push_value(stack: &mut [Frame], root: &mut Option<Value>, value: Value, line:
 }
 
 /// `<<: *base` merge keys (YAML 1.1): keys written in the mapping itself win.
-fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>, line: usize) -> Result<(), YamlError> {
+fn apply_merges(
+    map: &mut Map<String, Value>,
+    merges: Vec<Value>,
+    line: usize,
+) -> Result<(), YamlError> {
     for merge in merges {
         let sources = match merge {
             Value::Array(items) => items,
@@ -176,7 +254,10 @@ fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>, line: usize) -
         };
         for source in sources {
             let Value::Object(entries) = source else {
-                return Err(YamlError { line, message: "merge key `<<` needs a mapping or a list of mappings".into() });
+                return Err(YamlError {
+                    line,
+                    message: "merge key `<<` needs a mapping or a list of mappings".into(),
+                });
             };
             for (k, v) in entries {
                 map.entry(k).or_insert(v);
@@ -194,15 +275,27 @@ fn count_nodes(value: &Value) -> usize {
     }
 }
 
-fn resolve_scalar(text: &Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>, line: usize) -> Result<Value, YamlError> {
+fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    line: usize,
+) -> Result<Value, YamlError> {
     if let Some(tag) = tag.filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!") {
-        let bad = |what: &str| YamlError { line, message: format!("`{text}` is not a valid {what}") };
+        let bad = |what: &str| YamlError {
+            line,
+            message: format!("`{text}` is not a valid {what}"),
+        };
         return match tag.suffix.as_str() {
             "str" | "binary" | "timestamp" => Ok(Value::String(text.to_string())),
             "null" => Ok(Value::Null),
-            "bool" => plain_bool(text).map(Value::Bool).ok_or_else(|| bad("boolean")),
+            "bool" => plain_bool(text)
+                .map(Value::Bool)
+                .ok_or_else(|| bad("boolean")),
             "int" => plain_int(text).ok_or_else(|| bad("integer")),
-            "float" => plain_int(text).or_else(|| plain_float(text)).ok_or_else(|| bad("float")),
+            "float" => plain_int(text)
+                .or_else(|| plain_float(text))
+                .ok_or_else(|| bad("float")),
             _ => Ok(resolve_plain(text)),
         };
     }
@@ -232,8 +325,12 @@ pub fn resolve_plain(text: &str) -> Value {
 
 fn plain_bool(text: &str) -> Option<bool> {
     match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => Some(false),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -266,7 +363,10 @@ fn plain_int(text: &str) -> Option<Value> {
     }
     let magnitude = u64::from_str_radix(body, radix).ok()?;
     if negative {
-        let v = i64::try_from(magnitude).ok().map(|m| -m).or_else(|| (magnitude == 1u64 << 63).then_some(i64::MIN))?;
+        let v = i64::try_from(magnitude)
+            .ok()
+            .map(|m| -m)
+            .or_else(|| (magnitude == 1u64 << 63).then_some(i64::MIN))?;
         Some(Value::Number(Number::from(v)))
     } else {
         Some(Value::Number(Number::from(magnitude)))
@@ -283,7 +383,9 @@ fn plain_float(text: &str) -> Option<Value> {
     let mantissa_ok = match mantissa.split_once('.') {
         Some((int, frac)) => {
             (int.is_empty() && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()))
-                || (!int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit()))
+                || (!int.is_empty()
+                    && int.bytes().all(|b| b.is_ascii_digit())
+                    && frac.bytes().all(|b| b.is_ascii_digit()))
         }
         None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
     };
@@ -314,7 +416,9 @@ mod tests {
 
     #[test]
     fn yaml_1_1_traps_resolve_as_kubernetes_reads_them() {
-        let v = parse("mode: 0600\nprivileged: on\nenabled: no\nyes_short: y\nreplicas: 1e3\nhex: 0x1F\nname: nginx\n");
+        let v = parse(
+            "mode: 0600\nprivileged: on\nenabled: no\nyes_short: y\nreplicas: 1e3\nhex: 0x1F\nname: nginx\n",
+        );
         assert_eq!(v["mode"], json!(384), "a plain 0600 is octal in YAML 1.1");
         assert_eq!(v["privileged"], json!(true), "`on` is a boolean");
         assert_eq!(v["enabled"], json!(false), "`no` is a boolean");
@@ -327,7 +431,10 @@ mod tests {
     #[test]
     fn quoted_scalars_stay_strings() {
         let v = parse("a: '0600'\nb: \"on\"\nc: 'no'\nd: \"1e3\"\ne: |\n  yes\n");
-        assert_eq!(v, json!({"a": "0600", "b": "on", "c": "no", "d": "1e3", "e": "yes\n"}));
+        assert_eq!(
+            v,
+            json!({"a": "0600", "b": "on", "c": "no", "d": "1e3", "e": "yes\n"})
+        );
     }
 
     #[test]
@@ -374,7 +481,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused() {
-        let text = format!("{}1{}", "[".repeat(MAX_DEPTH + 5), "]".repeat(MAX_DEPTH + 5));
+        let text = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH + 5),
+            "]".repeat(MAX_DEPTH + 5)
+        );
         let err = parse_document(&text).unwrap_err();
         assert!(err.message.contains("nesting"), "{}", err.message);
     }

@@ -13,18 +13,33 @@ spec := pods.target_spec
 
 ns := object.get(obj.metadata, "namespace", "")
 
-service_account := n if {
-	n := object.get(spec, "serviceAccountName", object.get(spec, "serviceAccount", ""))
-	n != ""
-} else := "default"
+named_account := object.get(spec, "serviceAccountName", object.get(spec, "serviceAccount", ""))
 
-account := namespaces.objects_in("ServiceAccount", ns)[service_account]
+service_account := named_account if named_account != ""
 
-setting := {"mounted": v, "decided_by": "the pod spec"} if {
-	v := spec.automountServiceAccountToken
-} else := {"mounted": v, "decided_by": sprintf("ServiceAccount %s/%s", [ns, service_account])} if {
-	v := account.automountServiceAccountToken
-} else := {"mounted": true, "decided_by": "the default (neither the pod nor its service account sets it)"}
+service_account := "default" if named_account == ""
+
+# The kubelet's order: the pod's own setting, then its ServiceAccount's, then "mount".
+# (Written without `else`: regorus' VM drops to undefined when an else-branch body starts with
+# an assignment from a missing path.)
+pod_value := object.get(spec, "automountServiceAccountToken", null)
+
+account_value := object.get(
+	object.get(namespaces.objects_in("ServiceAccount", ns), service_account, {}),
+	"automountServiceAccountToken", null,
+)
+
+setting := {"mounted": pod_value, "decided_by": "the pod spec"} if pod_value != null
+
+setting := {"mounted": account_value, "decided_by": sprintf("ServiceAccount %s/%s", [ns, service_account])} if {
+	pod_value == null
+	account_value != null
+}
+
+setting := {"mounted": true, "decided_by": "the default (neither the pod nor its service account sets it)"} if {
+	pod_value == null
+	account_value == null
+}
 
 evidence := {
 	"service_account": service_account,

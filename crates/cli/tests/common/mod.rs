@@ -27,7 +27,11 @@ pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::
     bundle.retain_benchmark(benchmark);
     let evaluator = Evaluator::new(bundle).expect("bundle compiles");
     let mut loaded = kspm_collect::offline::load(paths, Default::default());
-    let cluster = ClusterInfo { id: "test".into(), name: "test".into(), ..Default::default() };
+    let cluster = ClusterInfo {
+        id: "test".into(),
+        name: "test".into(),
+        ..Default::default()
+    };
     let resources: Vec<Resource> = loaded
         .objects
         .drain(..)
@@ -37,7 +41,12 @@ pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::
             r
         })
         .collect();
-    let ctx = ScanContext { cluster, timestamp: "2026-01-01T00:00:00Z".into(), sequence: 0, benchmark: benchmark.into() };
+    let ctx = ScanContext {
+        cluster,
+        timestamp: "2026-01-01T00:00:00Z".into(),
+        sequence: 0,
+        benchmark: benchmark.into(),
+    };
     (evaluator.evaluate(resources, &ctx).findings, loaded)
 }
 

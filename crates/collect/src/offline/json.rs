@@ -100,9 +100,20 @@ pub fn parse_stream(text: &str) -> (Vec<JsonDoc>, Option<JsonError>) {
             }
             Some(Err(e)) => {
                 let message = e.to_string();
-                let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned();
                 let document = docs.len();
-                return (docs, Some(JsonError { document, line: e.line().max(1), message }));
+                return (
+                    docs,
+                    Some(JsonError {
+                        document,
+                        line: e.line().max(1),
+                        message,
+                    }),
+                );
             }
         }
     }
@@ -116,7 +127,10 @@ mod tests {
     fn concatenated_documents_are_all_read_with_lines() {
         let (docs, err) = parse_stream("{\"a\": 1}\n\n{\"b\": 2}\n[1]");
         assert!(err.is_none());
-        assert_eq!(docs.iter().map(|d| d.line).collect::<Vec<_>>(), vec![1, 3, 4]);
+        assert_eq!(
+            docs.iter().map(|d| d.line).collect::<Vec<_>>(),
+            vec![1, 3, 4]
+        );
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 pub mod json;
 
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +24,9 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_file_size: 256 * 1024 * 1024 }
+        LoadOptions {
+            max_file_size: 256 * 1024 * 1024,
+        }
     }
 }
 
@@ -52,7 +53,10 @@ pub struct Loaded {
 impl Loaded {
     /// Number of error diagnostics.
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -63,9 +67,15 @@ pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
     for path in paths {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
-            match std::io::stdin().lock().take(options.max_file_size + 1).read_to_end(&mut bytes) {
+            match std::io::stdin()
+                .lock()
+                .take(options.max_file_size + 1)
+                .read_to_end(&mut bytes)
+            {
                 Ok(_) => load_bytes("-", &bytes, options, &mut loaded),
-                Err(e) => loaded.diagnostics.push(file_error("-", format!("cannot read standard input: {e}"))),
+                Err(e) => loaded
+                    .diagnostics
+                    .push(file_error("-", format!("cannot read standard input: {e}"))),
             }
             continue;
         }
@@ -91,9 +101,13 @@ fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mu
         };
         entries.sort();
         for entry in entries {
-            let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+            let hidden = entry
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
             // Symlinked directories are not followed, so a link loop cannot trap the walk.
-            let is_link_dir = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.file_type().is_symlink())
+            let is_link_dir = std::fs::symlink_metadata(&entry)
+                .is_ok_and(|m| m.file_type().is_symlink())
                 && entry.is_dir();
             if !hidden && !is_link_dir {
                 collect_files(&entry, false, out, diags);
@@ -105,7 +119,10 @@ fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mu
 }
 
 fn has_manifest_extension(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
 }
 
 fn load_file(path: &Path, options: LoadOptions, loaded: &mut Loaded) {
@@ -124,7 +141,9 @@ fn load_file(path: &Path, options: LoadOptions, loaded: &mut Loaded) {
     }
     match std::fs::read(path) {
         Ok(bytes) => load_bytes(&display, &bytes, options, loaded),
-        Err(e) => loaded.diagnostics.push(file_error(&display, describe_io(&e))),
+        Err(e) => loaded
+            .diagnostics
+            .push(file_error(&display, describe_io(&e))),
     }
 }
 
@@ -132,18 +151,27 @@ fn load_file(path: &Path, options: LoadOptions, loaded: &mut Loaded) {
 pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut Loaded) {
     loaded.files += 1;
     if bytes.len() as u64 > options.max_file_size {
-        return loaded.diagnostics.push(file_error(file, "input is above the size limit; not read".into()));
+        return loaded.diagnostics.push(file_error(
+            file,
+            "input is above the size limit; not read".into(),
+        ));
     }
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) {
-        return loaded.diagnostics.push(file_error(file, "binary file (contains NUL bytes); not a manifest".into()));
+        return loaded.diagnostics.push(file_error(
+            file,
+            "binary file (contains NUL bytes); not a manifest".into(),
+        ));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             return loaded.diagnostics.push(file_error(
                 file,
-                format!("not UTF-8 text (invalid byte at offset {}); not a manifest", e.valid_up_to()),
+                format!(
+                    "not UTF-8 text (invalid byte at offset {}); not a manifest",
+                    e.valid_up_to()
+                ),
             ));
         }
     };
@@ -164,7 +192,16 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
         // A file that starts like JSON but is YAML (a flow mapping) falls through to YAML.
         if json_ok || !docs.is_empty() || file.ends_with(".json") {
             for (i, doc) in docs.into_iter().enumerate() {
-                accept(doc.value, Origin { file: file.into(), document: i, line: doc.line }, &[], loaded);
+                accept(
+                    doc.value,
+                    Origin {
+                        file: file.into(),
+                        document: i,
+                        line: doc.line,
+                    },
+                    &[],
+                    loaded,
+                );
             }
             if let Some(e) = err {
                 loaded.diagnostics.push(Diagnostic {
@@ -172,7 +209,10 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
                     file: file.into(),
                     document: Some(e.document),
                     line: Some(e.line),
-                    message: format!("invalid JSON: {}; the rest of the file was not read", e.message),
+                    message: format!(
+                        "invalid JSON: {}; the rest of the file was not read",
+                        e.message
+                    ),
                 });
             }
             return;
@@ -184,9 +224,19 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
                 // An empty document after `---` reads as null: nothing to evaluate.
                 None | Some(Value::Null) => {}
                 Some(value) => {
-                    let item_lines: Vec<usize> = doc.item_lines.iter().map(|l| l + start_line - 1).collect();
+                    let item_lines: Vec<usize> =
+                        doc.item_lines.iter().map(|l| l + start_line - 1).collect();
                     let line = first_content_line(chunk) + start_line - 1;
-                    accept(value, Origin { file: file.into(), document: i, line }, &item_lines, loaded);
+                    accept(
+                        value,
+                        Origin {
+                            file: file.into(),
+                            document: i,
+                            line,
+                        },
+                        &item_lines,
+                        loaded,
+                    );
                 }
             },
             Err(e) => loaded.diagnostics.push(Diagnostic {
@@ -258,13 +308,24 @@ fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loade
             Value::Null => "null",
             _ => "a scalar",
         };
-        return loaded.diagnostics.push(note(format!("skipped: not a Kubernetes object (the document is {what})")));
+        return loaded.diagnostics.push(note(format!(
+            "skipped: not a Kubernetes object (the document is {what})"
+        )));
     };
-    let kind = map.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind = map
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     if kind.ends_with("List") && map.get("items").is_some_and(Value::is_array) {
         let api_version = map.get("apiVersion").cloned();
-        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_owned);
-        let Some(Value::Array(items)) = map.remove("items") else { return };
+        let item_kind = kind
+            .strip_suffix("List")
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned);
+        let Some(Value::Array(items)) = map.remove("items") else {
+            return;
+        };
         for (i, mut item) in items.into_iter().enumerate() {
             // Raw API list responses (PodList) leave kind and apiVersion off their items.
             if let Some(obj) = item.as_object_mut() {
@@ -280,14 +341,32 @@ fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loade
                 }
             }
             let line = item_lines.get(i).copied().unwrap_or(origin.line);
-            accept(item, Origin { line, ..origin.clone() }, &[], loaded);
+            accept(
+                item,
+                Origin {
+                    line,
+                    ..origin.clone()
+                },
+                &[],
+                loaded,
+            );
         }
         return;
     }
-    let has_str = |k: &str| map.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    let has_str = |k: &str| {
+        map.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
     if !has_str("kind") || !has_str("apiVersion") {
-        let missing = if has_str("kind") { "apiVersion" } else { "kind" };
-        return loaded.diagnostics.push(note(format!("skipped: not a Kubernetes object (no `{missing}`)")));
+        let missing = if has_str("kind") {
+            "apiVersion"
+        } else {
+            "kind"
+        };
+        return loaded.diagnostics.push(note(format!(
+            "skipped: not a Kubernetes object (no `{missing}`)"
+        )));
     }
     let has_name = map
         .get("metadata")
@@ -309,7 +388,13 @@ fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loade
 }
 
 fn file_error(file: &str, message: String) -> Diagnostic {
-    Diagnostic { severity: Severity::Error, file: file.into(), document: None, line: None, message }
+    Diagnostic {
+        severity: Severity::Error,
+        file: file.into(),
+        document: None,
+        line: None,
+        message,
+    }
 }
 
 fn describe_io(e: &std::io::Error) -> String {

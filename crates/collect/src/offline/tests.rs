@@ -7,7 +7,11 @@ fn load_str(file: &str, text: &str) -> Loaded {
 }
 
 fn names(loaded: &Loaded) -> Vec<String> {
-    loaded.objects.iter().map(|o| o.object["metadata"]["name"].as_str().unwrap().to_owned()).collect()
+    loaded
+        .objects
+        .iter()
+        .map(|o| o.object["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -44,20 +48,42 @@ fn kubectl_lists_are_unwrapped_and_raw_api_lists_get_their_item_kind() {
 
 #[test]
 fn non_kubernetes_documents_are_skipped_with_a_note() {
-    let loaded = load_str("values.yaml", "replicaCount: 1\nimage: {tag: x}\n---\n- a\n- b\n");
+    let loaded = load_str(
+        "values.yaml",
+        "replicaCount: 1\nimage: {tag: x}\n---\n- a\n- b\n",
+    );
     assert!(loaded.objects.is_empty());
     assert_eq!(loaded.diagnostics.len(), 2);
-    assert!(loaded.diagnostics.iter().all(|d| d.severity == Severity::Note));
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == Severity::Note)
+    );
     assert!(loaded.diagnostics[0].message.contains("no `kind`"));
 }
 
 #[test]
 fn binary_empty_and_non_utf8_inputs_get_clear_messages() {
     let mut loaded = Loaded::default();
-    load_bytes("bin", b"\x7fELF\x00\x01", LoadOptions::default(), &mut loaded);
-    load_bytes("latin1.yaml", b"name: caf\xe9\n", LoadOptions::default(), &mut loaded);
+    load_bytes(
+        "bin",
+        b"\x7fELF\x00\x01",
+        LoadOptions::default(),
+        &mut loaded,
+    );
+    load_bytes(
+        "latin1.yaml",
+        b"name: caf\xe9\n",
+        LoadOptions::default(),
+        &mut loaded,
+    );
     load_bytes("empty.yaml", b"", LoadOptions::default(), &mut loaded);
-    let msgs: Vec<_> = loaded.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let msgs: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
     assert!(msgs[0].contains("binary"), "{msgs:?}");
     assert!(msgs[1].contains("not UTF-8"), "{msgs:?}");
     assert!(msgs[2].contains("empty"), "{msgs:?}");
@@ -66,13 +92,21 @@ fn binary_empty_and_non_utf8_inputs_get_clear_messages() {
 #[test]
 fn oversized_inputs_are_refused_with_the_limit_named() {
     let mut loaded = Loaded::default();
-    load_bytes("big.yaml", &[b'a'; 64], LoadOptions { max_file_size: 10 }, &mut loaded);
+    load_bytes(
+        "big.yaml",
+        &[b'a'; 64],
+        LoadOptions { max_file_size: 10 },
+        &mut loaded,
+    );
     assert!(loaded.diagnostics[0].message.contains("size limit"));
 }
 
 #[test]
 fn duplicate_keys_point_at_the_document_and_line() {
-    let loaded = load_str("dup.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n");
+    let loaded = load_str(
+        "dup.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
+    );
     assert!(loaded.objects.is_empty());
     let d = &loaded.diagnostics[0];
     assert_eq!((d.document, d.line), (Some(0), Some(5)));
@@ -81,8 +115,14 @@ fn duplicate_keys_point_at_the_document_and_line() {
 
 #[test]
 fn objects_are_sanitised_on_the_way_in() {
-    let loaded = load_str("s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {pw: aHVudGVy}\n");
-    assert_eq!(loaded.objects[0].object["data"]["pw"], crate::sanitize::REDACTED);
+    let loaded = load_str(
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {pw: aHVudGVy}\n",
+    );
+    assert_eq!(
+        loaded.objects[0].object["data"]["pw"],
+        crate::sanitize::REDACTED
+    );
 }
 
 #[test]

@@ -1,0 +1,29 @@
+# CIS 5.6.1: namespaces as administrative boundaries. Manual; the evidence counts namespaces and
+# workloads per namespace.
+package kspm.rules.namespace_boundaries
+
+import rego.v1
+
+import data.kspm.lib.namespaces
+import data.kspm.lib.pods
+
+# Namespaces that hold workloads, plus those that exist as objects.
+seen := {ns |
+	some kind in pods.workload_kinds
+	some ns, _ in object.get(data.inventory.objects, kind, {})
+} | {ns | some ns in data.inventory.namespaces}
+
+workloads_per_namespace := {ns: n |
+	some ns in seen
+	n := count(namespaces.workloads(ns))
+}
+
+finding := {
+	"evaluation": "manual",
+	"evidence": {
+		"namespace_count": count(data.inventory.namespaces),
+		"user_namespaces": [ns | some ns in data.inventory.namespaces; not ns in namespaces.system_namespaces],
+		"workloads_per_namespace": workloads_per_namespace,
+	},
+	"expected": {"namespaces": "one per team, application or environment, each with its own RBAC, quotas and policies"},
+} if input.resource.kind == "Cluster"
