@@ -4,10 +4,10 @@
 # that carry no pod spec and for copies owned by a scanned controller. Rules still guard `finding`
 # on `pods.target` themselves.
 #
-# Performance: the rule VM evaluates every rule of this package once per object and shares the
-# values with all PSS rules of the same evaluation, while user-defined functions are re-run per
-# call. So the per-object facts are rules here, and the rules avoid function calls inside their
-# per-container loops.
+# Performance: the rule VM computes a rule of this package at most once per object and shares
+# its value with every PSS rule evaluated for that object, while a user-defined function runs
+# again on every call. So the per-object facts are rules here, and the PSS rules avoid function
+# calls inside their per-container loops.
 package kspm.lib.pss
 
 import rego.v1

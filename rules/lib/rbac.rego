@@ -36,30 +36,42 @@ broad_subject(s) if startswith(s.name, "system:serviceaccounts:")
 
 # "Kind/namespace/name" for service accounts (namespace defaults to the binding's), "Kind/name"
 # for users and groups.
-subject_ref(s, binding) := sprintf("ServiceAccount/%s/%s", [ns, s.name]) if {
+subject_ref(s, binding) := sprintf("ServiceAccount/%s", [in_namespace(ns, s.name)]) if {
 	s.kind == "ServiceAccount"
 	ns := object.get(s, "namespace", object.get(binding.metadata, "namespace", ""))
 }
+
+# "namespace/name", or just "name" for objects of manifests that set no namespace.
+in_namespace("", name) := name
+
+in_namespace(ns, name) := sprintf("%s/%s", [ns, name]) if ns != ""
 
 subject_ref(s, _) := sprintf("%s/%s", [s.kind, s.name]) if s.kind != "ServiceAccount"
 
 binding_ref(b) := sprintf("ClusterRoleBinding/%s", [b.metadata.name]) if b.kind == "ClusterRoleBinding"
 
-binding_ref(b) := sprintf("RoleBinding/%s/%s", [object.get(b.metadata, "namespace", ""), b.metadata.name]) if {
+binding_ref(b) := sprintf("RoleBinding/%s", [in_namespace(object.get(b.metadata, "namespace", ""), b.metadata.name)]) if {
 	b.kind == "RoleBinding"
 }
 
 role_ref(role) := sprintf("ClusterRole/%s", [role.metadata.name]) if role.kind == "ClusterRole"
 
-role_ref(role) := sprintf("Role/%s/%s", [object.get(role.metadata, "namespace", ""), role.metadata.name]) if {
+role_ref(role) := sprintf("Role/%s", [in_namespace(object.get(role.metadata, "namespace", ""), role.metadata.name)]) if {
 	role.kind == "Role"
 }
 
-# What to pass to kubectl to address the role: "clusterrole/x" or "role/x -n ns".
+# What to pass to kubectl to address the role: "clusterrole/x" or "role/x -n ns" ("role/x" when
+# the manifest sets no namespace).
 kubectl_target(role) := sprintf("clusterrole/%s", [role.metadata.name]) if role.kind == "ClusterRole"
 
-kubectl_target(role) := sprintf("role/%s -n %s", [role.metadata.name, object.get(role.metadata, "namespace", "")]) if {
+kubectl_target(role) := sprintf("role/%s -n %s", [role.metadata.name, role.metadata.namespace]) if {
 	role.kind == "Role"
+	object.get(role.metadata, "namespace", "") != ""
+}
+
+kubectl_target(role) := sprintf("role/%s", [role.metadata.name]) if {
+	role.kind == "Role"
+	object.get(role.metadata, "namespace", "") == ""
 }
 
 inventory_key(role) := sprintf("ClusterRole:%s", [role.metadata.name]) if role.kind == "ClusterRole"
@@ -92,7 +104,7 @@ subjects(bs) := sort({subject_ref(s, b) |
 })
 
 # Refs of the bindings that hand the role to at least one non-system subject.
-granting_bindings(bs) := sort({binding_ref(b) |
+holder_bindings(bs) := sort({binding_ref(b) |
 	some b in bs
 	some s in object.get(b, "subjects", [])
 	not system_subject(s)
@@ -140,25 +152,29 @@ verb_matches(rule_verbs, wanted) if {
 	v in wanted
 }
 
-# "rules[i]: verbs resources" for every policy rule of the role that grants the permission.
+# "rules[i]: verbs resources [apiGroups]" for every policy rule of the role that grants the
+# permission ("core" stands for the "" API group).
 granting_rules(role, permission) := [describe_rule(i, rule) |
 	some i, rule in object.get(role, "rules", [])
 	grants(rule, permission)
 ]
 
-describe_rule(i, rule) := sprintf("rules[%d]: %s %s", [i, concat(",", object.get(rule, "verbs", [])), targets(rule)])
-
-targets(rule) := concat(",", [qualified(r, g) |
-	some g in object.get(rule, "apiGroups", [])
-	some r in object.get(rule, "resources", [])
+describe_rule(i, rule) := sprintf("rules[%d]: %s %s [%s]", [
+	i,
+	concat(",", object.get(rule, "verbs", [])),
+	concat(",", object.get(rule, "resources", [])),
+	concat(",", [group_name(g) | some g in object.get(rule, "apiGroups", [])]),
 ]) if count(object.get(rule, "resources", [])) > 0
 
-targets(rule) := concat(",", object.get(rule, "nonResourceURLs", [])) if count(object.get(rule, "resources", [])) == 0
+describe_rule(i, rule) := sprintf("rules[%d]: %s %s [non-resource URLs]", [
+	i,
+	concat(",", object.get(rule, "verbs", [])),
+	concat(",", object.get(rule, "nonResourceURLs", [])),
+]) if count(object.get(rule, "resources", [])) == 0
 
-# kubectl-style resource name: "secrets" for the core group, "roles.rbac.authorization.k8s.io" otherwise.
-qualified(r, "") := r
+group_name("") := "core"
 
-qualified(r, g) := sprintf("%s.%s", [r, g]) if g != ""
+group_name(g) := g if g != ""
 
 # The finding shared by the "who can do X" rules, evaluated on a Role or ClusterRole.
 #   permission:   see `grants`
@@ -176,7 +192,7 @@ role_finding(role, permission, cluster_only, what) := f if {
 	count(subs) > 0
 	f := {
 		"evaluation": "failed",
-		"evidence": evidence(role, grants_list, subs, granting_bindings(bs)),
+		"evidence": evidence(role, grants_list, subs, holder_bindings(bs)),
 		"expected": expected(what),
 	}
 }
@@ -185,11 +201,12 @@ role_finding(role, permission, cluster_only, what) := f if {
 	applicable(role, cluster_only)
 	not system_managed(role)
 	grants_list := granting_rules(role, permission)
-	subs := subjects(bindings(role, cluster_only))
+	bs := bindings(role, cluster_only)
+	subs := subjects(bs)
 	not both_nonempty(grants_list, subs)
 	f := {
 		"evaluation": "passed",
-		"evidence": evidence(role, grants_list, subs, []),
+		"evidence": evidence(role, grants_list, subs, holder_bindings(bs)),
 		"expected": expected(what),
 	}
 }

@@ -167,7 +167,18 @@ fn lookup(key: &str, resource: &Resource, evidence: &Value) -> Option<String> {
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     match key {
         "resource.name" => non_empty(resource.short_name()),
-        "resource.namespace" => resource.namespace().and_then(non_empty),
+        // A manifest without a namespace lands in the namespace kubectl is pointed at; the
+        // remediation names `default`, kubectl's own default.
+        "resource.namespace" => match resource.kind {
+            ResourceType::K8sObject => Some(
+                resource
+                    .namespace()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("default")
+                    .to_owned(),
+            ),
+            _ => None,
+        },
         "resource.kind" => non_empty(&resource.sub_type.to_lowercase()),
         "resource.id" => Some(resource.id.clone()),
         "cluster.name" => non_empty(&resource.context.cluster.name),

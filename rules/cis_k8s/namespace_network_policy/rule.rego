@@ -40,7 +40,7 @@ evidence := {
 	"network_policies": policies,
 	"policies_selecting_all_pods": selecting_all_pods,
 	"cluster_wide_policies": cluster_wide,
-	"workloads": count(namespaces.workloads(ns)),
+	"workloads": count(namespaces.input_workloads),
 }
 
 expected := {"network_policies": "at least one in the namespace"}

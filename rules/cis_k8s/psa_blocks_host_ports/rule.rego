@@ -10,7 +10,7 @@ finding := namespaces.psa_finding(input.resource, "baseline", offending) if name
 
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref_with(w, names) if {
-	some w in namespaces.workloads(input.resource.metadata.name)
+	some w in namespaces.input_workloads
 	names := [sprintf("%s: hostPort %v", [c.name, p.hostPort]) |
 		some c in pods.containers(pods.spec(w))
 		some p in object.get(c.container, "ports", [])

@@ -10,7 +10,7 @@ finding := namespaces.psa_finding(input.resource, "restricted", offending) if na
 
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref_with(w, names) if {
-	some w in namespaces.workloads(input.resource.metadata.name)
+	some w in namespaces.input_workloads
 	not windows(w)
 	names := [c.name |
 		some c in pods.containers(pods.spec(w))

@@ -10,7 +10,7 @@ finding := namespaces.psa_finding(input.resource, "baseline", offending) if name
 
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref(w) if {
-	some w in namespaces.workloads(input.resource.metadata.name)
+	some w in namespaces.input_workloads
 	host_process(pods.spec(w))
 }
 

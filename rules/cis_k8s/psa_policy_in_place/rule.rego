@@ -7,7 +7,7 @@ import data.kspm.lib.namespaces
 
 base := namespaces.psa_finding(input.resource, "baseline", set())
 
-workloads := count(namespaces.workloads(input.resource.metadata.name))
+workloads := count(namespaces.input_workloads)
 
 finding := object.union(base, {"evidence": object.union(
 	object.remove(base.evidence, ["offending_workloads", "offending_count"]),

@@ -23,7 +23,7 @@ subjects := rbac.subjects(bindings)
 evidence := {
 	"role": "ClusterRole/cluster-admin",
 	"subjects": subjects,
-	"bindings": rbac.granting_bindings(bindings),
+	"bindings": rbac.holder_bindings(bindings),
 }
 
 expected := {"cluster_admin_held_by": "only subjects you reviewed and approved (break-glass accounts)"}

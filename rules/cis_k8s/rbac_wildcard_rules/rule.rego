@@ -32,7 +32,7 @@ evidence := {
 	"kubectl_target": rbac.kubectl_target(role),
 	"wildcard_rules": wildcard_rules,
 	"subjects": rbac.subjects(bindings),
-	"bindings": rbac.granting_bindings(bindings),
+	"bindings": rbac.holder_bindings(bindings),
 }
 
 expected := {"wildcard_rules": []}
