@@ -367,9 +367,13 @@ impl Evaluator {
         for &i in &group.rules {
             let rule = &self.rules[i];
             let on_vm = !self.interpreted.contains(&rule.meta.id);
-            let result = match (&aggregated, on_vm) {
+            let from_vm = match (&aggregated, on_vm) {
                 (Some(value), true) => self.result_from_group(rule, value),
-                _ => {
+                _ => Err(()),
+            };
+            let result = match from_vm {
+                Ok(r) => r,
+                Err(()) => {
                     let engine = engine.get_or_insert_with(|| {
                         let mut e = self.interpreter.clone();
                         let _ = e.add_data(data.clone());
@@ -410,19 +414,28 @@ impl Evaluator {
         None
     }
 
-    fn result_from_group(&self, rule: &Rule, group_value: &regorus::Value) -> Option<RuleResult> {
+    /// The rule's result from the aggregated VM value. `Err(())` asks for the interpreter:
+    /// regorus' VM yields `[undefined]` both for an undefined rule and for a rule that errors
+    /// (e.g. conflicting complete definitions), so only the interpreter can tell them apart.
+    fn result_from_group(
+        &self,
+        rule: &Rule,
+        group_value: &regorus::Value,
+    ) -> Result<Option<RuleResult>, ()> {
         if let Some(r) = self.static_result(rule) {
-            return Some(r);
+            return Ok(Some(r));
         }
-        let list = &group_value[rule.meta.id.as_str()];
-        // regorus' VM can yield `[undefined]` for a comprehension over an undefined rule;
-        // undefined means not applicable (a test pins VM and interpreter to the same outcomes).
-        let first = list
-            .as_array()
-            .ok()?
+        let Ok(items) = group_value[rule.meta.id.as_str()].as_array() else {
+            return Err(());
+        };
+        match items
             .iter()
-            .find(|v| !matches!(v, regorus::Value::Undefined))?;
-        Some(parse_engine_output(&rule.meta.id, first))
+            .find(|v| !matches!(v, regorus::Value::Undefined))
+        {
+            Some(first) => Ok(Some(parse_engine_output(&rule.meta.id, first))),
+            None if items.is_empty() => Ok(None),
+            None => Err(()),
+        }
     }
 
     fn result_from_interpreter(
