@@ -7,6 +7,18 @@ import rego.v1
 
 import data.kspm.lib.pods
 
+# object.get that also treats null as missing, for the object itself and for the value: YAML
+# manifests often carry `labels:` or `securityContext:` with nothing after them, and the API
+# returns `rules: null` for an aggregated ClusterRole that selects nothing.
+field(obj, key, _) := obj[key] if has_value(obj, key)
+
+field(obj, key, fallback) := fallback if not has_value(obj, key)
+
+has_value(obj, key) if {
+	is_object(obj)
+	obj[key] != null
+}
+
 # Namespaces that hold only Kubernetes' own components and data.
 system_namespaces := {"kube-system", "kube-public", "kube-node-lease"}
 
@@ -17,7 +29,7 @@ user_namespace(ns) if {
 }
 
 # The objects of a kind in a namespace, {} when there are none.
-objects_in(kind, namespace) := object.get(object.get(data.inventory.objects, kind, {}), namespace, {})
+objects_in(kind, namespace) := field(field(data.inventory.objects, kind, {}), namespace, {})
 
 # Every object that carries a pod spec in the namespace, except copies made by a controller that
 # is itself in the scan (the controller stands for them).
@@ -51,7 +63,7 @@ capped(xs) := array.slice(sort(xs), 0, limit)
 
 psa_levels := {"privileged": 0, "baseline": 1, "restricted": 2}
 
-psa_label(ns, mode) := object.get(object.get(ns.metadata, "labels", {}), sprintf("pod-security.kubernetes.io/%s", [mode]), "(not set)")
+psa_label(ns, mode) := field(field(ns.metadata, "labels", {}), sprintf("pod-security.kubernetes.io/%s", [mode]), "(not set)")
 
 # The namespace enforces `required` or a stricter level.
 psa_enforces(ns, required) if psa_levels[psa_label(ns, "enforce")] >= psa_levels[required]
@@ -66,7 +78,7 @@ policy_engines contains sprintf("ValidatingAdmissionPolicy/%s", [name]) if {
 
 policy_engines contains sprintf("%s (ValidatingWebhookConfiguration/%s)", [engine, name]) if {
 	some name, cfg in objects_in("ValidatingWebhookConfiguration", "")
-	some hook in object.get(cfg, "webhooks", [])
+	some hook in field(cfg, "webhooks", [])
 	engine := webhook_engine(hook)
 }
 
@@ -104,8 +116,19 @@ psa_outcome(ns, required) := "passed" if {
 	count(policy_engines) > 0
 } else := "failed"
 
+# Pod facts shared by the section 5 rules (kspm.lib.pods holds the pod-spec basics).
+
 # Pods the kubelet creates from static manifests on a node; the API only shows a mirror of them.
 mirror_pod(obj) if {
 	obj.kind == "Pod"
 	obj.metadata.annotations["kubernetes.io/config.mirror"]
+}
+
+# A pod spec for Windows nodes: the Linux-only securityContext settings do not apply to it.
+windows_spec(spec) if spec.os.name == "windows"
+
+# The capabilities a container adds or drops (field "add" or "drop"), upper-cased and without a
+# "CAP_" prefix.
+capabilities(container, field) := {trim_prefix(upper(x), "CAP_") |
+	some x in field(field(field(container, "securityContext", {}), "capabilities", {}), field, [])
 }

@@ -10,6 +10,8 @@ package kspm.lib.rbac
 
 import rego.v1
 
+import data.kspm.lib.namespaces
+
 # Name prefixes of objects Kubernetes creates and reconciles itself.
 system_prefixes := ["system:"]
 
@@ -38,25 +40,25 @@ broad_subject(s) if startswith(s.name, "system:serviceaccounts:")
 # for users and groups.
 subject_ref(s, binding) := sprintf("ServiceAccount/%s", [in_namespace(ns, s.name)]) if {
 	s.kind == "ServiceAccount"
-	ns := object.get(s, "namespace", object.get(binding.metadata, "namespace", ""))
+	ns := namespaces.field(s, "namespace", namespaces.field(binding.metadata, "namespace", ""))
 }
+
+subject_ref(s, _) := sprintf("%s/%s", [s.kind, s.name]) if s.kind != "ServiceAccount"
 
 # "namespace/name", or just "name" for objects of manifests that set no namespace.
 in_namespace("", name) := name
 
 in_namespace(ns, name) := sprintf("%s/%s", [ns, name]) if ns != ""
 
-subject_ref(s, _) := sprintf("%s/%s", [s.kind, s.name]) if s.kind != "ServiceAccount"
-
 binding_ref(b) := sprintf("ClusterRoleBinding/%s", [b.metadata.name]) if b.kind == "ClusterRoleBinding"
 
-binding_ref(b) := sprintf("RoleBinding/%s", [in_namespace(object.get(b.metadata, "namespace", ""), b.metadata.name)]) if {
+binding_ref(b) := sprintf("RoleBinding/%s", [in_namespace(namespaces.field(b.metadata, "namespace", ""), b.metadata.name)]) if {
 	b.kind == "RoleBinding"
 }
 
 role_ref(role) := sprintf("ClusterRole/%s", [role.metadata.name]) if role.kind == "ClusterRole"
 
-role_ref(role) := sprintf("Role/%s", [in_namespace(object.get(role.metadata, "namespace", ""), role.metadata.name)]) if {
+role_ref(role) := sprintf("Role/%s", [in_namespace(namespaces.field(role.metadata, "namespace", ""), role.metadata.name)]) if {
 	role.kind == "Role"
 }
 
@@ -66,17 +68,17 @@ kubectl_target(role) := sprintf("clusterrole/%s", [role.metadata.name]) if role.
 
 kubectl_target(role) := sprintf("role/%s -n %s", [role.metadata.name, role.metadata.namespace]) if {
 	role.kind == "Role"
-	object.get(role.metadata, "namespace", "") != ""
+	namespaces.field(role.metadata, "namespace", "") != ""
 }
 
 kubectl_target(role) := sprintf("role/%s", [role.metadata.name]) if {
 	role.kind == "Role"
-	object.get(role.metadata, "namespace", "") == ""
+	namespaces.field(role.metadata, "namespace", "") == ""
 }
 
 inventory_key(role) := sprintf("ClusterRole:%s", [role.metadata.name]) if role.kind == "ClusterRole"
 
-inventory_key(role) := sprintf("Role:%s:%s", [object.get(role.metadata, "namespace", ""), role.metadata.name]) if {
+inventory_key(role) := sprintf("Role:%s:%s", [namespaces.field(role.metadata, "namespace", ""), role.metadata.name]) if {
 	role.kind == "Role"
 }
 
@@ -87,7 +89,7 @@ bindings(role, cluster_only) := bindings_for_key(inventory_key(role), cluster_on
 # Same, by `bindings_by_role` key ("ClusterRole:<name>", "Role:<namespace>:<name>"), for roles
 # that may be missing from the scan.
 bindings_for_key(key, cluster_only) := [b |
-	some b in object.get(data.inventory.bindings_by_role, key, [])
+	some b in namespaces.field(data.inventory.bindings_by_role, key, [])
 	not system_managed(b)
 	counts_for_scope(b, cluster_only)
 ]
@@ -99,14 +101,14 @@ counts_for_scope(b, true) if b.kind == "ClusterRoleBinding"
 # The subjects (as refs) that hold a role through the given bindings, system subjects left out.
 subjects(bs) := sort({subject_ref(s, b) |
 	some b in bs
-	some s in object.get(b, "subjects", [])
+	some s in namespaces.field(b, "subjects", [])
 	not system_subject(s)
 })
 
 # Refs of the bindings that hand the role to at least one non-system subject.
 holder_bindings(bs) := sort({binding_ref(b) |
 	some b in bs
-	some s in object.get(b, "subjects", [])
+	some s in namespaces.field(b, "subjects", [])
 	not system_subject(s)
 })
 
@@ -115,12 +117,12 @@ holder_bindings(bs) := sort({binding_ref(b) |
 # scoped and do not count. "*" in the rule matches anything; "*/sub" matches any resource's
 # subresource "sub"; an alternative with "any_subresource" also matches "res/<anything>".
 grants(rule, permission) if {
-	count(object.get(rule, "resourceNames", [])) == 0
+	count(namespaces.field(rule, "resourceNames", [])) == 0
 	some alt in permission
-	group_matches(object.get(rule, "apiGroups", []), alt.groups)
+	group_matches(namespaces.field(rule, "apiGroups", []), alt.groups)
 	some res in alt.resources
-	resource_matches(object.get(rule, "resources", []), res, object.get(alt, "any_subresource", false))
-	verb_matches(object.get(rule, "verbs", []), alt.verbs)
+	resource_matches(namespaces.field(rule, "resources", []), res, namespaces.field(alt, "any_subresource", false))
+	verb_matches(namespaces.field(rule, "verbs", []), alt.verbs)
 }
 
 group_matches(rule_groups, _) if "*" in rule_groups
@@ -155,22 +157,22 @@ verb_matches(rule_verbs, wanted) if {
 # "rules[i]: verbs resources [apiGroups]" for every policy rule of the role that grants the
 # permission ("core" stands for the "" API group).
 granting_rules(role, permission) := [describe_rule(i, rule) |
-	some i, rule in object.get(role, "rules", [])
+	some i, rule in namespaces.field(role, "rules", [])
 	grants(rule, permission)
 ]
 
 describe_rule(i, rule) := sprintf("rules[%d]: %s %s [%s]", [
 	i,
-	concat(",", object.get(rule, "verbs", [])),
-	concat(",", object.get(rule, "resources", [])),
-	concat(",", [group_name(g) | some g in object.get(rule, "apiGroups", [])]),
-]) if count(object.get(rule, "resources", [])) > 0
+	concat(",", namespaces.field(rule, "verbs", [])),
+	concat(",", namespaces.field(rule, "resources", [])),
+	concat(",", [group_name(g) | some g in namespaces.field(rule, "apiGroups", [])]),
+]) if count(namespaces.field(rule, "resources", [])) > 0
 
 describe_rule(i, rule) := sprintf("rules[%d]: %s %s [non-resource URLs]", [
 	i,
-	concat(",", object.get(rule, "verbs", [])),
-	concat(",", object.get(rule, "nonResourceURLs", [])),
-]) if count(object.get(rule, "resources", [])) == 0
+	concat(",", namespaces.field(rule, "verbs", [])),
+	concat(",", namespaces.field(rule, "nonResourceURLs", [])),
+]) if count(namespaces.field(rule, "resources", [])) == 0
 
 group_name("") := "core"
 
@@ -183,32 +185,26 @@ group_name(g) := g if g != ""
 #   what:         words for the expected block ("read Secrets")
 # Undefined (not applicable) for system-managed roles unless a non-system-managed binding hands
 # them to a non-system subject while they grant the permission.
-role_finding(role, permission, cluster_only, what) := f if {
+role_finding(role, permission, cluster_only, what) := {
+	"evaluation": outcome,
+	"evidence": evidence(role, grants_list, subs, holder_bindings(bs)),
+	"expected": expected(what),
+} if {
 	applicable(role, cluster_only)
 	grants_list := granting_rules(role, permission)
 	bs := bindings(role, cluster_only)
 	subs := subjects(bs)
-	count(grants_list) > 0
-	count(subs) > 0
-	f := {
-		"evaluation": "failed",
-		"evidence": evidence(role, grants_list, subs, holder_bindings(bs)),
-		"expected": expected(what),
-	}
+	outcome := role_outcome(role, grants_list, subs)
 }
 
-role_finding(role, permission, cluster_only, what) := f if {
-	applicable(role, cluster_only)
+role_outcome(_, grants_list, subs) := "failed" if {
+	count(grants_list) > 0
+	count(subs) > 0
+}
+
+role_outcome(role, grants_list, subs) := "passed" if {
 	not system_managed(role)
-	grants_list := granting_rules(role, permission)
-	bs := bindings(role, cluster_only)
-	subs := subjects(bs)
 	not both_nonempty(grants_list, subs)
-	f := {
-		"evaluation": "passed",
-		"evidence": evidence(role, grants_list, subs, holder_bindings(bs)),
-		"expected": expected(what),
-	}
 }
 
 both_nonempty(a, b) if {
@@ -220,12 +216,22 @@ applicable(role, false) if role.kind in {"Role", "ClusterRole"}
 
 applicable(role, true) if role.kind == "ClusterRole"
 
-evidence(role, grants_list, subs, bs) := {
-	"role": role_ref(role),
-	"kubectl_target": kubectl_target(role),
-	"granting_rules": grants_list,
-	"subjects": subs,
-	"bindings": bs,
+evidence(role, grants_list, subs, bs) := object.union(
+	{
+		"role": role_ref(role),
+		"kubectl_target": kubectl_target(role),
+		"granting_rules": grants_list,
+	},
+	holders(subs, bs),
+)
+
+# Who holds a role, for evidence: popular roles (edit, view) can be bound in every namespace, so
+# the lists are capped and the counts given beside them.
+holders(subs, bs) := {
+	"subjects": namespaces.capped(subs),
+	"subject_count": count(subs),
+	"bindings": namespaces.capped(bs),
+	"binding_count": count(bs),
 }
 
 expected(what) := {

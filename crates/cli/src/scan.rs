@@ -22,6 +22,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         tracing::warn!("rule {id} does not compile; its findings will be errors: {message}");
     }
 
+    let started = std::time::Instant::now();
     progress.set_message("reading inputs");
     let options = LoadOptions {
         max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
@@ -60,7 +61,19 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         sequence: now,
         benchmark: args.benchmark.id().into(),
     };
+    tracing::info!(
+        "read {} objects in {:.3} s{}",
+        resources.len(),
+        started.elapsed().as_secs_f64(),
+        memory()
+    );
+    let evaluate_start = std::time::Instant::now();
     let evaluation = evaluator.evaluate(resources, &ctx);
+    tracing::info!(
+        "evaluated: {} findings in {:.3} s",
+        evaluation.findings.len(),
+        evaluate_start.elapsed().as_secs_f64()
+    );
     progress.finish_and_clear();
 
     let mut findings = evaluation.findings;
@@ -105,6 +118,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     kspm_sinks::emit(format, &report, &mut out).context("writing the report")?;
     out.flush().context("writing the report")?;
+    tracing::info!(
+        "scan done in {:.3} s{}",
+        started.elapsed().as_secs_f64(),
+        memory()
+    );
 
     Ok(if !input_errors.is_empty() {
         Exit::Input
@@ -124,4 +142,19 @@ fn spinner() -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+/// Resident and peak memory from /proc (Linux), for `-v` logs.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_owned())
+            .unwrap_or_default()
+    };
+    format!(" (rss {}, peak {})", field("VmRSS:"), field("VmHWM:"))
 }

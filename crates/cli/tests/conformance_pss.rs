@@ -27,7 +27,7 @@ fn failures_by_file(dir: &PathBuf, levels: &[&str]) -> BTreeMap<String, (usize, 
             .to_string_lossy()
             .into_owned();
         let entry = files.entry(file).or_default();
-        if levels.contains(&f.rule.profile_applicability.as_str()) {
+        if levels.contains(&&*f.rule.profile_applicability) {
             entry.0 += 1;
             if f.outcome() == Outcome::Failed {
                 entry.1.push(f.rule.id.clone());

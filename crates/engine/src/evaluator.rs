@@ -59,6 +59,10 @@ pub struct Evaluator {
 }
 
 const ENTRY_PACKAGE: &str = "kspm.entry";
+/// Instruction budget of one VM call (all routed rules of one resource).
+const MAX_VM_INSTRUCTIONS: usize = 200_000_000;
+/// What the aggregated entry reports for a rule whose finding is undefined.
+const UNDEFINED: &str = "__kspm_not_applicable";
 
 /// Why a compilation attempt failed.
 enum CompileFailure {
@@ -242,18 +246,23 @@ impl Evaluator {
             };
         }
         let mut entry_module = format!("package {ENTRY_PACKAGE}\n\n");
+        let mut defined = HashSet::new();
         for (g, group) in groups.iter().enumerate() {
-            let fields: Vec<String> = group
-                .rules
-                .iter()
-                .filter(|&&i| live(&rules[i]) && !interpreted.contains(&rules[i].meta.id))
-                .map(|&i| {
-                    format!(
-                        "  {:?}: [f | f := data.kspm.rules.{}.finding],",
-                        rules[i].meta.id, rules[i].meta.id
-                    )
-                })
-                .collect();
+            // One defaulted rule per finding: `UNDEFINED` when the rule does not apply.
+            // (Comprehensions over an undefined rule yield `[undefined]` on regorus' VM, and a
+            // partial object with one definition per rule looped forever.)
+            let mut fields = Vec::new();
+            for &i in &group.rules {
+                if live(&rules[i]) && !interpreted.contains(&rules[i].meta.id) {
+                    let id = &rules[i].meta.id;
+                    if defined.insert(id.clone()) {
+                        entry_module.push_str(&format!(
+                            "default r_{id} := {UNDEFINED:?}\nr_{id} := data.kspm.rules.{id}.finding\n"
+                        ));
+                    }
+                    fields.push(format!("  {id:?}: r_{id},"));
+                }
+            }
             entry_module.push_str(&format!("g{g} := {{\n{}\n}}\n\n", fields.join("\n")));
         }
         interpreter
@@ -314,7 +323,18 @@ impl Evaluator {
             resources.push(cluster_resource(&ctx.cluster));
         }
         let inputs: Vec<regorus::Value> = resources.par_iter().map(to_engine_value).collect();
+        tracing::debug!("converted {} inputs{}", inputs.len(), rss());
         let data = crate::inventory::build(&resources, &inputs);
+        tracing::debug!("built the inventory{}", rss());
+        let texts: Vec<findings::RuleText> = self
+            .rules
+            .iter()
+            .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmark))
+            .collect();
+        // The interpreter (fallback path) gets the inventory once per scan; clones share it.
+        let mut interpreter = self.interpreter.clone();
+        let _ = interpreter.add_data(data.clone());
+        tracing::debug!("interpreter data ready{}", rss());
         let per_resource: Vec<(Vec<Finding>, usize)> = resources
             .par_iter()
             .zip(inputs.par_iter())
@@ -323,12 +343,17 @@ impl Evaluator {
                     self.program.as_ref().map(|p| {
                         let mut vm = RegoVM::new();
                         vm.load_program(p.clone());
+                        // The default (25,000) is far too low for cross-object rules on a
+                        // large cluster; this bound only stops runaway rules.
+                        vm.set_max_instructions(MAX_VM_INSTRUCTIONS);
                         // The program's rule tree never clashes with `inventory`.
                         let _ = vm.set_data(data.clone());
                         vm
                     })
                 },
-                |vm, (resource, input)| self.evaluate_one(vm.as_mut(), &data, resource, input, ctx),
+                |vm, (resource, input)| {
+                    self.evaluate_one(vm.as_mut(), &interpreter, &texts, resource, input, ctx)
+                },
             )
             .collect();
         let mut evaluation = Evaluation {
@@ -345,7 +370,8 @@ impl Evaluator {
     fn evaluate_one(
         &self,
         vm: Option<&mut RegoVM>,
-        data: &regorus::Value,
+        interpreter: &regorus::Engine,
+        texts: &[findings::RuleText],
         resource: &Resource,
         input: &regorus::Value,
         ctx: &ScanContext,
@@ -357,7 +383,16 @@ impl Evaluator {
         let aggregated = match vm {
             Some(vm) => {
                 vm.set_input(input.clone());
-                vm.execute_entry_point_by_name(&group.entry).ok()
+                match vm.execute_entry_point_by_name(&group.entry) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        tracing::debug!(
+                            "VM evaluation of {} failed, using the interpreter: {e}",
+                            resource.name
+                        );
+                        None
+                    }
+                }
             }
             None => None,
         };
@@ -375,8 +410,7 @@ impl Evaluator {
                 Ok(r) => r,
                 Err(()) => {
                     let engine = engine.get_or_insert_with(|| {
-                        let mut e = self.interpreter.clone();
-                        let _ = e.add_data(data.clone());
+                        let mut e = interpreter.clone();
                         e.set_input(input.clone());
                         e
                     });
@@ -389,7 +423,13 @@ impl Evaluator {
         let mut not_applicable = 0;
         for (i, result) in results {
             match result {
-                Some(r) => findings.push(findings::build(resource, &self.rules[i].meta, r, ctx)),
+                Some(r) => findings.push(findings::build(
+                    resource,
+                    &self.rules[i].meta,
+                    &texts[i],
+                    r,
+                    ctx,
+                )),
                 None => not_applicable += 1,
             }
         }
@@ -414,9 +454,8 @@ impl Evaluator {
         None
     }
 
-    /// The rule's result from the aggregated VM value. `Err(())` asks for the interpreter:
-    /// regorus' VM yields `[undefined]` both for an undefined rule and for a rule that errors
-    /// (e.g. conflicting complete definitions), so only the interpreter can tell them apart.
+    /// The rule's result from the aggregated VM value. `Err(())` asks for the interpreter
+    /// (a value the entry cannot have produced).
     fn result_from_group(
         &self,
         rule: &Rule,
@@ -425,16 +464,10 @@ impl Evaluator {
         if let Some(r) = self.static_result(rule) {
             return Ok(Some(r));
         }
-        let Ok(items) = group_value[rule.meta.id.as_str()].as_array() else {
-            return Err(());
-        };
-        match items
-            .iter()
-            .find(|v| !matches!(v, regorus::Value::Undefined))
-        {
-            Some(first) => Ok(Some(parse_engine_output(&rule.meta.id, first))),
-            None if items.is_empty() => Ok(None),
-            None => Err(()),
+        match &group_value[rule.meta.id.as_str()] {
+            regorus::Value::String(s) if s.as_ref() == UNDEFINED => Ok(None),
+            regorus::Value::Undefined => Err(()),
+            value => Ok(Some(parse_engine_output(&rule.meta.id, value))),
         }
     }
 
@@ -473,7 +506,9 @@ pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
         sub_type: "Cluster".into(),
         id: resource_id(&cluster.id, ResourceType::K8sObject, "cluster"),
         name: cluster.name.clone(),
-        resource: json!({"apiVersion": "kspm.io/v1", "kind": "Cluster", "metadata": {"name": cluster.name}}),
+        resource: Arc::new(
+            json!({"apiVersion": "kspm.io/v1", "kind": "Cluster", "metadata": {"name": cluster.name}}),
+        ),
         context: Context {
             cluster: cluster.clone(),
             node: None,
@@ -492,7 +527,7 @@ fn to_engine_value(resource: &Resource) -> regorus::Value {
     map.insert(s("name"), s(resource.name.as_str()));
     map.insert(
         s("resource"),
-        regorus::Value::deserialize(&resource.resource).unwrap_or(regorus::Value::Null),
+        regorus::Value::deserialize(resource.resource.as_ref()).unwrap_or(regorus::Value::Null),
     );
     let context = serde_json::to_value(&resource.context).unwrap_or_default();
     map.insert(
@@ -500,4 +535,16 @@ fn to_engine_value(resource: &Resource) -> regorus::Value {
         regorus::Value::deserialize(&context).unwrap_or(regorus::Value::Null),
     );
     regorus::Value::from(map)
+}
+
+/// Resident memory, for debug logs (Linux; empty elsewhere).
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| format!(" (rss {})", l[6..].trim()))
+        })
+        .unwrap_or_default()
 }

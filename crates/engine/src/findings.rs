@@ -5,6 +5,8 @@ use kspm_model::{
     Orchestrator, OrchestratorCluster, OrchestratorResource, Outcome, Resource, ResourceType,
     RuleMeta, benchmark_name, finding_id,
 };
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::evaluator::ScanContext;
@@ -28,23 +30,68 @@ impl RuleResult {
     }
 }
 
+/// The parts of a rule's finding text that are the same for every resource: built once per
+/// scan and shared by all its findings.
+pub(crate) struct RuleText {
+    name: Arc<str>,
+    description: Arc<str>,
+    rationale: Arc<str>,
+    impact: Arc<str>,
+    default_value: Arc<str>,
+    references: Arc<str>,
+    profile: Arc<str>,
+    section: Arc<str>,
+    tags: Vec<String>,
+    benchmark: FindingBenchmark,
+}
+
+impl RuleText {
+    pub fn new(meta: &RuleMeta, benchmark: &str) -> RuleText {
+        let bench = meta
+            .benchmark(benchmark)
+            .or_else(|| meta.benchmarks.first())
+            .expect("validated rules have a benchmark");
+        let versions: Vec<String> = bench
+            .versions
+            .iter()
+            .map(|v| format!("v{}", v.trim_start_matches('v')))
+            .collect();
+        let mut tags = vec![bench.id.to_uppercase().replace('_', " ")];
+        if let Some((section, _)) = bench.number.rsplit_once('.') {
+            tags.push(format!("{} {section}", bench.id));
+        }
+        tags.extend(meta.tags.iter().cloned());
+        RuleText {
+            name: meta.title.as_str().into(),
+            description: meta.description.as_str().into(),
+            rationale: meta.rationale.as_str().into(),
+            impact: meta.impact.as_str().into(),
+            default_value: meta.default_value.as_str().into(),
+            references: meta.references.join("\n").into(),
+            profile: meta.profile.as_str().into(),
+            section: meta.section.as_str().into(),
+            tags,
+            benchmark: FindingBenchmark {
+                id: bench.id.clone(),
+                name: benchmark_name(&bench.id).into(),
+                version: versions.last().cloned().unwrap_or_default(),
+                versions,
+                rule_number: bench.number.clone(),
+                posture_type: "kspm".into(),
+            },
+        }
+    }
+}
+
 /// Builds the finding document.
 pub(crate) fn build(
     resource: &Resource,
     meta: &RuleMeta,
+    text: &RuleText,
     result: RuleResult,
     ctx: &ScanContext,
 ) -> Finding {
     let cluster = &resource.context.cluster;
-    let bench = meta
-        .benchmark(&ctx.benchmark)
-        .or_else(|| meta.benchmarks.first())
-        .expect("validated rules have a benchmark");
-    let versions: Vec<String> = bench
-        .versions
-        .iter()
-        .map(|v| format!("v{}", v.trim_start_matches('v')))
-        .collect();
     let remediation = fill_placeholders(&meta.remediation, resource, &result.evidence).0;
     let orchestrator_resource =
         (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
@@ -57,11 +104,6 @@ pub(crate) fn build(
             kind: resource.sub_type.clone(),
             namespace: resource.namespace().map(str::to_owned),
         });
-    let mut tags = vec![bench.id.to_uppercase().replace('_', " ")];
-    if let Some(section) = bench.number.rsplit_once('.').map(|(s, _)| s.to_owned()) {
-        tags.push(format!("{} {section}", bench.id));
-    }
-    tags.extend(meta.tags.iter().cloned());
     Finding {
         timestamp: ctx.timestamp.clone(),
         event: Event {
@@ -92,24 +134,17 @@ pub(crate) fn build(
         },
         rule: FindingRule {
             id: meta.id.clone(),
-            name: meta.title.clone(),
-            description: meta.description.clone(),
-            rationale: meta.rationale.clone(),
-            impact: meta.impact.clone(),
-            default_value: meta.default_value.clone(),
+            name: text.name.clone(),
+            description: text.description.clone(),
+            rationale: text.rationale.clone(),
+            impact: text.impact.clone(),
+            default_value: text.default_value.clone(),
             remediation,
-            references: meta.references.join("\n"),
-            profile_applicability: meta.profile.clone(),
-            section: meta.section.clone(),
-            tags,
-            benchmark: FindingBenchmark {
-                id: bench.id.clone(),
-                name: benchmark_name(&bench.id).into(),
-                version: versions.last().cloned().unwrap_or_default(),
-                versions,
-                rule_number: bench.number.clone(),
-                posture_type: "kspm".into(),
-            },
+            references: text.references.clone(),
+            profile_applicability: text.profile.clone(),
+            section: text.section.clone(),
+            tags: text.tags.clone(),
+            benchmark: text.benchmark.clone(),
         },
         orchestrator: Orchestrator {
             kind: "kubernetes".into(),

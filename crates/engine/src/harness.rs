@@ -55,6 +55,9 @@ pub fn test_cluster() -> ClusterInfo {
 /// Runs every case of every rule in the bundle.
 pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
     let evaluator = Evaluator::new(bundle.clone())?;
+    // Every case also runs on the interpreter: the VM must agree with it (the VM reports some
+    // rule errors, such as conflicting definitions, as not applicable).
+    let reference = Evaluator::interpreter_only(bundle.clone())?;
     let ctx = ScanContext {
         cluster: test_cluster(),
         timestamp: "2026-01-01T00:00:00Z".into(),
@@ -98,7 +101,18 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
                 actual: String::new(),
                 problem: None,
             };
-            match run_case(&evaluator, &ctx, id, case) {
+            let on_vm = run_case(&evaluator, &ctx, id, case);
+            let on_interpreter = run_case(&reference, &ctx, id, case);
+            let on_vm = match (on_vm, on_interpreter) {
+                (Ok(vm), Ok(interp)) if vm != interp => Err(format!(
+                    "the VM says {} but the interpreter says {}: {}",
+                    vm.0.as_str(),
+                    interp.0.as_str(),
+                    interp.1.map(|f| f.to_string()).unwrap_or_default()
+                )),
+                (vm, _) => vm,
+            };
+            match on_vm {
                 Err(problem) => result.problem = Some(problem),
                 Ok((actual, finding)) => {
                     result.actual = actual.as_str().to_owned();
@@ -237,7 +251,7 @@ fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource,
         id: resource_id(&context.cluster.id, kind, &format!("{sub_type}/{name}")),
         sub_type,
         name,
-        resource: facts,
+        resource: std::sync::Arc::new(facts),
         context,
         origin: None,
     })

@@ -26,13 +26,13 @@ pub struct Finding {
     pub host: Option<Host>,
     /// File facts, for file resources (ECS `file.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<Value>,
+    pub file: Option<std::sync::Arc<Value>>,
     /// Process facts, for process resources (ECS `process.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub process: Option<Value>,
+    pub process: Option<std::sync::Arc<Value>>,
     /// Cloud facts, for cloud resources (ECS `cloud.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cloud: Option<Value>,
+    pub cloud: Option<std::sync::Arc<Value>>,
     /// Where an offline resource was read from (file, document, line); kspm's own field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::Origin>,
@@ -73,8 +73,8 @@ pub struct FindingResource {
     pub kind: String,
     /// Kind, component, file kind or cloud service.
     pub sub_type: String,
-    /// The facts the rule saw (secret values already redacted).
-    pub raw: Value,
+    /// The facts the rule saw (secret values already redacted); shared between findings.
+    pub raw: std::sync::Arc<Value>,
 }
 
 /// `result.*`.
@@ -111,23 +111,23 @@ pub struct FindingRule {
     /// Stable rule id.
     pub id: String,
     /// Rule title.
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     /// What is checked.
-    pub description: String,
+    pub description: std::sync::Arc<str>,
     /// Why it matters.
-    pub rationale: String,
+    pub rationale: std::sync::Arc<str>,
     /// What a change may break.
-    pub impact: String,
+    pub impact: std::sync::Arc<str>,
     /// Kubernetes' default.
-    pub default_value: String,
+    pub default_value: std::sync::Arc<str>,
     /// Remediation with placeholders filled for this resource.
     pub remediation: String,
     /// Further reading, one link per line.
-    pub references: String,
+    pub references: std::sync::Arc<str>,
     /// Profile (`Level 1 - Master Node`).
-    pub profile_applicability: String,
+    pub profile_applicability: std::sync::Arc<str>,
     /// Benchmark section name.
-    pub section: String,
+    pub section: std::sync::Arc<str>,
     /// Tags, including the benchmark and section number.
     pub tags: Vec<String>,
     /// Benchmark numbering.

@@ -107,8 +107,8 @@ pub struct Resource {
     pub id: String,
     /// Display name (`namespace/name` for namespaced objects).
     pub name: String,
-    /// The facts.
-    pub resource: Value,
+    /// The facts. Shared: every finding about this resource points at the same value.
+    pub resource: std::sync::Arc<Value>,
     /// Cluster and node.
     pub context: Context,
     /// Input location for offline scans; not part of the rule input.
@@ -149,7 +149,7 @@ impl Resource {
             id: crate::resource_id(&cluster.id, ResourceType::K8sObject, &key),
             sub_type: kind,
             name: display,
-            resource: object,
+            resource: std::sync::Arc::new(object),
             context: Context {
                 cluster,
                 node: None,

@@ -38,7 +38,7 @@ fn junit_report(report: &Report) -> quick_junit::Report {
         .filter(|f| f.outcome() != Outcome::NotApplicable)
     {
         by_section
-            .entry(finding.rule.section.as_str())
+            .entry(&*finding.rule.section)
             .or_default()
             .push(finding);
     }
@@ -100,7 +100,7 @@ fn test_case(finding: &Finding) -> TestCase {
     };
     let number = &rule.benchmark.rule_number;
     let title = if number.is_empty() {
-        rule.name.clone()
+        rule.name.to_string()
     } else {
         format!("{number} {}", rule.name)
     };

@@ -131,7 +131,7 @@ fn rule_descriptors(findings: &[&Finding]) -> Vec<ReportingDescriptor> {
 
             let mut descriptor = ReportingDescriptor::builder()
                 .id(rule.id.clone())
-                .name(rule.name.clone())
+                .name(rule.name.to_string())
                 .short_description(text(&rule.name))
                 .help(text(&rule.remediation))
                 .properties(properties)

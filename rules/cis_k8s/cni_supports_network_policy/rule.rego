@@ -24,7 +24,7 @@ plugins := [
 	["ovn", "OVN-based plugin: check the vendor documentation"],
 ]
 
-images(ds) := [c.image | some c in object.get(object.get(object.get(ds.spec, "template", {}), "spec", {}), "containers", [])]
+images(ds) := [c.image | some c in namespaces.field(namespaces.field(namespaces.field(ds.spec, "template", {}), "spec", {}), "containers", [])]
 
 label(ds) := concat(" ", array.concat([ds.metadata.name], images(ds)))
 

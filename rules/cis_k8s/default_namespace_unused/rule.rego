@@ -20,7 +20,7 @@ on_cluster if {
 # Runs on one resource per scan; it walks the kinds once and only the default namespace of each.
 user_objects contains sprintf("%s/%s", [kind, name]) if {
 	some kind, by_ns in data.inventory.objects
-	some name, obj in object.get(by_ns, "default", {})
+	some name, obj in namespaces.field(by_ns, "default", {})
 	not built_in(kind, name, obj)
 	not pods.owned_by_scanned_controller(obj)
 }

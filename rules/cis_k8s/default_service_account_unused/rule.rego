@@ -10,14 +10,14 @@ import data.kspm.lib.rbac
 
 sa := input.resource
 
-ns := object.get(sa.metadata, "namespace", "")
+ns := namespaces.field(sa.metadata, "namespace", "")
 
 applicable if {
 	sa.kind == "ServiceAccount"
 	sa.metadata.name == "default"
 }
 
-automount := object.get(sa, "automountServiceAccountToken", "(not set)")
+automount := namespaces.field(sa, "automountServiceAccountToken", "(not set)")
 
 # Bindings of the account's own namespace (indexed) and ClusterRoleBindings (cluster-scoped and
 # few); scanning every RoleBinding of the cluster per namespace would not scale.
@@ -33,14 +33,14 @@ bindings contains rbac.binding_ref(b) if {
 
 names_this_account(b) if {
 	not rbac.system_managed(b)
-	some s in object.get(b, "subjects", [])
+	some s in namespaces.field(b, "subjects", [])
 	is_this_account(s, b)
 }
 
 is_this_account(s, b) if {
 	s.kind == "ServiceAccount"
 	s.name == "default"
-	object.get(s, "namespace", object.get(b.metadata, "namespace", "")) == ns
+	namespaces.field(s, "namespace", namespaces.field(b.metadata, "namespace", "")) == ns
 }
 
 is_this_account(s, _) if {
@@ -52,7 +52,7 @@ users contains namespaces.ref(w) if {
 	some w in namespaces.workloads(ns)
 	not namespaces.mirror_pod(w)
 	spec := pods.spec(w)
-	object.get(spec, "serviceAccountName", object.get(spec, "serviceAccount", "")) in {"", "default"}
+	namespaces.field(spec, "serviceAccountName", namespaces.field(spec, "serviceAccount", "")) in {"", "default"}
 }
 
 evidence := {

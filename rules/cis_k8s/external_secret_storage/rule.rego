@@ -19,7 +19,7 @@ tool_kinds := {
 
 tooling contains sprintf("%s (%s objects seen)", [tool, kind]) if {
 	some kind, tool in tool_kinds
-	some by_name in object.get(data.inventory.objects, kind, {})
+	some by_name in namespaces.field(data.inventory.objects, kind, {})
 	count(by_name) > 0
 }
 
@@ -32,7 +32,7 @@ tooling contains sprintf("Vault agent injector (MutatingWebhookConfiguration/%s)
 	contains(name, "vault")
 }
 
-secret_count := sum([count(by_name) | some by_name in object.get(data.inventory.objects, "Secret", {})])
+secret_count := sum([count(by_name) | some by_name in namespaces.field(data.inventory.objects, "Secret", {})])
 
 finding := {
 	"evaluation": "manual",

@@ -8,12 +8,12 @@ import data.kspm.lib.namespaces
 
 api_servers := [p |
 	some p in namespaces.objects_in("Pod", "kube-system")
-	object.get(object.get(p.metadata, "labels", {}), "component", "") == "kube-apiserver"
+	namespaces.field(namespaces.field(p.metadata, "labels", {}), "component", "") == "kube-apiserver"
 ]
 
 arguments(p) := [a |
 	some c in p.spec.containers
-	some a in array.concat(object.get(c, "command", []), object.get(c, "args", []))
+	some a in array.concat(namespaces.field(c, "command", []), namespaces.field(c, "args", []))
 ]
 
 # The value of `--name=value` on the pod's command line.
@@ -42,7 +42,7 @@ markers := ["kyverno", "sigstore", "connaisseur", "ratify", "portieris", "cosign
 webhooks contains sprintf("%s/%s", [kind, name]) if {
 	some kind in ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]
 	some name, cfg in namespaces.objects_in(kind, "")
-	text := concat(" ", array.concat([name], [h.name | some h in object.get(cfg, "webhooks", [])]))
+	text := concat(" ", array.concat([name], [h.name | some h in namespaces.field(cfg, "webhooks", [])]))
 	some m in markers
 	contains(text, m)
 }

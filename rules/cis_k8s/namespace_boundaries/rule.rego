@@ -5,12 +5,11 @@ package kspm.rules.namespace_boundaries
 import rego.v1
 
 import data.kspm.lib.namespaces
-import data.kspm.lib.pods
 
 # Namespaces that hold workloads, plus those that exist as objects.
 seen := {ns |
-	some kind in pods.workload_kinds
-	some ns, _ in object.get(data.inventory.objects, kind, {})
+	some kind in namespaces.workload_kind_list
+	some ns, _ in namespaces.field(data.inventory.objects, kind, {})
 } | {ns | some ns in data.inventory.namespaces}
 
 workloads_per_namespace := {ns: n |

@@ -28,7 +28,7 @@ policies := sort([sprintf("%s/%s", [kind, name]) |
 selecting_all_pods := sort([sprintf("%s/%s", [kind, name]) |
 	some kind in namespaced_kinds
 	some name, p in namespaces.objects_in(kind, ns)
-	count(object.get(object.get(p, "spec", {}), "podSelector", {"x": 1})) == 0
+	count(namespaces.field(namespaces.field(p, "spec", {}), "podSelector", {"x": 1})) == 0
 ])
 
 cluster_wide := sort([sprintf("%s/%s", [kind, name]) |

@@ -11,6 +11,6 @@ finding := namespaces.psa_finding(input.resource, "baseline", offending) if name
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref_with(w, names) if {
 	some w in namespaces.input_workloads
-	names := [sprintf("volume %s: %s", [v.name, v.hostPath.path]) | some v in object.get(pods.spec(w), "volumes", []); v.hostPath]
+	names := [sprintf("volume %s: %s", [v.name, v.hostPath.path]) | some v in namespaces.field(pods.spec(w), "volumes", []); v.hostPath]
 	count(names) > 0
 }

@@ -13,8 +13,8 @@ offending contains namespaces.ref_with(w, names) if {
 	some w in namespaces.input_workloads
 	names := [sprintf("%s: hostPort %v", [c.name, p.hostPort]) |
 		some c in pods.containers(pods.spec(w))
-		some p in object.get(c.container, "ports", [])
-		object.get(p, "hostPort", 0) != 0
+		some p in namespaces.field(c.container, "ports", [])
+		namespaces.field(p, "hostPort", 0) != 0
 	]
 	count(names) > 0
 }

@@ -11,15 +11,11 @@ finding := namespaces.psa_finding(input.resource, "restricted", offending) if na
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref_with(w, names) if {
 	some w in namespaces.input_workloads
-	not windows(w)
+	not namespaces.windows_spec(pods.spec(w))
 	names := [c.name | some c in pods.containers(pods.spec(w)); keeps_net_raw(c.container)]
 	count(names) > 0
 }
 
-caps(c, field) := {upper(trim_prefix(upper(x), "CAP_")) | some x in object.get(object.get(object.get(c, "securityContext", {}), "capabilities", {}), field, [])}
+keeps_net_raw(c) if count(namespaces.capabilities(c, "drop") & {"ALL", "NET_RAW"}) == 0
 
-keeps_net_raw(c) if count(caps(c, "drop") & {"ALL", "NET_RAW"}) == 0
-
-keeps_net_raw(c) if count(caps(c, "add") & {"ALL", "NET_RAW"}) > 0
-
-windows(w) if pods.spec(w).os.name == "windows"
+keeps_net_raw(c) if count(namespaces.capabilities(c, "add") & {"ALL", "NET_RAW"}) > 0

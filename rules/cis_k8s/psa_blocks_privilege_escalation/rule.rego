@@ -11,13 +11,10 @@ finding := namespaces.psa_finding(input.resource, "restricted", offending) if na
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref_with(w, names) if {
 	some w in namespaces.input_workloads
-	not windows(w)
+	not namespaces.windows_spec(pods.spec(w))
 	names := [c.name |
 		some c in pods.containers(pods.spec(w))
-		object.get(object.get(c.container, "securityContext", {}), "allowPrivilegeEscalation", true) != false
+		namespaces.field(namespaces.field(c.container, "securityContext", {}), "allowPrivilegeEscalation", true) != false
 	]
 	count(names) > 0
 }
-
-# Pod Security exempts Windows pods from the Linux-only controls.
-windows(w) if pods.spec(w).os.name == "windows"

@@ -11,18 +11,16 @@ finding := namespaces.psa_finding(input.resource, "restricted", offending) if na
 # Workloads of the namespace that the control would reject.
 offending contains namespaces.ref_with(w, names) if {
 	some w in namespaces.input_workloads
-	not windows(w)
+	not namespaces.windows_spec(pods.spec(w))
 	spec := pods.spec(w)
-	pod_sc := object.get(spec, "securityContext", {})
+	pod_sc := namespaces.field(spec, "securityContext", {})
 	names := [c.name |
 		some c in pods.containers(spec)
-		may_run_as_root(object.get(c.container, "securityContext", {}), pod_sc)
+		may_run_as_root(namespaces.field(c.container, "securityContext", {}), pod_sc)
 	]
 	count(names) > 0
 }
 
-may_run_as_root(sc, pod_sc) if object.get(sc, "runAsNonRoot", object.get(pod_sc, "runAsNonRoot", false)) != true
+may_run_as_root(sc, pod_sc) if namespaces.field(sc, "runAsNonRoot", namespaces.field(pod_sc, "runAsNonRoot", false)) != true
 
-may_run_as_root(sc, pod_sc) if object.get(sc, "runAsUser", object.get(pod_sc, "runAsUser", 1)) == 0
-
-windows(w) if pods.spec(w).os.name == "windows"
+may_run_as_root(sc, pod_sc) if namespaces.field(sc, "runAsUser", namespaces.field(pod_sc, "runAsUser", 1)) == 0

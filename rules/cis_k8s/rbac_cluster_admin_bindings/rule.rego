@@ -20,11 +20,7 @@ bindings := rbac.bindings_for_key("ClusterRole:cluster-admin", false)
 
 subjects := rbac.subjects(bindings)
 
-evidence := {
-	"role": "ClusterRole/cluster-admin",
-	"subjects": subjects,
-	"bindings": rbac.holder_bindings(bindings),
-}
+evidence := object.union({"role": "ClusterRole/cluster-admin"}, rbac.holders(subjects, rbac.holder_bindings(bindings)))
 
 expected := {"cluster_admin_held_by": "only subjects you reviewed and approved (break-glass accounts)"}
 

@@ -4,15 +4,17 @@ package kspm.rules.rbac_system_masters_subjects
 
 import rego.v1
 
+import data.kspm.lib.namespaces
+
 import data.kspm.lib.rbac
 
 # Runs once per scan, so walking every binding here is fine.
 hits contains sprintf("%s -> %s/%s", [rbac.binding_ref(b), b.roleRef.kind, b.roleRef.name]) if {
 	some kind in ["ClusterRoleBinding", "RoleBinding"]
-	some by_name in object.get(data.inventory.objects, kind, {})
+	some by_name in namespaces.field(data.inventory.objects, kind, {})
 	some b in by_name
 	not rbac.system_managed(b)
-	some s in object.get(b, "subjects", [])
+	some s in namespaces.field(b, "subjects", [])
 	s.kind == "Group"
 	s.name == "system:masters"
 }

@@ -3,6 +3,8 @@ package kspm.rules.rbac_wildcard_rules
 
 import rego.v1
 
+import data.kspm.lib.namespaces
+
 import data.kspm.lib.rbac
 
 role := input.resource
@@ -13,27 +15,28 @@ applicable if {
 }
 
 wildcard_rules := [rbac.describe_rule(i, r) |
-	some i, r in object.get(role, "rules", [])
+	some i, r in namespaces.field(role, "rules", [])
 	has_wildcard(r)
 ]
 
 has_wildcard(r) if {
 	some field in ["apiGroups", "resources", "verbs"]
-	some v in object.get(r, field, [])
+	some v in namespaces.field(r, field, [])
 	contains(v, "*")
 }
 
-has_wildcard(r) if "*" in object.get(r, "nonResourceURLs", [])
+has_wildcard(r) if "*" in namespaces.field(r, "nonResourceURLs", [])
 
 bindings := rbac.bindings(role, false)
 
-evidence := {
-	"role": rbac.role_ref(role),
-	"kubectl_target": rbac.kubectl_target(role),
-	"wildcard_rules": wildcard_rules,
-	"subjects": rbac.subjects(bindings),
-	"bindings": rbac.holder_bindings(bindings),
-}
+evidence := object.union(
+	{
+		"role": rbac.role_ref(role),
+		"kubectl_target": rbac.kubectl_target(role),
+		"wildcard_rules": wildcard_rules,
+	},
+	rbac.holders(rbac.subjects(bindings), rbac.holder_bindings(bindings)),
+)
 
 expected := {"wildcard_rules": []}
 

@@ -3,16 +3,17 @@ package kspm.rules.seccomp_runtime_default
 
 import rego.v1
 
+import data.kspm.lib.namespaces
 import data.kspm.lib.pods
 
 spec := pods.target_spec
 
 applicable if {
 	pods.target
-	object.get(object.get(spec, "os", {}), "name", "linux") != "windows"
+	not namespaces.windows_spec(spec)
 }
 
-profile_type(sc) := object.get(object.get(object.get(sc, "securityContext", {}), "seccompProfile", {}), "type", "not set")
+profile_type(sc) := namespaces.field(namespaces.field(namespaces.field(sc, "securityContext", {}), "seccompProfile", {}), "type", "not set")
 
 pod_profile := profile_type(spec)
 

@@ -3,31 +3,33 @@ package kspm.rules.secrets_not_in_env
 
 import rego.v1
 
+import data.kspm.lib.namespaces
+
 import data.kspm.lib.pods
 
 containers := pods.containers(pods.target_spec)
 
 references contains sprintf("%s: env %s from Secret %s key %s", [c.name, e.name, ref.name, ref.key]) if {
 	some c in containers
-	some e in object.get(c.container, "env", [])
+	some e in namespaces.field(c.container, "env", [])
 	ref := e.valueFrom.secretKeyRef
 }
 
 references contains sprintf("%s: envFrom Secret %s (all keys)", [c.name, ref.name]) if {
 	some c in containers
-	some e in object.get(c.container, "envFrom", [])
+	some e in namespaces.field(c.container, "envFrom", [])
 	ref := e.secretRef
 }
 
 secrets contains ref.name if {
 	some c in containers
-	some e in object.get(c.container, "env", [])
+	some e in namespaces.field(c.container, "env", [])
 	ref := e.valueFrom.secretKeyRef
 }
 
 secrets contains ref.name if {
 	some c in containers
-	some e in object.get(c.container, "envFrom", [])
+	some e in namespaces.field(c.container, "envFrom", [])
 	ref := e.secretRef
 }
 

@@ -3,30 +3,31 @@ package kspm.rules.security_context_hardened
 
 import rego.v1
 
+import data.kspm.lib.namespaces
 import data.kspm.lib.pods
 
 spec := pods.target_spec
 
 applicable if {
 	pods.target
-	object.get(object.get(spec, "os", {}), "name", "linux") != "windows"
+	not namespaces.windows_spec(spec)
 }
 
-pod_sc := object.get(spec, "securityContext", {})
+pod_sc := namespaces.field(spec, "securityContext", {})
 
-sc(c) := object.get(c.container, "securityContext", {})
+sc(c) := namespaces.field(c.container, "securityContext", {})
 
 # The container's value wins over the pod's.
-effective(c, field, fallback) := object.get(sc(c), field, object.get(pod_sc, field, fallback))
+effective(c, field, fallback) := namespaces.field(sc(c), field, namespaces.field(pod_sc, field, fallback))
 
 unmet contains sprintf("%s: privileged", [c.name]) if {
 	some c in pods.containers(spec)
-	object.get(sc(c), "privileged", false) == true
+	namespaces.field(sc(c), "privileged", false) == true
 }
 
 unmet contains sprintf("%s: allowPrivilegeEscalation is not false", [c.name]) if {
 	some c in pods.containers(spec)
-	object.get(sc(c), "allowPrivilegeEscalation", true) != false
+	namespaces.field(sc(c), "allowPrivilegeEscalation", true) != false
 }
 
 unmet contains sprintf("%s: may run as root (needs runAsNonRoot true or a non-zero runAsUser)", [c.name]) if {
@@ -36,12 +37,12 @@ unmet contains sprintf("%s: may run as root (needs runAsNonRoot true or a non-ze
 
 unmet contains sprintf("%s: capabilities.drop lacks ALL", [c.name]) if {
 	some c in pods.containers(spec)
-	not "ALL" in {upper(x) | some x in object.get(object.get(sc(c), "capabilities", {}), "drop", [])}
+	not "ALL" in namespaces.capabilities(c.container, "drop")
 }
 
 unmet contains sprintf("%s: readOnlyRootFilesystem is not true", [c.name]) if {
 	some c in pods.containers(spec)
-	object.get(sc(c), "readOnlyRootFilesystem", false) != true
+	namespaces.field(sc(c), "readOnlyRootFilesystem", false) != true
 }
 
 non_root(c) if {

@@ -11,9 +11,9 @@ obj := pods.target
 
 spec := pods.target_spec
 
-ns := object.get(obj.metadata, "namespace", "")
+ns := namespaces.field(obj.metadata, "namespace", "")
 
-named_account := object.get(spec, "serviceAccountName", object.get(spec, "serviceAccount", ""))
+named_account := namespaces.field(spec, "serviceAccountName", namespaces.field(spec, "serviceAccount", ""))
 
 service_account := named_account if named_account != ""
 
@@ -22,10 +22,10 @@ service_account := "default" if named_account == ""
 # The kubelet's order: the pod's own setting, then its ServiceAccount's, then "mount".
 # (Written without `else`: regorus' VM drops to undefined when an else-branch body starts with
 # an assignment from a missing path.)
-pod_value := object.get(spec, "automountServiceAccountToken", null)
+pod_value := namespaces.field(spec, "automountServiceAccountToken", null)
 
-account_value := object.get(
-	object.get(namespaces.objects_in("ServiceAccount", ns), service_account, {}),
+account_value := namespaces.field(
+	namespaces.field(namespaces.objects_in("ServiceAccount", ns), service_account, {}),
 	"automountServiceAccountToken", null,
 )
 
