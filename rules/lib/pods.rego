@@ -23,9 +23,16 @@ pod_metadata(obj) := object.get(obj.spec.jobTemplate.spec.template, "metadata", 
 # {"name": …, "type": "containers"|"initContainers"|"ephemeralContainers", "container": {…}}.
 containers(s) := [c |
 	some t in ["initContainers", "containers", "ephemeralContainers"]
-	some x in object.get(s, t, [])
+	some x in list(object.get(s, t, []))
+	is_object(x)
 	c := {"name": object.get(x, "name", ""), "type": t, "container": x}
 ]
+
+# A field that should be a list, or [] when it is null or missing (Helm often renders
+# `initContainers:` with nothing after it).
+list(x) := x if is_array(x)
+
+list(x) := [] if not is_array(x)
 
 # True when the object is managed by a controller that is itself part of the scan: the finding
 # then lands on the controller (Deployment, CronJob, …) instead of being repeated on every

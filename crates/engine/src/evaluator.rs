@@ -322,7 +322,16 @@ impl Evaluator {
         if resources.iter().any(|r| r.kind == ResourceType::K8sObject) {
             resources.push(cluster_resource(&ctx.cluster));
         }
-        let inputs: Vec<regorus::Value> = resources.par_iter().map(to_engine_value).collect();
+        // Cluster objects share one context value, converted once.
+        let cluster_context = Context {
+            cluster: ctx.cluster.clone(),
+            node: None,
+        };
+        let shared = (cluster_context.clone(), context_value(&cluster_context));
+        let inputs: Vec<regorus::Value> = resources
+            .par_iter()
+            .map(|r| to_engine_value(r, Some(&shared)))
+            .collect();
         tracing::debug!("converted {} inputs{}", inputs.len(), rss());
         let data = crate::inventory::build(&resources, &inputs);
         tracing::debug!("built the inventory{}", rss());
@@ -518,7 +527,10 @@ pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
 }
 
 /// Converts a resource to the engine's value once (the input envelope of DESIGN §3).
-fn to_engine_value(resource: &Resource) -> regorus::Value {
+fn to_engine_value(
+    resource: &Resource,
+    shared_context: Option<&(Context, regorus::Value)>,
+) -> regorus::Value {
     let mut map = BTreeMap::new();
     let s = regorus::Value::from;
     map.insert(s("type"), s(resource.kind.as_str()));
@@ -529,11 +541,11 @@ fn to_engine_value(resource: &Resource) -> regorus::Value {
         s("resource"),
         regorus::Value::deserialize(resource.resource.as_ref()).unwrap_or(regorus::Value::Null),
     );
-    let context = serde_json::to_value(&resource.context).unwrap_or_default();
-    map.insert(
-        s("context"),
-        regorus::Value::deserialize(&context).unwrap_or(regorus::Value::Null),
-    );
+    let context = match shared_context {
+        Some((c, v)) if *c == resource.context => v.clone(),
+        _ => context_value(&resource.context),
+    };
+    map.insert(s("context"), context);
     regorus::Value::from(map)
 }
 
@@ -547,4 +559,9 @@ fn rss() -> String {
                 .map(|l| format!(" (rss {})", l[6..].trim()))
         })
         .unwrap_or_default()
+}
+
+fn context_value(context: &Context) -> regorus::Value {
+    let json = serde_json::to_value(context).unwrap_or_default();
+    regorus::Value::deserialize(&json).unwrap_or(regorus::Value::Null)
 }

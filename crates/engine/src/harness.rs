@@ -263,6 +263,8 @@ pub fn is_subset(want: &Value, have: &Value) -> bool {
         (Value::Object(w), Value::Object(h)) => w
             .iter()
             .all(|(k, v)| h.get(k).is_some_and(|hv| is_subset(v, hv))),
+        // An empty list pins emptiness; otherwise every wanted element must be present.
+        (Value::Array(w), Value::Array(h)) if w.is_empty() => h.is_empty(),
         (Value::Array(w), Value::Array(h)) => {
             w.iter().all(|wv| h.iter().any(|hv| is_subset(wv, hv)))
         }
@@ -282,5 +284,10 @@ mod tests {
         assert!(is_subset(&json!({"x": {"y": [2]}}), &have));
         assert!(!is_subset(&json!({"subjects": ["User/c"]}), &have));
         assert!(!is_subset(&json!({"n": 3}), &have));
+        assert!(
+            !is_subset(&json!({"subjects": []}), &have),
+            "an empty list means none"
+        );
+        assert!(is_subset(&json!({"none": []}), &json!({"none": []})));
     }
 }
