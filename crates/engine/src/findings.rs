@@ -2,8 +2,8 @@
 
 use kspm_model::{
     ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host,
-    Orchestrator, OrchestratorCluster, OrchestratorResource, Outcome, Resource, ResourceType,
-    RuleMeta, benchmark_name, finding_id,
+    Orchestrator, OrchestratorCluster, OrchestratorResource, Outcome, RawJson, Resource,
+    ResourceType, RuleMeta, benchmark_name, finding_id,
 };
 use std::sync::Arc;
 
@@ -129,8 +129,8 @@ pub(crate) fn build(
         },
         result: FindingResult {
             evaluation: result.outcome,
-            evidence: result.evidence,
-            expected: result.expected,
+            evidence: RawJson::from(&result.evidence),
+            expected: RawJson::from(&result.expected),
         },
         rule: FindingRule {
             id: meta.id.clone(),

@@ -203,7 +203,7 @@ fn run_case(
     else {
         return Ok((Outcome::NotApplicable, None));
     };
-    let evidence = finding.result.evidence.clone();
+    let evidence = finding.result.evidence.to_value();
     let meta = evaluator
         .rules()
         .iter()

@@ -82,10 +82,10 @@ pub struct FindingResource {
 pub struct FindingResult {
     /// The outcome.
     pub evaluation: Outcome,
-    /// What was observed.
-    pub evidence: Value,
-    /// What the rule expects.
-    pub expected: Value,
+    /// What was observed (compact JSON).
+    pub evidence: crate::RawJson,
+    /// What the rule expects (compact JSON).
+    pub expected: crate::RawJson,
 }
 
 /// `rule.benchmark.*`.

@@ -7,6 +7,7 @@
 mod finding;
 mod ids;
 mod outcome;
+mod raw;
 mod resource;
 mod rule;
 mod score;
@@ -15,6 +16,7 @@ mod time;
 pub use finding::*;
 pub use ids::*;
 pub use outcome::Outcome;
+pub use raw::RawJson;
 pub use resource::*;
 pub use rule::*;
 pub use score::*;

@@ -4,7 +4,6 @@
 use std::cmp::Ordering;
 
 use kspm_model::{Finding, Outcome};
-use serde_json::Value;
 
 /// How many characters of evidence a one-line summary keeps.
 pub(crate) const SUMMARY_CHARS: usize = 100;
@@ -12,11 +11,11 @@ pub(crate) const SUMMARY_CHARS: usize = 100;
 /// The evidence as compact JSON on one line, cut to [`SUMMARY_CHARS`]; empty when there is
 /// no evidence.
 pub(crate) fn evidence_summary(finding: &Finding) -> String {
-    match &finding.result.evidence {
-        Value::Null => String::new(),
+    match finding.result.evidence.as_str() {
+        "null" => String::new(),
         // Compact JSON is one line already; `single_line` also catches what JSON leaves raw
         // (DEL, C1 controls, bidi overrides).
-        evidence => truncate_chars(&single_line(&evidence.to_string()), SUMMARY_CHARS),
+        evidence => truncate_chars(&single_line(evidence), SUMMARY_CHARS),
     }
 }
 

@@ -141,8 +141,8 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
         },
         result: FindingResult {
             evaluation: outcome,
-            evidence,
-            expected: Value::Null,
+            evidence: evidence.into(),
+            expected: Value::Null.into(),
         },
         rule: rule.clone(),
         orchestrator: Orchestrator {

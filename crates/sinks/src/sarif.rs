@@ -150,8 +150,8 @@ fn result(finding: &Finding, level: ResultLevel, rule_index: i64) -> SarifResult
     extra.insert("outcome".into(), json!(finding.outcome()));
     extra.insert("resourceId".into(), json!(finding.resource.id));
     extra.insert("cluster".into(), json!(finding.orchestrator.cluster.name));
-    extra.insert("evidence".into(), finding.result.evidence.clone());
-    extra.insert("expected".into(), finding.result.expected.clone());
+    extra.insert("evidence".into(), finding.result.evidence.to_value());
+    extra.insert("expected".into(), finding.result.expected.to_value());
 
     SarifResult::builder()
         .rule_id(finding.rule.id.clone())
