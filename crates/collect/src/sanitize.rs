@@ -9,8 +9,11 @@ pub const REDACTED: &str = "<redacted>";
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Drops `metadata.managedFields`, redacts Secret `data`/`stringData` values, container
-/// `env[].value` and the last-applied-configuration annotation (which repeats everything).
+/// `env[].value` and the last-applied-configuration annotation (which repeats everything), and
+/// removes null-valued fields: the API server treats `securityContext:` with nothing after it as
+/// unset, so rules must too (Helm output is full of them).
 pub fn sanitize(object: &mut Value) {
+    drop_nulls(object);
     let Some(obj) = object.as_object_mut() else {
         return;
     };
@@ -32,6 +35,18 @@ pub fn sanitize(object: &mut Value) {
         }
     }
     redact_env(object);
+}
+
+/// Removes object fields whose value is null, at any depth (list items are kept).
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// Redacts `env[].value` wherever a container list appears (pods, templates, job templates).
@@ -67,6 +82,18 @@ fn redact_env(value: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn null_fields_are_dropped_as_the_api_server_does() {
+        let mut pod = json!({"kind": "Pod", "metadata": {"name": "p", "labels": null},
+            "spec": {"securityContext": null, "initContainers": null, "containers": [{"name": "c", "securityContext": {"privileged": null}}]}});
+        sanitize(&mut pod);
+        assert_eq!(
+            pod,
+            json!({"kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "securityContext": {}}]}})
+        );
+    }
 
     #[test]
     fn secret_values_env_values_and_last_applied_are_redacted() {

@@ -16,6 +16,7 @@ fn s(v: &str) -> Value {
 pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
     let mut objects: BTreeMap<String, BTreeMap<String, Obj>> = BTreeMap::new();
     let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut namespaces = Vec::new();
     for (r, input) in resources.iter().zip(inputs) {
         if r.kind != ResourceType::K8sObject || r.sub_type == "Cluster" {
@@ -46,6 +47,9 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
             if let Some(key) = key {
                 bindings.entry(key).or_default().push(object.clone());
             }
+            for key in subject_keys(&r.resource, &ns) {
+                by_subject.entry(key).or_default().push(object.clone());
+            }
         }
         objects
             .entry(r.sub_type.clone())
@@ -73,6 +77,11 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
     let mut inventory = Obj::new();
     inventory.insert(s("objects"), Value::from(objects));
     inventory.insert(s("bindings_by_role"), Value::from(bindings));
+    let by_subject: Obj = by_subject
+        .into_iter()
+        .map(|(k, v)| (s(&k), Value::from(v)))
+        .collect();
+    inventory.insert(s("bindings_by_subject"), Value::from(by_subject));
     inventory.insert(
         s("namespaces"),
         Value::from(namespaces.iter().map(|n| s(n)).collect::<Vec<_>>()),
@@ -80,4 +89,65 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
     let mut data = Obj::new();
     data.insert(s("inventory"), Value::from(inventory));
     Value::from(data)
+}
+
+/// Index keys for the subjects of a binding: `ServiceAccount:<ns>:<name>` (a service account
+/// named as a User `system:serviceaccount:<ns>:<name>` too), `User:<name>`, `Group:<name>`.
+fn subject_keys(binding: &serde_json::Value, binding_ns: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for subject in binding
+        .get("subjects")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| subject.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let name = field("name");
+        match field("kind") {
+            "ServiceAccount" => {
+                let ns = Some(field("namespace"))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(binding_ns);
+                keys.push(format!("ServiceAccount:{ns}:{name}"));
+            }
+            "User" => {
+                keys.push(format!("User:{name}"));
+                if let Some(rest) = name.strip_prefix("system:serviceaccount:")
+                    && let Some((ns, sa)) = rest.split_once(':')
+                {
+                    keys.push(format!("ServiceAccount:{ns}:{sa}"));
+                }
+            }
+            "Group" => keys.push(format!("Group:{name}")),
+            _ => {}
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject_keys;
+    use serde_json::json;
+
+    #[test]
+    fn subjects_are_indexed_with_their_effective_namespace() {
+        let binding = json!({"subjects": [
+            {"kind": "ServiceAccount", "name": "default"},
+            {"kind": "ServiceAccount", "name": "ci", "namespace": "tools"},
+            {"kind": "User", "name": "system:serviceaccount:shop:web"},
+            {"kind": "Group", "name": "devs"}]});
+        assert_eq!(
+            subject_keys(&binding, "shop"),
+            [
+                "Group:devs",
+                "ServiceAccount:shop:default",
+                "ServiceAccount:shop:web",
+                "ServiceAccount:tools:ci",
+                "User:system:serviceaccount:shop:web",
+            ]
+        );
+    }
 }

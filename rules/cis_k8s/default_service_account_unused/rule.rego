@@ -19,33 +19,11 @@ applicable if {
 
 automount := namespaces.field(sa, "automountServiceAccountToken", "(not set)")
 
-# Bindings of the account's own namespace (indexed) and ClusterRoleBindings (cluster-scoped and
-# few); scanning every RoleBinding of the cluster per namespace would not scale.
+# Every binding, in any namespace, that names this account (through the inventory's subject
+# index, so nothing is scanned per namespace).
 bindings contains rbac.binding_ref(b) if {
-	some b in namespaces.objects_in("RoleBinding", ns)
-	names_this_account(b)
-}
-
-bindings contains rbac.binding_ref(b) if {
-	some b in namespaces.objects_in("ClusterRoleBinding", "")
-	names_this_account(b)
-}
-
-names_this_account(b) if {
+	some b in object.get(data.inventory.bindings_by_subject, sprintf("ServiceAccount:%s:default", [ns]), [])
 	not rbac.system_managed(b)
-	some s in namespaces.field(b, "subjects", [])
-	is_this_account(s, b)
-}
-
-is_this_account(s, b) if {
-	s.kind == "ServiceAccount"
-	s.name == "default"
-	namespaces.field(s, "namespace", namespaces.field(b.metadata, "namespace", "")) == ns
-}
-
-is_this_account(s, _) if {
-	s.kind == "User"
-	s.name == sprintf("system:serviceaccount:%s:default", [ns])
 }
 
 users contains namespaces.ref(w) if {
