@@ -455,8 +455,10 @@ impl Evaluator {
         if rule.rego.is_none() {
             return Some(RuleResult {
                 outcome: Outcome::Manual,
-                evidence: json!({"note": "this recommendation needs a person to review it; see the remediation"}),
-                expected: json!({}),
+                evidence: kspm_model::RawJson::new(
+                    &json!({"note": "this recommendation needs a person to review it; see the remediation"}),
+                ),
+                expected: kspm_model::RawJson::new(&json!({})),
                 error: None,
             });
         }
@@ -500,12 +502,7 @@ impl Evaluator {
 }
 
 fn parse_engine_output(rule_id: &str, value: &regorus::Value) -> RuleResult {
-    match serde_json::to_value(value) {
-        Ok(json) => findings::parse_rule_output(rule_id, &json),
-        Err(e) => RuleResult::error(format!(
-            "rule `{rule_id}` returned a value that is not JSON: {e}"
-        )),
-    }
+    findings::parse_rule_output(rule_id, value)
 }
 
 /// The synthetic resource standing for the whole cluster.

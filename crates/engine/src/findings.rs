@@ -14,8 +14,8 @@ use crate::evaluator::ScanContext;
 /// What a rule said about a resource.
 pub(crate) struct RuleResult {
     pub outcome: Outcome,
-    pub evidence: Value,
-    pub expected: Value,
+    pub evidence: RawJson,
+    pub expected: RawJson,
     pub error: Option<String>,
 }
 
@@ -23,8 +23,8 @@ impl RuleResult {
     pub fn error(message: String) -> RuleResult {
         RuleResult {
             outcome: Outcome::Error,
-            evidence: Value::Null,
-            expected: Value::Null,
+            evidence: RawJson::new(&Value::Null),
+            expected: RawJson::new(&Value::Null),
             error: Some(message),
         }
     }
@@ -92,7 +92,13 @@ pub(crate) fn build(
     ctx: &ScanContext,
 ) -> Finding {
     let cluster = &resource.context.cluster;
-    let remediation = fill_placeholders(&meta.remediation, resource, &result.evidence).0;
+    // Evidence stays compact text; it is parsed only for remediation that quotes it.
+    let evidence = if meta.remediation.contains("{{evidence.") {
+        result.evidence.to_value()
+    } else {
+        Value::Null
+    };
+    let remediation = fill_placeholders(&meta.remediation, resource, &evidence).0;
     let orchestrator_resource =
         (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
             id: resource
@@ -129,8 +135,8 @@ pub(crate) fn build(
         },
         result: FindingResult {
             evaluation: result.outcome,
-            evidence: RawJson::from(&result.evidence),
-            expected: RawJson::from(&result.expected),
+            evidence: result.evidence,
+            expected: result.expected,
         },
         rule: FindingRule {
             id: meta.id.clone(),
@@ -250,9 +256,12 @@ fn lookup(key: &str, resource: &Resource, evidence: &Value) -> Option<String> {
     }
 }
 
-/// Parses a rule's `finding` value.
-pub(crate) fn parse_rule_output(rule_id: &str, value: &Value) -> RuleResult {
-    let evaluation = value.get("evaluation").and_then(Value::as_str);
+/// Reads a rule's `finding` value straight from the engine's value (no intermediate tree).
+pub(crate) fn parse_rule_output(rule_id: &str, value: &regorus::Value) -> RuleResult {
+    let evaluation = match &value["evaluation"] {
+        regorus::Value::String(s) => Some(s.as_ref()),
+        _ => None,
+    };
     let outcome = match evaluation {
         Some("passed") => Outcome::Passed,
         Some("failed") => Outcome::Failed,
@@ -264,10 +273,14 @@ pub(crate) fn parse_rule_output(rule_id: &str, value: &Value) -> RuleResult {
             ));
         }
     };
+    let field = |key: &str| match &value[key] {
+        regorus::Value::Undefined => RawJson::new(&json!({})),
+        v => RawJson::new(v),
+    };
     RuleResult {
         outcome,
-        evidence: value.get("evidence").cloned().unwrap_or_else(|| json!({})),
-        expected: value.get("expected").cloned().unwrap_or_else(|| json!({})),
+        evidence: field("evidence"),
+        expected: field("expected"),
         error: None,
     }
 }
@@ -309,7 +322,7 @@ mod tests {
 
     #[test]
     fn unknown_evaluation_becomes_an_error_naming_the_rule() {
-        let r = parse_rule_output("r1", &json!({"evaluation": "pass"}));
+        let r = parse_rule_output("r1", &regorus::Value::from(json!({"evaluation": "pass"})));
         assert_eq!(r.outcome, Outcome::Error);
         assert!(
             r.error
