@@ -53,31 +53,14 @@ fn corpus_scans_without_parse_errors_and_per_rule_counts_are_stable() {
 
 #[test]
 fn vm_and_interpreter_agree_on_every_finding_of_the_corpus_and_example() {
-    use kspm_engine::{Evaluator, RuleBundle, ScanContext};
-    use kspm_model::{ClusterInfo, Resource};
+    use kspm_engine::{Evaluator, RuleBundle};
     let mut paths =
         vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples")];
     if let Some(shared) = common::shared_dir() {
         paths.push(shared.join("corpus/manifests"));
         paths.push(shared.join("conformance/pss"));
     }
-    let loaded = kspm_collect::offline::load(&paths, Default::default());
-    let cluster = ClusterInfo {
-        id: "t".into(),
-        name: "t".into(),
-        ..Default::default()
-    };
-    let resources: Vec<Resource> = loaded
-        .objects
-        .iter()
-        .map(|o| Resource::k8s_object(o.object.clone(), cluster.clone()))
-        .collect();
-    let ctx = ScanContext {
-        cluster,
-        timestamp: "t".into(),
-        sequence: 0,
-        benchmark: "all".into(),
-    };
+    let (resources, ctx, _) = common::load(&paths, "all");
     let outcomes = |evaluator: Evaluator| {
         let mut v: Vec<(String, String, String)> = evaluator
             .evaluate(resources.clone(), &ctx)

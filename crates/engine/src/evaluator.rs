@@ -478,7 +478,7 @@ impl Evaluator {
         match &group_value[rule.meta.id.as_str()] {
             regorus::Value::String(s) if s.as_ref() == UNDEFINED => Ok(None),
             regorus::Value::Undefined => Err(()),
-            value => Ok(Some(parse_engine_output(&rule.meta.id, value))),
+            value => Ok(Some(findings::parse_rule_output(&rule.meta.id, value))),
         }
     }
 
@@ -492,17 +492,13 @@ impl Evaluator {
         }
         match engine.eval_rule(rule.finding_path()) {
             Ok(regorus::Value::Undefined) => None,
-            Ok(value) => Some(parse_engine_output(&rule.meta.id, &value)),
+            Ok(value) => Some(findings::parse_rule_output(&rule.meta.id, &value)),
             Err(e) => Some(RuleResult::error(format!(
                 "rule `{}` failed: {e:#}",
                 rule.meta.id
             ))),
         }
     }
-}
-
-fn parse_engine_output(rule_id: &str, value: &regorus::Value) -> RuleResult {
-    findings::parse_rule_output(rule_id, value)
 }
 
 /// The synthetic resource standing for the whole cluster.

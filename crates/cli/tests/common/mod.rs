@@ -21,11 +21,12 @@ pub fn shared_dir() -> Option<PathBuf> {
     None
 }
 
-/// Scans paths through the library (collect → evaluate), as `kspm scan` does.
-pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::offline::Loaded) {
-    let mut bundle = RuleBundle::embedded().expect("bundle");
-    bundle.retain_benchmark(benchmark);
-    let evaluator = Evaluator::new(bundle).expect("bundle compiles");
+/// Reads paths (collect) into resources of one test cluster, with the scan context to
+/// evaluate them in, as `kspm scan` does.
+pub fn load(
+    paths: &[PathBuf],
+    benchmark: &str,
+) -> (Vec<Resource>, ScanContext, kspm_collect::offline::Loaded) {
     let mut loaded = kspm_collect::offline::load(paths, Default::default());
     let cluster = ClusterInfo {
         id: "test".into(),
@@ -47,6 +48,15 @@ pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::
         sequence: 0,
         benchmark: benchmark.into(),
     };
+    (resources, ctx, loaded)
+}
+
+/// Scans paths through the library (collect → evaluate).
+pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::offline::Loaded) {
+    let mut bundle = RuleBundle::embedded().expect("bundle");
+    bundle.retain_benchmark(benchmark);
+    let evaluator = Evaluator::new(bundle).expect("bundle compiles");
+    let (resources, ctx, loaded) = load(paths, benchmark);
     (evaluator.evaluate(resources, &ctx).findings, loaded)
 }
 
