@@ -266,9 +266,26 @@ pub(crate) fn parse_rule_output(rule_id: &str, value: &regorus::Value) -> RuleRe
         Some("passed") => Outcome::Passed,
         Some("failed") => Outcome::Failed,
         Some("manual") => Outcome::Manual,
+        // A rule reports that its data could not be read (an unreadable file, say): an error
+        // finding whose message is the rule's `evidence.error`, evidence kept.
+        Some("error") => {
+            let message = match &value["evidence"]["error"] {
+                regorus::Value::String(s) => s.to_string(),
+                _ => format!("rule `{rule_id}` could not evaluate its input"),
+            };
+            return RuleResult {
+                outcome: Outcome::Error,
+                evidence: RawJson::new(&value["evidence"]),
+                expected: match &value["expected"] {
+                    regorus::Value::Undefined => RawJson::new(&json!({})),
+                    v => RawJson::new(v),
+                },
+                error: Some(message),
+            };
+        }
         other => {
             return RuleResult::error(format!(
-                "rule `{rule_id}` returned evaluation {} (expected passed, failed or manual)",
+                "rule `{rule_id}` returned evaluation {} (expected passed, failed, manual or error)",
                 other.map_or_else(|| "nothing".to_owned(), |o| format!("`{o}`"))
             ));
         }
@@ -318,6 +335,19 @@ mod tests {
         );
         assert_eq!(out, "chmod 600 {{file.path}} {{evidence.nope}}");
         assert_eq!(missing, ["file.path", "evidence.nope"]);
+    }
+
+    #[test]
+    fn a_rule_may_report_unreadable_data_as_an_error_with_its_message() {
+        let r = parse_rule_output(
+            "r1",
+            &regorus::Value::from(
+                json!({"evaluation": "error", "evidence": {"error": "permission denied", "path": "/x"}}),
+            ),
+        );
+        assert_eq!(r.outcome, Outcome::Error);
+        assert_eq!(r.error.as_deref(), Some("permission denied"));
+        assert!(r.evidence.as_str().contains("/x"));
     }
 
     #[test]

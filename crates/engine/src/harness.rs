@@ -105,8 +105,9 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
             let on_interpreter = run_case(&reference, &ctx, id, case);
             let on_vm = match (on_vm, on_interpreter) {
                 (Ok(vm), Ok(interp)) if vm != interp => Err(format!(
-                    "the VM says {} but the interpreter says {}: {}",
+                    "the VM and the interpreter disagree: VM {} {}, interpreter {} {}",
                     vm.0.as_str(),
+                    vm.1.map(|f| f.to_string()).unwrap_or_default(),
                     interp.0.as_str(),
                     interp.1.map(|f| f.to_string()).unwrap_or_default()
                 )),
@@ -194,6 +195,15 @@ fn run_case(
         .flatten()
     {
         resources.push(Resource::k8s_object(other.clone(), cluster.clone()));
+    }
+    // Other non-Kubernetes resources of the same scan (the node's other processes, say).
+    for other in case
+        .get("inputs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        resources.push(resource_from_input(other, &cluster)?);
     }
     let evaluation = evaluator.evaluate(resources, ctx);
     let Some(finding) = evaluation

@@ -18,7 +18,17 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
     let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut namespaces = Vec::new();
+    let mut processes: BTreeMap<String, Obj> = BTreeMap::new();
     for (r, input) in resources.iter().zip(inputs) {
+        if r.kind == ResourceType::Process {
+            // Node-local cross-resource rules (etcd's CA vs the API server's) look here.
+            let node = r.context.node.as_ref().map_or("", |n| n.name.as_str());
+            processes
+                .entry(node.to_owned())
+                .or_default()
+                .insert(s(&r.sub_type), input["resource"].clone());
+            continue;
+        }
         if r.kind != ResourceType::K8sObject || r.sub_type == "Cluster" {
             continue;
         }
@@ -86,6 +96,11 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
         s("namespaces"),
         Value::from(namespaces.iter().map(|n| s(n)).collect::<Vec<_>>()),
     );
+    let processes: Obj = processes
+        .into_iter()
+        .map(|(node, by_component)| (s(&node), Value::from(by_component)))
+        .collect();
+    inventory.insert(s("processes"), Value::from(processes));
     let mut data = Obj::new();
     data.insert(s("inventory"), Value::from(inventory));
     Value::from(data)
