@@ -30,7 +30,7 @@ fn failures_by_file(dir: &PathBuf, levels: &[&str]) -> BTreeMap<String, (usize, 
         if levels.contains(&&*f.rule.profile_applicability) {
             entry.0 += 1;
             if f.outcome() == Outcome::Failed {
-                entry.1.push(f.rule.id.clone());
+                entry.1.push(f.rule.id.to_string());
             }
         }
     }

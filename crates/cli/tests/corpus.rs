@@ -69,7 +69,7 @@ fn vm_and_interpreter_agree_on_every_finding_of_the_corpus_and_example() {
             .map(|f| {
                 (
                     f.resource.id,
-                    f.rule.id,
+                    f.rule.id.to_string(),
                     format!("{} {}", f.result.evaluation, f.result.evidence),
                 )
             })

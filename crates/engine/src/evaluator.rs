@@ -340,6 +340,7 @@ impl Evaluator {
             .iter()
             .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmark))
             .collect();
+        let constants = findings::Constants::new(ctx);
         // The interpreter (fallback path) gets the inventory once per scan; clones share it.
         let mut interpreter = self.interpreter.clone();
         let _ = interpreter.add_data(data.clone());
@@ -361,7 +362,8 @@ impl Evaluator {
                     })
                 },
                 |vm, (resource, input)| {
-                    self.evaluate_one(vm.as_mut(), &interpreter, &texts, resource, input, ctx)
+                    let shared = (&texts[..], &constants);
+                    self.evaluate_one(vm.as_mut(), &interpreter, shared, resource, input, ctx)
                 },
             )
             .collect();
@@ -380,7 +382,7 @@ impl Evaluator {
         &self,
         vm: Option<&mut RegoVM>,
         interpreter: &regorus::Engine,
-        texts: &[findings::RuleText],
+        (texts, constants): (&[findings::RuleText], &findings::Constants),
         resource: &Resource,
         input: &regorus::Value,
         ctx: &ScanContext,
@@ -430,6 +432,7 @@ impl Evaluator {
         }
         let mut findings = Vec::new();
         let mut not_applicable = 0;
+        let mut orchestrator = None;
         for (i, result) in results {
             match result {
                 Some(r) => findings.push(findings::build(
@@ -438,6 +441,8 @@ impl Evaluator {
                     &texts[i],
                     r,
                     ctx,
+                    constants,
+                    orchestrator.get_or_insert_with(|| findings::orchestrator(resource)),
                 )),
                 None => not_applicable += 1,
             }

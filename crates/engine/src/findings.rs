@@ -41,8 +41,60 @@ pub(crate) struct RuleText {
     references: Arc<str>,
     profile: Arc<str>,
     section: Arc<str>,
-    tags: Vec<String>,
-    benchmark: FindingBenchmark,
+    tags: Arc<[String]>,
+    benchmark: Arc<FindingBenchmark>,
+    id: Arc<str>,
+    /// The remediation as written; shared by every finding when it has no placeholders.
+    remediation: Arc<str>,
+    has_placeholders: bool,
+}
+
+/// Values that are the same in every finding of a scan, allocated once.
+pub(crate) struct Constants {
+    timestamp: Arc<str>,
+    state: Arc<str>,
+    category: Arc<[String]>,
+    kind_type: Arc<[String]>,
+    success: Arc<str>,
+    failure: Arc<str>,
+}
+
+impl Constants {
+    pub fn new(ctx: &ScanContext) -> Constants {
+        Constants {
+            timestamp: ctx.timestamp.as_str().into(),
+            state: "state".into(),
+            category: Arc::from(vec!["configuration".to_owned()]),
+            kind_type: Arc::from(vec!["info".to_owned()]),
+            success: "success".into(),
+            failure: "failure".into(),
+        }
+    }
+}
+
+/// The `orchestrator` part of a resource's findings, built once per resource.
+pub(crate) fn orchestrator(resource: &Resource) -> Arc<Orchestrator> {
+    let cluster = &resource.context.cluster;
+    let orchestrator_resource =
+        (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
+            id: resource
+                .resource
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            name: resource.short_name().to_owned(),
+            kind: resource.sub_type.clone(),
+            namespace: resource.namespace().map(str::to_owned),
+        });
+    Arc::new(Orchestrator {
+        kind: "kubernetes".into(),
+        cluster: OrchestratorCluster {
+            id: cluster.id.clone(),
+            name: cluster.name.clone(),
+            version: cluster.version.clone(),
+        },
+        resource: orchestrator_resource,
+    })
 }
 
 impl RuleText {
@@ -70,15 +122,18 @@ impl RuleText {
             references: meta.references.join("\n").into(),
             profile: meta.profile.as_str().into(),
             section: meta.section.as_str().into(),
-            tags,
-            benchmark: FindingBenchmark {
+            tags: tags.into(),
+            id: meta.id.as_str().into(),
+            remediation: meta.remediation.as_str().into(),
+            has_placeholders: meta.remediation.contains("{{"),
+            benchmark: Arc::new(FindingBenchmark {
                 id: bench.id.clone(),
                 name: benchmark_name(&bench.id).into(),
                 version: versions.last().cloned().unwrap_or_default(),
                 versions,
                 rule_number: bench.number.clone(),
                 posture_type: "kspm".into(),
-            },
+            }),
         }
     }
 }
@@ -90,6 +145,8 @@ pub(crate) fn build(
     text: &RuleText,
     result: RuleResult,
     ctx: &ScanContext,
+    constants: &Constants,
+    orchestrator: &Arc<Orchestrator>,
 ) -> Finding {
     let cluster = &resource.context.cluster;
     // Evidence stays compact text; it is parsed only for remediation that quotes it.
@@ -98,33 +155,27 @@ pub(crate) fn build(
     } else {
         Value::Null
     };
-    let remediation = fill_placeholders(&meta.remediation, resource, &evidence).0;
-    let orchestrator_resource =
-        (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
-            id: resource
-                .resource
-                .pointer("/metadata/uid")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            name: resource.short_name().to_owned(),
-            kind: resource.sub_type.clone(),
-            namespace: resource.namespace().map(str::to_owned),
-        });
+    let remediation = if text.has_placeholders {
+        fill_placeholders(&meta.remediation, resource, &evidence)
+            .0
+            .into()
+    } else {
+        text.remediation.clone()
+    };
     Finding {
-        timestamp: ctx.timestamp.clone(),
+        timestamp: constants.timestamp.clone(),
         event: Event {
             id: finding_id(&cluster.id, &resource.id, &meta.id),
-            kind: "state".into(),
-            category: vec!["configuration".into()],
-            kind_type: vec!["info".into()],
+            kind: constants.state.clone(),
+            category: constants.category.clone(),
+            kind_type: constants.kind_type.clone(),
             outcome: if result.outcome == Outcome::Error {
-                "failure"
+                constants.failure.clone()
             } else {
-                "success"
-            }
-            .into(),
+                constants.success.clone()
+            },
             sequence: ctx.sequence,
-            created: ctx.timestamp.clone(),
+            created: constants.timestamp.clone(),
         },
         resource: FindingResource {
             id: resource.id.clone(),
@@ -139,7 +190,7 @@ pub(crate) fn build(
             expected: result.expected,
         },
         rule: FindingRule {
-            id: meta.id.clone(),
+            id: text.id.clone(),
             name: text.name.clone(),
             description: text.description.clone(),
             rationale: text.rationale.clone(),
@@ -152,15 +203,7 @@ pub(crate) fn build(
             tags: text.tags.clone(),
             benchmark: text.benchmark.clone(),
         },
-        orchestrator: Orchestrator {
-            kind: "kubernetes".into(),
-            cluster: OrchestratorCluster {
-                id: cluster.id.clone(),
-                name: cluster.name.clone(),
-                version: cluster.version.clone(),
-            },
-            resource: orchestrator_resource,
-        },
+        orchestrator: orchestrator.clone(),
         host: resource.context.node.as_ref().map(|n| Host {
             name: n.name.clone(),
         }),

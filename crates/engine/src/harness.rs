@@ -209,7 +209,7 @@ fn run_case(
     let Some(finding) = evaluation
         .findings
         .iter()
-        .find(|f| f.resource.id == main.id && f.rule.id == rule_id)
+        .find(|f| f.resource.id == main.id && &*f.rule.id == rule_id)
     else {
         return Ok((Outcome::NotApplicable, None));
     };

@@ -82,7 +82,7 @@ fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
         evaluation
             .findings
             .iter()
-            .find(|f| f.rule.id == rule)
+            .find(|f| &*f.rule.id == rule)
             .map(|f| (f.outcome(), f.error.clone()))
     };
     // regorus' VM reports a rule with conflicting definitions as undefined; the interpreter
@@ -94,7 +94,7 @@ fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
     let conflicting = interpreted
         .findings
         .iter()
-        .find(|f| f.rule.id == "conflicting")
+        .find(|f| &*f.rule.id == "conflicting")
         .expect("interpreter reports it");
     assert_eq!(conflicting.outcome(), Outcome::Error);
     assert!(
@@ -134,7 +134,7 @@ fn a_rule_that_does_not_compile_yields_error_findings_naming_it() {
     let broken = evaluation
         .findings
         .iter()
-        .find(|f| f.rule.id == "broken_syntax")
+        .find(|f| &*f.rule.id == "broken_syntax")
         .unwrap();
     assert_eq!(broken.outcome(), Outcome::Error);
     assert!(
@@ -149,7 +149,7 @@ fn a_rule_that_does_not_compile_yields_error_findings_naming_it() {
         evaluation
             .findings
             .iter()
-            .find(|f| f.rule.id == "fine")
+            .find(|f| &*f.rule.id == "fine")
             .unwrap()
             .outcome(),
         Outcome::Passed
@@ -190,7 +190,7 @@ fn resources_reach_only_rules_whose_applies_to_matches() {
     let mut pairs: Vec<(String, String)> = evaluation
         .findings
         .iter()
-        .map(|f| (f.resource.sub_type.clone(), f.rule.id.clone()))
+        .map(|f| (f.resource.sub_type.clone(), f.rule.id.to_string()))
         .collect();
     pairs.sort();
     let expected: Vec<(String, String)> = [
@@ -234,7 +234,7 @@ fn inventory_lets_a_rule_see_other_objects_and_remediation_is_filled() {
     assert_eq!(by_name("a/p1").outcome(), Outcome::Passed);
     let failed = by_name("b/p2");
     assert_eq!(failed.outcome(), Outcome::Failed);
-    assert_eq!(failed.rule.remediation, "kubectl -n b edit pod p2");
+    assert_eq!(&*failed.rule.remediation, "kubectl -n b edit pod p2");
 }
 
 #[test]

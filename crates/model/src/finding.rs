@@ -1,5 +1,7 @@
 //! The finding document, in Elastic's cloud-security-posture field layout (DESIGN §5).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -10,7 +12,7 @@ use crate::Outcome;
 pub struct Finding {
     /// When the evaluation ran (RFC 3339, UTC).
     #[serde(rename = "@timestamp")]
-    pub timestamp: String,
+    pub timestamp: Arc<str>,
     /// ECS event fields.
     pub event: Event,
     /// The evaluated resource.
@@ -20,19 +22,19 @@ pub struct Finding {
     /// The rule, with its text.
     pub rule: FindingRule,
     /// Cluster and Kubernetes object.
-    pub orchestrator: Orchestrator,
+    pub orchestrator: Arc<Orchestrator>,
     /// The node, for node resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<Host>,
     /// File facts, for file resources (ECS `file.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<std::sync::Arc<Value>>,
+    pub file: Option<Arc<Value>>,
     /// Process facts, for process resources (ECS `process.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub process: Option<std::sync::Arc<Value>>,
+    pub process: Option<Arc<Value>>,
     /// Cloud facts, for cloud resources (ECS `cloud.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cloud: Option<std::sync::Arc<Value>>,
+    pub cloud: Option<Arc<Value>>,
     /// Where an offline resource was read from (file, document, line); kspm's own field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::Origin>,
@@ -47,18 +49,18 @@ pub struct Event {
     /// Deterministic id of the (cluster, resource, rule) slot.
     pub id: String,
     /// Always `state`.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// Always `["configuration"]`.
-    pub category: Vec<String>,
+    pub category: Arc<[String]>,
     /// Always `["info"]`.
     #[serde(rename = "type")]
-    pub kind_type: Vec<String>,
+    pub kind_type: Arc<[String]>,
     /// `success` when the rule ran, `failure` when it errored.
-    pub outcome: String,
+    pub outcome: Arc<str>,
     /// Cycle sequence number (Unix seconds of the cycle start).
     pub sequence: i64,
     /// When the finding was created (RFC 3339, UTC).
-    pub created: String,
+    pub created: Arc<str>,
 }
 
 /// `resource.*`.
@@ -74,7 +76,7 @@ pub struct FindingResource {
     /// Kind, component, file kind or cloud service.
     pub sub_type: String,
     /// The facts the rule saw (secret values already redacted); shared between findings.
-    pub raw: std::sync::Arc<Value>,
+    pub raw: Arc<Value>,
 }
 
 /// `result.*`.
@@ -109,29 +111,29 @@ pub struct FindingBenchmark {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FindingRule {
     /// Stable rule id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Rule title.
-    pub name: std::sync::Arc<str>,
+    pub name: Arc<str>,
     /// What is checked.
-    pub description: std::sync::Arc<str>,
+    pub description: Arc<str>,
     /// Why it matters.
-    pub rationale: std::sync::Arc<str>,
+    pub rationale: Arc<str>,
     /// What a change may break.
-    pub impact: std::sync::Arc<str>,
+    pub impact: Arc<str>,
     /// Kubernetes' default.
-    pub default_value: std::sync::Arc<str>,
+    pub default_value: Arc<str>,
     /// Remediation with placeholders filled for this resource.
-    pub remediation: String,
+    pub remediation: Arc<str>,
     /// Further reading, one link per line.
-    pub references: std::sync::Arc<str>,
+    pub references: Arc<str>,
     /// Profile (`Level 1 - Master Node`).
-    pub profile_applicability: std::sync::Arc<str>,
+    pub profile_applicability: Arc<str>,
     /// Benchmark section name.
-    pub section: std::sync::Arc<str>,
+    pub section: Arc<str>,
     /// Tags, including the benchmark and section number.
-    pub tags: Vec<String>,
+    pub tags: Arc<[String]>,
     /// Benchmark numbering.
-    pub benchmark: FindingBenchmark,
+    pub benchmark: Arc<FindingBenchmark>,
 }
 
 /// `orchestrator.*`.

@@ -21,19 +21,19 @@ pub fn rule(id: &str, benchmark: &str, number: &str, title: &str, section: &str)
         rationale: "Reduces what an attacker can reach.".into(),
         impact: "".into(),
         default_value: "".into(),
-        remediation: format!("Change the resource as \"{title}\" asks, then apply it again."),
+        remediation: format!("Change the resource as \"{title}\" asks, then apply it again.").into(),
         references: "".into(),
         profile_applicability: "Level 1 - Master Node".into(),
         section: section.into(),
-        tags: vec![benchmark.to_uppercase().replace('_', " "), section.into()],
-        benchmark: FindingBenchmark {
+        tags: vec![benchmark.to_uppercase().replace('_', " "), section.into()].into(),
+        benchmark: std::sync::Arc::new(FindingBenchmark {
             id: benchmark.into(),
             name: kspm_model::benchmark_name(benchmark).into(),
             version: "v1.12".into(),
             versions: vec!["v1.12".into()],
             rule_number: number.into(),
             posture_type: "kspm".into(),
-        },
+        }),
     }
 }
 
@@ -121,8 +121,8 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
         event: Event {
             id: finding_id(CLUSTER_ID, &resource, &rule.id),
             kind: "state".into(),
-            category: vec!["configuration".into()],
-            kind_type: vec!["info".into()],
+            category: vec!["configuration".to_owned()].into(),
+            kind_type: vec!["info".to_owned()].into(),
             outcome: if outcome == Outcome::Error {
                 "failure"
             } else {
@@ -145,7 +145,7 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
             expected: Value::Null.into(),
         },
         rule: rule.clone(),
-        orchestrator: Orchestrator {
+        orchestrator: std::sync::Arc::new(Orchestrator {
             kind: "kubernetes".into(),
             cluster: OrchestratorCluster {
                 id: CLUSTER_ID.into(),
@@ -153,7 +153,7 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
                 version: None,
             },
             resource: orchestrator_resource,
-        },
+        }),
         host,
         file: None,
         process: None,

@@ -78,7 +78,7 @@ fn test_case(finding: &Finding) -> TestCase {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status
                 .set_message(evidence_summary(finding))
-                .set_description(rule.remediation.as_str());
+                .set_description(&*rule.remediation);
             status
         }
         Outcome::Error => {
@@ -93,7 +93,7 @@ fn test_case(finding: &Finding) -> TestCase {
             let mut status = TestCaseStatus::skipped();
             status
                 .set_message("manual review required")
-                .set_description(rule.remediation.as_str());
+                .set_description(&*rule.remediation);
             status
         }
         Outcome::Passed | Outcome::NotApplicable => TestCaseStatus::success(),
@@ -105,7 +105,7 @@ fn test_case(finding: &Finding) -> TestCase {
         format!("{number} {}", rule.name)
     };
     let mut case = TestCase::new(format!("{title} — {}", finding.resource.name), status);
-    case.set_classname(rule.id.as_str());
+    case.set_classname(&*rule.id);
     case
 }
 

@@ -62,7 +62,7 @@ fn sarif_log(report: &Report) -> Sarif {
     let results: Vec<SarifResult> = scored
         .iter()
         .filter_map(|f| level(f.outcome()).map(|level| (f, level)))
-        .map(|(f, level)| result(f, level, rule_index[f.rule.id.as_str()]))
+        .map(|(f, level)| result(f, level, rule_index[&*f.rule.id]))
         .collect();
 
     let driver = ToolComponent::builder()
@@ -130,7 +130,7 @@ fn rule_descriptors(findings: &[&Finding]) -> Vec<ReportingDescriptor> {
             }
 
             let mut descriptor = ReportingDescriptor::builder()
-                .id(rule.id.clone())
+                .id(rule.id.to_string())
                 .name(rule.name.to_string())
                 .short_description(text(&rule.name))
                 .help(text(&rule.remediation))
@@ -154,7 +154,7 @@ fn result(finding: &Finding, level: ResultLevel, rule_index: i64) -> SarifResult
     extra.insert("expected".into(), finding.result.expected.to_value());
 
     SarifResult::builder()
-        .rule_id(finding.rule.id.clone())
+        .rule_id(finding.rule.id.to_string())
         .rule_index(rule_index)
         .level(level)
         .message(Message::builder().text(message(finding)).build())
