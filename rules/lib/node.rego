@@ -33,11 +33,16 @@ flag_text(p, name) := sprintf("%s=%s", [name, flag(p, name)])
 
 flag_text(p, name) := sprintf("%s not set", [name]) if not has_flag(p, name)
 
-# The value of `key` in a `--feature-gates` style list (`A=true,B=false`), as a boolean.
-feature_gate(p, flag_name, key) := go_bool(kv[1]) if {
-	some item in flag_list(p, flag_name)
-	kv := split(item, "=")
-	trim_space(kv[0]) == key
+# The value of `key` in a `--feature-gates` style list (`A=true,B=false`), as a boolean. When
+# the gate is named more than once, the last mention wins (as in pflag's map flags).
+feature_gate(p, flag_name, key) := go_bool(values[count(values) - 1]) if {
+	values := [trim_space(kv[1]) |
+		some item in flag_list(p, flag_name)
+		kv := split(item, "=")
+		count(kv) == 2
+		trim_space(kv[0]) == key
+	]
+	count(values) > 0
 }
 
 # ---------------------------------------------------------------- effective settings
@@ -134,6 +139,7 @@ octal(bits) := sprintf("%d%d%d%d", [
 unreadable(f) if object.get(f, "error", "") != ""
 
 unreadable(f) if {
+	object.get(f, "error", "") == ""
 	f.kind == "symlink"
 	object.get(f.target, "error", "") != ""
 }

@@ -1,0 +1,40 @@
+# CIS 1.3.6: the controller manager does not turn RotateKubeletServerCertificate off.
+package kspm.rules.controller_manager_kubelet_server_cert_rotation
+
+import rego.v1
+
+import data.kspm.lib.apiserver
+import data.kspm.lib.node
+
+p := input.resource
+
+finding := apiserver.process_error(p) if apiserver.unreadable(p)
+
+gate := "RotateKubeletServerCertificate"
+
+expected := {gate: "not set to false (default true)"}
+
+turned_off if apiserver.feature_gate(p, gate) == false
+
+# Every occurrence, since pflag merges them.
+setting := sprintf("--feature-gates=%s", [concat(",", node.flag_list(p, "--feature-gates"))]) if node.has_flag(p, "--feature-gates")
+
+setting := "--feature-gates not set (every gate keeps its default)" if not node.has_flag(p, "--feature-gates")
+
+finding := {
+	"evaluation": "failed",
+	"evidence": {"setting": setting, "gate_enabled": false, "read_from": apiserver.origin(p)},
+	"expected": expected,
+} if {
+	apiserver.readable(p)
+	turned_off
+}
+
+finding := {
+	"evaluation": "passed",
+	"evidence": {"setting": setting, "gate_enabled": true, "read_from": apiserver.origin(p)},
+	"expected": expected,
+} if {
+	apiserver.readable(p)
+	not turned_off
+}

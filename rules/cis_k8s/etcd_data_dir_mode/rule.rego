@@ -1,0 +1,9 @@
+# CIS 1.1.11: the etcd data directory (mode 0700 or stricter; a symlink is judged by its target).
+package kspm.rules.etcd_data_dir_mode
+
+import rego.v1
+
+import data.kspm.lib.files
+import data.kspm.lib.node
+
+finding := files.mode_finding(input.resource, 448) if node.has_role(input.resource, "etcd-data-dir")

@@ -1,0 +1,9 @@
+# CIS 4.1.3: the kube-proxy kubeconfig on the node (mode 0600 or stricter; a symlink is judged by its target).
+package kspm.rules.kube_proxy_kubeconfig_mode
+
+import rego.v1
+
+import data.kspm.lib.files
+import data.kspm.lib.node
+
+finding := files.mode_finding(input.resource, 384) if node.has_role(input.resource, "kube-proxy-kubeconfig")

@@ -1,0 +1,9 @@
+# CIS 4.1.4: the kube-proxy kubeconfig on the node (owned by root:root; a symlink is judged by its target).
+package kspm.rules.kube_proxy_kubeconfig_owner
+
+import rego.v1
+
+import data.kspm.lib.files
+import data.kspm.lib.node
+
+finding := files.owner_finding(input.resource, "root", "root") if node.has_role(input.resource, "kube-proxy-kubeconfig")

@@ -1,0 +1,53 @@
+# CIS 1.4.1: the scheduler's pprof endpoints are off (--profiling=false, or enableProfiling: false
+# in its --config file, which then takes precedence).
+package kspm.rules.scheduler_profiling_disabled
+
+import rego.v1
+
+import data.kspm.lib.apiserver
+import data.kspm.lib.node
+
+p := input.resource
+
+finding := apiserver.process_error(p) if apiserver.unreadable(p)
+
+with_config if node.has_flag(p, "--config")
+
+config := object.get(p, "config", null)
+
+expected := {"profiling": false}
+
+finding := apiserver.bool_flag_finding(p, "--profiling", true, false) if {
+	apiserver.readable(p)
+	not with_config
+}
+
+finding := {
+	"evaluation": apiserver.status(enabled == false),
+	"evidence": {
+		"setting": sprintf("enableProfiling = %v in %s (--config)", [enabled, node.flag(p, "--config")]),
+		"effective_value": enabled,
+		"read_from": apiserver.origin(p),
+	},
+	"expected": expected,
+} if {
+	apiserver.readable(p)
+	with_config
+	is_object(config)
+	enabled := node.go_bool(object.get(config, "enableProfiling", true))
+}
+
+finding := {
+	"evaluation": "manual",
+	"evidence": {
+		"setting": node.flag_text(p, "--config"),
+		"reason": "with --config the scheduler ignores --profiling and reads enableProfiling (default true) from that file, which kspm did not read",
+		"to_check": sprintf("on the node, read %s and check that it sets enableProfiling: false", [node.flag(p, "--config")]),
+		"read_from": apiserver.origin(p),
+	},
+	"expected": expected,
+} if {
+	apiserver.readable(p)
+	with_config
+	not is_object(config)
+}
