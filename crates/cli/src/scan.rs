@@ -45,7 +45,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         .objects
         .into_iter()
         .map(|o| {
-            let mut r = Resource::k8s_object(o.object, cluster.clone());
+            let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
             r.origin = Some(o.origin);
             r
         })

@@ -3,7 +3,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use kspm_model::{ClusterInfo, Context, Finding, Outcome, Resource, ResourceType, resource_id};
+use kspm_model::{
+    ClusterInfo, Context, Finding, Outcome, RawJson, Resource, ResourceType, k8s_identity,
+    resource_id,
+};
 use rayon::prelude::*;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{Program, RegoVM};
@@ -328,10 +331,24 @@ impl Evaluator {
             node: None,
         };
         let shared = (cluster_context.clone(), context_value(&cluster_context));
-        let inputs: Vec<regorus::Value> = resources
-            .par_iter()
-            .map(|r| to_engine_value(r, Some(&shared)))
+        // Each object is kept as compact JSON text for its findings, then its tree is dropped:
+        // the rules read the engine's value, so the scan never holds the objects three times.
+        let raws: Vec<Arc<RawJson>> = resources
+            .par_iter_mut()
+            .map(|r| match &r.raw {
+                Some(raw) => raw.clone(),
+                None => {
+                    let raw = Arc::new(RawJson::new(r.resource.as_ref()));
+                    if r.kind == ResourceType::K8sObject {
+                        r.resource = Arc::new(k8s_identity(&r.resource));
+                        r.raw = Some(raw.clone());
+                    }
+                    raw
+                }
+            })
             .collect();
+        tracing::debug!("kept {} objects as text{}", raws.len(), rss());
+        let inputs = engine_values(&resources, &raws, &shared);
         tracing::debug!("converted {} inputs{}", inputs.len(), rss());
         let data = crate::inventory::build(&resources, &inputs);
         tracing::debug!("built the inventory{}", rss());
@@ -348,6 +365,7 @@ impl Evaluator {
         let per_resource: Vec<(Vec<Finding>, usize)> = resources
             .par_iter()
             .zip(inputs.par_iter())
+            .zip(raws.par_iter())
             .map_init(
                 || {
                     self.program.as_ref().map(|p| {
@@ -361,9 +379,16 @@ impl Evaluator {
                         vm
                     })
                 },
-                |vm, (resource, input)| {
+                |vm, ((resource, input), raw)| {
                     let shared = (&texts[..], &constants);
-                    self.evaluate_one(vm.as_mut(), &interpreter, shared, resource, input, ctx)
+                    self.evaluate_one(
+                        vm.as_mut(),
+                        &interpreter,
+                        shared,
+                        (resource, raw),
+                        input,
+                        ctx,
+                    )
                 },
             )
             .collect();
@@ -371,6 +396,7 @@ impl Evaluator {
             resources: resources.len(),
             ..Default::default()
         };
+        evaluation.findings = Vec::with_capacity(per_resource.iter().map(|(f, _)| f.len()).sum());
         for (findings, na) in per_resource {
             evaluation.findings.extend(findings);
             evaluation.not_applicable += na;
@@ -383,7 +409,7 @@ impl Evaluator {
         vm: Option<&mut RegoVM>,
         interpreter: &regorus::Engine,
         (texts, constants): (&[findings::RuleText], &findings::Constants),
-        resource: &Resource,
+        (resource, raw): (&Resource, &Arc<RawJson>),
         input: &regorus::Value,
         ctx: &ScanContext,
     ) -> (Vec<Finding>, usize) {
@@ -432,7 +458,7 @@ impl Evaluator {
         }
         let mut findings = Vec::new();
         let mut not_applicable = 0;
-        let mut orchestrator = None;
+        let mut parts = None;
         for (i, result) in results {
             match result {
                 Some(r) => findings.push(findings::build(
@@ -442,7 +468,7 @@ impl Evaluator {
                     r,
                     ctx,
                     constants,
-                    orchestrator.get_or_insert_with(|| findings::orchestrator(resource)),
+                    parts.get_or_insert_with(|| findings::ResourceParts::new(resource, raw)),
                 )),
                 None => not_applicable += 1,
             }
@@ -521,12 +547,52 @@ pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
             node: None,
         },
         origin: None,
+        raw: None,
     }
 }
 
-/// Converts a resource to the engine's value once (the input envelope of DESIGN §3).
+/// The engine's values of every object, parsed from their JSON text in one pass so that
+/// regorus interns the object keys across all objects (a key such as `name` is stored once,
+/// not once per object).
+fn engine_values(
+    resources: &[Resource],
+    raws: &[Arc<RawJson>],
+    shared: &(Context, regorus::Value),
+) -> Vec<regorus::Value> {
+    let len: usize = raws.iter().map(|r| r.as_str().len() + 1).sum();
+    let mut text = String::with_capacity(len + 2);
+    text.push('[');
+    for (i, raw) in raws.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(raw.as_str());
+    }
+    text.push(']');
+    let parsed = match regorus::Value::from_json_str(&text) {
+        Ok(regorus::Value::Array(items)) if items.len() == resources.len() => Some(items),
+        _ => None,
+    };
+    drop(text);
+    resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let object = match &parsed {
+                Some(items) => items[i].clone(),
+                None => {
+                    regorus::Value::from_json_str(raws[i].as_str()).unwrap_or(regorus::Value::Null)
+                }
+            };
+            to_engine_value(r, object, Some(shared))
+        })
+        .collect()
+}
+
+/// The input envelope of DESIGN §3 around an object's engine value.
 fn to_engine_value(
     resource: &Resource,
+    object: regorus::Value,
     shared_context: Option<&(Context, regorus::Value)>,
 ) -> regorus::Value {
     let mut map = BTreeMap::new();
@@ -535,10 +601,7 @@ fn to_engine_value(
     map.insert(s("sub_type"), s(resource.sub_type.as_str()));
     map.insert(s("id"), s(resource.id.as_str()));
     map.insert(s("name"), s(resource.name.as_str()));
-    map.insert(
-        s("resource"),
-        regorus::Value::deserialize(resource.resource.as_ref()).unwrap_or(regorus::Value::Null),
-    );
+    map.insert(s("resource"), object);
     let context = match shared_context {
         Some((c, v)) if *c == resource.context => v.clone(),
         _ => context_value(&resource.context),

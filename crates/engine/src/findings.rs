@@ -2,8 +2,8 @@
 
 use kspm_model::{
     ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host,
-    Orchestrator, OrchestratorCluster, OrchestratorResource, Outcome, RawJson, Resource,
-    ResourceType, RuleMeta, benchmark_name, finding_id,
+    Orchestrator, OrchestratorCluster, OrchestratorResource, Origin, Outcome, RawJson, Remediation,
+    Resource, ResourceType, RuleMeta, benchmark_name, finding_id,
 };
 use std::sync::Arc;
 
@@ -33,19 +33,9 @@ impl RuleResult {
 /// The parts of a rule's finding text that are the same for every resource: built once per
 /// scan and shared by all its findings.
 pub(crate) struct RuleText {
-    name: Arc<str>,
-    description: Arc<str>,
-    rationale: Arc<str>,
-    impact: Arc<str>,
-    default_value: Arc<str>,
-    references: Arc<str>,
-    profile: Arc<str>,
-    section: Arc<str>,
-    tags: Arc<[String]>,
-    benchmark: Arc<FindingBenchmark>,
-    id: Arc<str>,
-    /// The remediation as written; shared by every finding when it has no placeholders.
-    remediation: Arc<str>,
+    /// The rule part of every finding, with the remediation as written.
+    shared: Arc<FindingRule>,
+    template: Arc<str>,
     has_placeholders: bool,
 }
 
@@ -72,8 +62,31 @@ impl Constants {
     }
 }
 
-/// The `orchestrator` part of a resource's findings, built once per resource.
-pub(crate) fn orchestrator(resource: &Resource) -> Arc<Orchestrator> {
+/// The parts of a finding that are the same for every finding of one resource, built once per
+/// resource and shared.
+pub(crate) struct ResourceParts {
+    resource: Arc<FindingResource>,
+    orchestrator: Arc<Orchestrator>,
+    source: Option<Arc<Origin>>,
+}
+
+impl ResourceParts {
+    pub fn new(resource: &Resource, raw: &Arc<RawJson>) -> ResourceParts {
+        ResourceParts {
+            resource: Arc::new(FindingResource {
+                id: resource.id.clone(),
+                name: resource.name.clone(),
+                kind: resource.kind.as_str().into(),
+                sub_type: resource.sub_type.clone(),
+                raw: raw.clone(),
+            }),
+            orchestrator: orchestrator(resource),
+            source: resource.origin.clone().map(Arc::new),
+        }
+    }
+}
+
+fn orchestrator(resource: &Resource) -> Arc<Orchestrator> {
     let cluster = &resource.context.cluster;
     let orchestrator_resource =
         (resource.kind == ResourceType::K8sObject).then(|| OrchestratorResource {
@@ -113,19 +126,19 @@ impl RuleText {
             tags.push(format!("{} {section}", bench.id));
         }
         tags.extend(meta.tags.iter().cloned());
-        RuleText {
+        let template: Arc<str> = meta.remediation.as_str().into();
+        let shared = FindingRule {
+            id: meta.id.as_str().into(),
             name: meta.title.as_str().into(),
             description: meta.description.as_str().into(),
             rationale: meta.rationale.as_str().into(),
             impact: meta.impact.as_str().into(),
             default_value: meta.default_value.as_str().into(),
             references: meta.references.join("\n").into(),
-            profile: meta.profile.as_str().into(),
             section: meta.section.as_str().into(),
+            profile_applicability: meta.profile.as_str().into(),
             tags: tags.into(),
-            id: meta.id.as_str().into(),
-            remediation: meta.remediation.as_str().into(),
-            has_placeholders: meta.remediation.contains("{{"),
+            remediation: Remediation::new(template.clone()),
             benchmark: Arc::new(FindingBenchmark {
                 id: bench.id.clone(),
                 name: benchmark_name(&bench.id).into(),
@@ -134,6 +147,11 @@ impl RuleText {
                 rule_number: bench.number.clone(),
                 posture_type: "kspm".into(),
             }),
+        };
+        RuleText {
+            shared: Arc::new(shared),
+            template,
+            has_placeholders: meta.remediation.contains("{{"),
         }
     }
 }
@@ -146,7 +164,7 @@ pub(crate) fn build(
     result: RuleResult,
     ctx: &ScanContext,
     constants: &Constants,
-    orchestrator: &Arc<Orchestrator>,
+    parts: &ResourceParts,
 ) -> Finding {
     let cluster = &resource.context.cluster;
     // Evidence stays compact text; it is parsed only for remediation that quotes it.
@@ -155,12 +173,15 @@ pub(crate) fn build(
     } else {
         Value::Null
     };
-    let remediation = if text.has_placeholders {
-        fill_placeholders(&meta.remediation, resource, &evidence)
-            .0
-            .into()
+    let rule = if text.has_placeholders {
+        let template = text.template.clone();
+        let fills = placeholder_values(&template, resource, &evidence).0;
+        Arc::new(FindingRule {
+            remediation: Remediation::filled(template, fills),
+            ..FindingRule::clone(&text.shared)
+        })
     } else {
-        text.remediation.clone()
+        text.shared.clone()
     };
     Finding {
         timestamp: constants.timestamp.clone(),
@@ -177,40 +198,21 @@ pub(crate) fn build(
             sequence: ctx.sequence,
             created: constants.timestamp.clone(),
         },
-        resource: FindingResource {
-            id: resource.id.clone(),
-            name: resource.name.clone(),
-            kind: resource.kind.as_str().into(),
-            sub_type: resource.sub_type.clone(),
-            raw: resource.resource.clone(),
-        },
+        resource: parts.resource.clone(),
         result: FindingResult {
             evaluation: result.outcome,
             evidence: result.evidence,
             expected: result.expected,
         },
-        rule: FindingRule {
-            id: text.id.clone(),
-            name: text.name.clone(),
-            description: text.description.clone(),
-            rationale: text.rationale.clone(),
-            impact: text.impact.clone(),
-            default_value: text.default_value.clone(),
-            remediation,
-            references: text.references.clone(),
-            profile_applicability: text.profile.clone(),
-            section: text.section.clone(),
-            tags: text.tags.clone(),
-            benchmark: text.benchmark.clone(),
-        },
-        orchestrator: orchestrator.clone(),
+        rule,
+        orchestrator: parts.orchestrator.clone(),
         host: resource.context.node.as_ref().map(|n| Host {
             name: n.name.clone(),
         }),
         file: (resource.kind == ResourceType::File).then(|| resource.resource.clone()),
         process: (resource.kind == ResourceType::Process).then(|| resource.resource.clone()),
         cloud: (resource.kind == ResourceType::Cloud).then(|| resource.resource.clone()),
-        source: resource.origin.clone(),
+        source: parts.source.clone(),
         error: result.error.map(|message| ErrorInfo { message }),
     }
 }
@@ -222,29 +224,35 @@ pub fn fill_placeholders(
     resource: &Resource,
     evidence: &Value,
 ) -> (String, Vec<String>) {
-    let mut out = String::with_capacity(text.len());
+    let (fills, unresolved) = placeholder_values(text, resource, evidence);
+    let filled = Remediation::filled(text.into(), fills).text().into_owned();
+    (filled, unresolved)
+}
+
+/// The byte range and value of every placeholder of `text` that resolves for this resource,
+/// and the keys of those that do not (they stay in the text, visible).
+pub(crate) fn placeholder_values(
+    text: &str,
+    resource: &Resource,
+    evidence: &Value,
+) -> (Vec<(usize, usize, String)>, Vec<String>) {
+    let mut fills = Vec::new();
     let mut unresolved = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            rest = "";
+    let mut at = 0;
+    while let Some(found) = text[at..].find("{{") {
+        let start = at + found;
+        let Some(len) = text[start + 2..].find("}}") else {
             break;
         };
-        let key = after[..end].trim();
+        let end = start + 2 + len + 2;
+        let key = text[start + 2..start + 2 + len].trim();
         match lookup(key, resource, evidence) {
-            Some(v) => out.push_str(&v),
-            None => {
-                unresolved.push(key.to_owned());
-                out.push_str(&rest[start..start + 2 + end + 2]);
-            }
+            Some(v) => fills.push((start, end, v)),
+            None => unresolved.push(key.to_owned()),
         }
-        rest = &after[end + 2..];
+        at = end;
     }
-    out.push_str(rest);
-    (out, unresolved)
+    (fills, unresolved)
 }
 
 fn lookup(key: &str, resource: &Resource, evidence: &Value) -> Option<String> {

@@ -264,6 +264,7 @@ fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource,
         resource: std::sync::Arc::new(facts),
         context,
         origin: None,
+        raw: None,
     })
 }
 

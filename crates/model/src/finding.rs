@@ -16,11 +16,11 @@ pub struct Finding {
     /// ECS event fields.
     pub event: Event,
     /// The evaluated resource.
-    pub resource: FindingResource,
+    pub resource: Arc<FindingResource>,
     /// Outcome, evidence and expectation.
     pub result: FindingResult,
     /// The rule, with its text.
-    pub rule: FindingRule,
+    pub rule: Arc<FindingRule>,
     /// Cluster and Kubernetes object.
     pub orchestrator: Arc<Orchestrator>,
     /// The node, for node resources.
@@ -37,7 +37,7 @@ pub struct Finding {
     pub cloud: Option<Arc<Value>>,
     /// Where an offline resource was read from (file, document, line); kspm's own field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<crate::Origin>,
+    pub source: Option<Arc<crate::Origin>>,
     /// Why the rule could not be evaluated, for `error` findings (ECS `error.message`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
@@ -75,8 +75,9 @@ pub struct FindingResource {
     pub kind: String,
     /// Kind, component, file kind or cloud service.
     pub sub_type: String,
-    /// The facts the rule saw (secret values already redacted); shared between findings.
-    pub raw: Arc<Value>,
+    /// The facts the rule saw (secret values already redacted), kept as compact JSON text and
+    /// shared between the findings of one resource.
+    pub raw: Arc<crate::RawJson>,
 }
 
 /// `result.*`.
@@ -123,7 +124,7 @@ pub struct FindingRule {
     /// Kubernetes' default.
     pub default_value: Arc<str>,
     /// Remediation with placeholders filled for this resource.
-    pub remediation: Arc<str>,
+    pub remediation: crate::Remediation,
     /// Further reading, one link per line.
     pub references: Arc<str>,
     /// Profile (`Level 1 - Master Node`).

@@ -68,6 +68,7 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Context {
     /// The cluster.
+    #[serde(default)]
     pub cluster: ClusterInfo,
     /// The node, for node resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +115,39 @@ pub struct Resource {
     /// Input location for offline scans; not part of the rule input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
+    /// The whole object as compact JSON text, when `resource` holds only its identity (see
+    /// [`k8s_identity`]). Large scans keep objects this way: the rules read the engine's own
+    /// value, findings show this text, and no full tree of every object is ever held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<std::sync::Arc<crate::RawJson>>,
+}
+
+/// The identity of a Kubernetes object: `apiVersion`, `kind`, the binding fields `roleRef`
+/// and `subjects`, and `metadata` reduced to name, generateName, namespace, uid and
+/// ownerReferences. Enough to route, index and name it.
+pub fn k8s_identity(object: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in ["apiVersion", "kind", "roleRef", "subjects"] {
+        if let Some(v) = object.get(key) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    if let Some(meta) = object.get("metadata").and_then(Value::as_object) {
+        let mut m = serde_json::Map::new();
+        for key in [
+            "name",
+            "generateName",
+            "namespace",
+            "uid",
+            "ownerReferences",
+        ] {
+            if let Some(v) = meta.get(key) {
+                m.insert(key.to_owned(), v.clone());
+            }
+        }
+        out.insert("metadata".to_owned(), Value::Object(m));
+    }
+    Value::Object(out)
 }
 
 impl Resource {
@@ -122,6 +156,24 @@ impl Resource {
     /// The stable key is the object's UID, or `kind/namespace/name` when it has none
     /// (manifests have no UID).
     pub fn k8s_object(object: Value, cluster: ClusterInfo) -> Resource {
+        Resource::k8s_object_parts(object, None, cluster)
+    }
+
+    /// Like [`Resource::k8s_object`] for an object kept as compact text: `identity` is
+    /// [`k8s_identity`] of it, `raw` the whole object.
+    pub fn k8s_compact(
+        identity: Value,
+        raw: std::sync::Arc<crate::RawJson>,
+        cluster: ClusterInfo,
+    ) -> Resource {
+        Resource::k8s_object_parts(identity, Some(raw), cluster)
+    }
+
+    fn k8s_object_parts(
+        object: Value,
+        raw: Option<std::sync::Arc<crate::RawJson>>,
+        cluster: ClusterInfo,
+    ) -> Resource {
         let kind = object
             .get("kind")
             .and_then(Value::as_str)
@@ -155,6 +207,7 @@ impl Resource {
                 node: None,
             },
             origin: None,
+            raw,
         }
     }
 

@@ -21,7 +21,8 @@ pub fn rule(id: &str, benchmark: &str, number: &str, title: &str, section: &str)
         rationale: "Reduces what an attacker can reach.".into(),
         impact: "".into(),
         default_value: "".into(),
-        remediation: format!("Change the resource as \"{title}\" asks, then apply it again.").into(),
+        remediation: format!("Change the resource as \"{title}\" asks, then apply it again.")
+            .into(),
         references: "".into(),
         profile_applicability: "Level 1 - Master Node".into(),
         section: section.into(),

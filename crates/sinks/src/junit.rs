@@ -78,7 +78,7 @@ fn test_case(finding: &Finding) -> TestCase {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status
                 .set_message(evidence_summary(finding))
-                .set_description(&*rule.remediation);
+                .set_description(rule.remediation.text());
             status
         }
         Outcome::Error => {
@@ -93,7 +93,7 @@ fn test_case(finding: &Finding) -> TestCase {
             let mut status = TestCaseStatus::skipped();
             status
                 .set_message("manual review required")
-                .set_description(&*rule.remediation);
+                .set_description(rule.remediation.text());
             status
         }
         Outcome::Passed | Outcome::NotApplicable => TestCaseStatus::success(),

@@ -133,7 +133,7 @@ fn rule_descriptors(findings: &[&Finding]) -> Vec<ReportingDescriptor> {
                 .id(rule.id.to_string())
                 .name(rule.name.to_string())
                 .short_description(text(&rule.name))
-                .help(text(&rule.remediation))
+                .help(text(&rule.remediation.text()))
                 .properties(properties)
                 .build();
             if !rule.description.is_empty() {
@@ -196,7 +196,7 @@ fn location(finding: &Finding) -> Location {
         .kind("resource")
         .build();
     let mut location = Location::builder().logical_locations(vec![logical]).build();
-    location.physical_location = finding.source.as_ref().map(physical_location);
+    location.physical_location = finding.source.as_deref().map(physical_location);
     location
 }
 

@@ -37,7 +37,7 @@ pub fn load(
         .objects
         .drain(..)
         .map(|o| {
-            let mut r = Resource::k8s_object(o.object, cluster.clone());
+            let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
             r.origin = Some(o.origin);
             r
         })

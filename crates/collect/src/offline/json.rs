@@ -2,8 +2,10 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use kspm_model::RawJson;
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// A JSON value whose objects had no duplicate keys.
@@ -67,10 +69,184 @@ impl<'de> Visitor<'de> for StrictVisitor {
 
 /// One parsed JSON document and its one-based start line.
 pub struct JsonDoc {
-    /// The value.
+    /// The value. For a `*List` document whose items were streamed, without `items`.
     pub value: Value,
+    /// The items of a `*List` document, each kept compact as soon as it was read, so that a
+    /// snapshot of ten thousand pods never exists as one tree.
+    pub items: Option<Vec<Item>>,
     /// Line where the document starts.
     pub line: usize,
+}
+
+/// One element of a streamed `items` array.
+pub enum Item {
+    /// A sanitised Kubernetes object (it has `kind` and `apiVersion`): identity and text.
+    Compact(Value, Arc<RawJson>),
+    /// Anything else, left whole (raw API list items without `kind`, nested lists, scalars).
+    Whole(Value),
+}
+
+impl Item {
+    fn into_value(self) -> Value {
+        match self {
+            Item::Compact(_, raw) => raw.to_value(),
+            Item::Whole(v) => v,
+        }
+    }
+}
+
+/// A top-level document: a map whose `items` array is streamed element by element.
+struct TopDoc {
+    value: Value,
+    items: Option<Vec<Item>>,
+}
+
+impl<'de> Deserialize<'de> for TopDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = TopDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<TopDoc, E> {
+        Ok(whole(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<TopDoc, E> {
+        Ok(whole(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<TopDoc, E> {
+        Ok(whole(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopDoc, E> {
+        StrictVisitor.visit_f64(v).map(whole)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<TopDoc, E> {
+        Ok(whole(Value::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<TopDoc, E> {
+        Ok(whole(Value::String(v)))
+    }
+    fn visit_unit<E>(self) -> Result<TopDoc, E> {
+        Ok(whole(Value::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopDoc, A::Error> {
+        StrictVisitor.visit_seq(seq).map(whole)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopDoc, A::Error> {
+        let mut map = Map::new();
+        let mut seen = HashSet::new();
+        let mut items = None;
+        while let Some(key) = access.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            if key == "items" {
+                match access.next_value_seed(ItemsSeed)? {
+                    Items::Streamed(list) => items = Some(list),
+                    Items::Other(v) => {
+                        map.insert(key, v);
+                    }
+                }
+            } else {
+                let Strict(v) = access.next_value()?;
+                map.insert(key, v);
+            }
+        }
+        let is_list = map
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        if !is_list && let Some(list) = items.take() {
+            // Not a list after all: give the object its `items` back as they were read.
+            let values = list.into_iter().map(Item::into_value).collect();
+            map.insert("items".into(), Value::Array(values));
+        }
+        Ok(TopDoc {
+            value: Value::Object(map),
+            items,
+        })
+    }
+}
+
+fn whole(value: Value) -> TopDoc {
+    TopDoc { value, items: None }
+}
+
+enum Items {
+    Streamed(Vec<Item>),
+    Other(Value),
+}
+
+struct ItemsSeed;
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed {
+    type Value = Items;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Items, D::Error> {
+        d.deserialize_any(ItemsVisitor)
+    }
+}
+
+struct ItemsVisitor;
+
+impl<'de> Visitor<'de> for ItemsVisitor {
+    type Value = Items;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Items, E> {
+        Ok(Items::Other(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Items, E> {
+        Ok(Items::Other(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Items, E> {
+        Ok(Items::Other(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Items, E> {
+        StrictVisitor.visit_f64(v).map(Items::Other)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Items, E> {
+        Ok(Items::Other(Value::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Items, E> {
+        Ok(Items::Other(Value::String(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Items, E> {
+        Ok(Items::Other(Value::Null))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Items, A::Error> {
+        StrictVisitor.visit_map(access).map(Items::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(Strict(mut v)) = seq.next_element()? {
+            let is_object = |v: &Value, k: &str| {
+                v.get(k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty())
+            };
+            let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
+            if is_object(&v, "kind") && is_object(&v, "apiVersion") && !kind.ends_with("List") {
+                crate::sanitize::sanitize(&mut v);
+                items.push(Item::Compact(
+                    kspm_model::k8s_identity(&v),
+                    Arc::new(RawJson::new(&v)),
+                ));
+            } else {
+                items.push(Item::Whole(v));
+            }
+        }
+        Ok(Items::Streamed(items))
+    }
 }
 
 /// A JSON error with its one-based line.
@@ -87,15 +263,15 @@ pub struct JsonError {
 /// re-synchronised), returning the documents read before it.
 pub fn parse_stream(text: &str) -> (Vec<JsonDoc>, Option<JsonError>) {
     let mut docs = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Strict>();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<TopDoc>();
     let mut offset = 0;
     loop {
         let start = offset + text[offset..].len() - text[offset..].trim_start().len();
         let line = 1 + text[..start].matches('\n').count();
         match stream.next() {
             None => return (docs, None),
-            Some(Ok(Strict(value))) => {
-                docs.push(JsonDoc { value, line });
+            Some(Ok(TopDoc { value, items })) => {
+                docs.push(JsonDoc { value, items, line });
                 offset = stream.byte_offset();
             }
             Some(Err(e)) => {

@@ -10,7 +10,9 @@ pub mod json;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use kspm_model::Origin;
+use std::sync::Arc;
+
+use kspm_model::{Origin, RawJson};
 use serde_json::Value;
 
 use crate::{Diagnostic, Severity};
@@ -30,13 +32,32 @@ impl Default for LoadOptions {
     }
 }
 
-/// A Kubernetes object read from an input, already sanitised.
+/// A Kubernetes object read from an input, already sanitised, kept as compact JSON text plus
+/// its identity: a large snapshot never exists as a tree of every object at once.
 #[derive(Debug, Clone)]
 pub struct LoadedObject {
-    /// The object.
+    /// The object's identity ([`kspm_model::k8s_identity`]): kind, name, namespace, owners.
     pub object: Value,
+    /// The whole object, compact.
+    pub raw: Arc<RawJson>,
     /// Where it came from.
     pub origin: Origin,
+}
+
+impl LoadedObject {
+    /// Keeps a sanitised object as text plus identity.
+    pub fn new(object: &Value, origin: Origin) -> LoadedObject {
+        LoadedObject {
+            object: kspm_model::k8s_identity(object),
+            raw: Arc::new(RawJson::new(object)),
+            origin,
+        }
+    }
+
+    /// The whole object as a tree again.
+    pub fn to_value(&self) -> Value {
+        self.raw.to_value()
+    }
 }
 
 /// Everything read from the inputs.
@@ -192,16 +213,15 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
         // A file that starts like JSON but is YAML (a flow mapping) falls through to YAML.
         if json_ok || !docs.is_empty() || file.ends_with(".json") {
             for (i, doc) in docs.into_iter().enumerate() {
-                accept(
-                    doc.value,
-                    Origin {
-                        file: file.into(),
-                        document: i,
-                        line: doc.line,
-                    },
-                    &[],
-                    loaded,
-                );
+                let origin = Origin {
+                    file: file.into(),
+                    document: i,
+                    line: doc.line,
+                };
+                match doc.items {
+                    Some(items) => accept_streamed_list(doc.value, items, origin, loaded),
+                    None => accept(doc.value, origin, &[], loaded),
+                }
             }
             if let Some(e) = err {
                 loaded.diagnostics.push(Diagnostic {
@@ -292,6 +312,51 @@ fn first_content_line(chunk: &str) -> usize {
         .map_or(1, |p| p + 1)
 }
 
+/// A `*List` document whose items were kept compact while parsing: the compact ones are
+/// checked like any object, the others go through [`accept`] with the list's item kind.
+fn accept_streamed_list(list: Value, items: Vec<json::Item>, origin: Origin, loaded: &mut Loaded) {
+    let Value::Object(mut map) = list else {
+        return;
+    };
+    for item in items {
+        match item {
+            json::Item::Compact(identity, raw) => {
+                let has_name = identity
+                    .get("metadata")
+                    .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty());
+                if has_name {
+                    loaded.objects.push(LoadedObject {
+                        object: identity,
+                        raw,
+                        origin: origin.clone(),
+                    });
+                } else {
+                    let kind = identity["kind"].as_str().unwrap_or_default();
+                    loaded.diagnostics.push(no_name(kind, &origin));
+                }
+            }
+            json::Item::Whole(value) => {
+                // Through the usual path, as the only item of the list, so that the list's
+                // kind and apiVersion are inferred for it.
+                map.insert("items".into(), Value::Array(vec![value]));
+                accept(Value::Object(map.clone()), origin.clone(), &[], loaded);
+            }
+        }
+    }
+}
+
+fn no_name(kind: &str, origin: &Origin) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: origin.file.clone(),
+        document: Some(origin.document),
+        line: Some(origin.line),
+        message: format!("{kind} has no metadata.name; not evaluated"),
+    }
+}
+
 /// Unwraps lists and keeps Kubernetes objects; anything else becomes a note.
 fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loaded) {
     let note = |message: String| Diagnostic {
@@ -374,17 +439,11 @@ fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loade
         .and_then(Value::as_str)
         .is_some_and(|s| !s.is_empty());
     if !has_name {
-        return loaded.diagnostics.push(Diagnostic {
-            severity: Severity::Error,
-            file: origin.file.clone(),
-            document: Some(origin.document),
-            line: Some(origin.line),
-            message: format!("{kind} has no metadata.name; not evaluated"),
-        });
+        return loaded.diagnostics.push(no_name(&kind, &origin));
     }
     let mut object = Value::Object(map);
     crate::sanitize::sanitize(&mut object);
-    loaded.objects.push(LoadedObject { object, origin });
+    loaded.objects.push(LoadedObject::new(&object, origin));
 }
 
 fn file_error(file: &str, message: String) -> Diagnostic {

@@ -120,7 +120,7 @@ fn objects_are_sanitised_on_the_way_in() {
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {pw: aHVudGVy}\n",
     );
     assert_eq!(
-        loaded.objects[0].object["data"]["pw"],
+        loaded.objects[0].to_value()["data"]["pw"],
         crate::sanitize::REDACTED
     );
 }
