@@ -55,6 +55,30 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Write a fixture node root filesystem (for trying `kspm scan --host-root`).
+    #[command(hide = true)]
+    SynthNode {
+        /// Which node.
+        #[arg(long, value_enum, default_value = "kubeadm-control-plane")]
+        kind: NodeFixture,
+        /// Directory to create (must not exist or be empty).
+        dir: PathBuf,
+    },
+}
+
+/// Fixture nodes built by `kspm synth-node`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NodeFixture {
+    /// A kubeadm control-plane node with kubeadm's defaults.
+    KubeadmControlPlane,
+    /// A kubeadm worker node.
+    Worker,
+    /// A control-plane node where every automated check passes.
+    Hardened,
+    /// Unusual layouts: non-default paths, JSON config, symlinks, unreadable files.
+    Odd,
+    /// An Amazon EKS worker node.
+    EksWorker,
 }
 
 /// Which rules to run.
@@ -106,8 +130,17 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan (directories are walked for .yaml, .yml and .json); `-` reads stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "host_root")]
     pub paths: Vec<PathBuf>,
+    /// A node's root filesystem (a mounted disk, `/` on the node itself, or a fixture):
+    /// evaluates CIS sections 1-4 from its processes, files and kubelet configuration.
+    /// May be repeated, one per node.
+    #[arg(long, value_name = "DIR")]
+    pub host_root: Vec<PathBuf>,
+    /// Node name for a --host-root whose kubelet has no --hostname-override (default: the
+    /// host's etc/hostname).
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
     /// Benchmark to evaluate.
     #[arg(long, value_enum, default_value = "all")]
     pub benchmark: Benchmark,
@@ -179,6 +212,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             crate::synth::write(pods, seed, &mut out)?;
             std::io::Write::flush(&mut out)?;
+            Ok(Exit::Clean)
+        }
+        Command::SynthNode { kind, dir } => {
+            use anyhow::Context as _;
+            use kspm_collect::node::fixture::{Fixture, write};
+            if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+                anyhow::bail!("{} exists and is not empty", dir.display());
+            }
+            let fixture = match kind {
+                NodeFixture::KubeadmControlPlane => Fixture::KubeadmControlPlane,
+                NodeFixture::Worker => Fixture::Worker,
+                NodeFixture::Hardened => Fixture::Hardened,
+                NodeFixture::Odd => Fixture::OddLayouts,
+                NodeFixture::EksWorker => Fixture::EksWorker,
+            };
+            write(fixture, &dir).with_context(|| format!("writing {}", dir.display()))?;
             Ok(Exit::Clean)
         }
     }

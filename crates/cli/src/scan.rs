@@ -5,6 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use kspm_collect::node::NodeOptions;
 use kspm_collect::offline::{LoadOptions, load};
 use kspm_collect::{Diagnostic, Severity};
 use kspm_engine::{Evaluator, ScanContext};
@@ -24,32 +28,25 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
 
     let started = std::time::Instant::now();
     progress.set_message("reading inputs");
-    let options = LoadOptions {
-        max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
-    };
-    let loaded = load(&args.paths, options);
-    for d in &loaded.diagnostics {
-        match d.severity {
-            Severity::Error => eprintln!("{d}"),
-            Severity::Note => tracing::info!("{d}"),
-        }
-    }
-
     let cluster = ClusterInfo {
         id: cluster_id_from_name(&args.cluster_name),
         name: args.cluster_name.clone(),
         version: None,
         platform: None,
     };
-    let resources: Vec<Resource> = loaded
-        .objects
-        .into_iter()
-        .map(|o| {
-            let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
-            r.origin = Some(o.origin);
-            r
-        })
-        .collect();
+    let inputs = Inputs {
+        paths: args.paths.clone(),
+        host_roots: args.host_root.clone(),
+        node_name: args.node_name.clone(),
+        max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
+    };
+    let (resources, diagnostics) = gather(&inputs, &cluster);
+    for d in &diagnostics {
+        match d.severity {
+            Severity::Error => eprintln!("{d}"),
+            Severity::Note => tracing::info!("{d}"),
+        }
+    }
     progress.set_message(format!("evaluating {} objects", resources.len()));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -95,8 +92,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         .iter()
         .filter(|f| f.outcome() == Outcome::Failed)
         .count();
-    let input_errors: Vec<String> = loaded
-        .diagnostics
+    let input_errors: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .map(Diagnostic::to_string)
@@ -131,6 +127,67 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// What one scan reads: manifests and snapshots, and node host roots.
+pub struct Inputs {
+    /// Manifest files and directories (`-` is stdin).
+    pub paths: Vec<PathBuf>,
+    /// Node root filesystems.
+    pub host_roots: Vec<PathBuf>,
+    /// Node name for host roots whose kubelet does not say.
+    pub node_name: Option<String>,
+    /// Largest manifest file read, in bytes.
+    pub max_file_size: u64,
+}
+
+/// Collects every resource of a scan: Kubernetes objects from the inputs, each host root's
+/// processes and files, and control-plane processes from the mirror pods of nodes that have no
+/// host root in this scan (same resource ids, so the two sources never count twice).
+pub fn gather(inputs: &Inputs, cluster: &ClusterInfo) -> (Vec<Resource>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut resources: Vec<Resource> = Vec::new();
+    if !inputs.paths.is_empty() {
+        let loaded = load(
+            &inputs.paths,
+            LoadOptions {
+                max_file_size: inputs.max_file_size,
+            },
+        );
+        diagnostics.extend(loaded.diagnostics);
+        resources.extend(loaded.objects.into_iter().map(|o| {
+            let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
+            r.origin = Some(o.origin);
+            r
+        }));
+    }
+    let mut nodes = BTreeSet::new();
+    for root in &inputs.host_roots {
+        let options = NodeOptions {
+            cluster: cluster.clone(),
+            node_name: inputs.node_name.clone(),
+        };
+        let scan = kspm_collect::node::collect(root, &options);
+        tracing::info!(
+            "node {} ({}) from {}: {} resources",
+            scan.node.name,
+            scan.node.roles.join(", "),
+            root.display(),
+            scan.resources.len()
+        );
+        nodes.insert(scan.node.name.clone());
+        diagnostics.extend(scan.diagnostics);
+        resources.extend(scan.resources);
+    }
+    let mirrored = kspm_collect::mirror::processes(&resources, &nodes, cluster);
+    if !mirrored.is_empty() {
+        tracing::info!(
+            "{} control-plane processes read from mirror pods",
+            mirrored.len()
+        );
+    }
+    resources.extend(mirrored);
+    (resources, diagnostics)
 }
 
 /// A spinner on stderr when it is a terminal; hidden (and free) when output is piped.

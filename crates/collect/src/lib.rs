@@ -5,6 +5,8 @@
 //! - [`offline`]: manifest files, directories, stdin, `kubectl get -o yaml|json` output.
 //! - [`sanitize`]: the redaction every collector applies before objects leave it.
 
+pub mod mirror;
+pub mod node;
 pub mod offline;
 pub mod sanitize;
 
