@@ -1,0 +1,38 @@
+# CIS 4.2.11: the RotateKubeletServerCertificate feature gate is not switched off.
+package kspm.rules.kubelet_server_cert_rotation
+
+import rego.v1
+
+import data.kspm.lib.kubelet
+import data.kspm.lib.node
+
+p := input.resource
+
+key := "featureGates.RotateKubeletServerCertificate"
+
+gate_off if node.go_bool(kubelet.value(p, key)) == false
+
+bootstrap if node.go_bool(kubelet.value(p, "serverTLSBootstrap")) == true
+
+note := "serverTLSBootstrap is on: the kubelet requests its serving certificate from the API server and renews it" if {
+	bootstrap
+	not gate_off
+} else := "the gate is on but only takes effect with serverTLSBootstrap: true; without it the kubelet keeps a self-signed serving certificate (see CIS 4.2.9)" if {
+	not gate_off
+} else := "the gate is off: serving certificates are never requested or renewed through the API, even with serverTLSBootstrap"
+
+finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+
+finding := {
+	"evaluation": outcome,
+	"evidence": object.union(kubelet.base_evidence(p), {
+		"feature_gate": kubelet.text(p, key),
+		"server_tls_bootstrap": kubelet.text(p, "serverTLSBootstrap"),
+		"note": note,
+	}),
+	"expected": {"RotateKubeletServerCertificate": "not false (default true)", "serverTLSBootstrap": "true, for the gate to have an effect"},
+} if kubelet.available(p, [key])
+
+outcome := "failed" if gate_off
+
+outcome := "passed" if not gate_off
