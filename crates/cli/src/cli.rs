@@ -55,6 +55,35 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Serve the findings store: ingest API, JSON API, /metrics and the web UI.
+    Server {
+        /// SQLite database file (created when missing).
+        #[arg(long, value_name = "FILE", default_value = "kspm-data/kspm.db")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Token required for writes (ingest, rule toggles, exceptions); at least 16
+        /// characters. Without it a random one is generated and printed.
+        #[arg(long, env = "KSPM_WRITE_TOKEN", hide_env_values = true)]
+        write_token: Option<String>,
+        /// Token required for reads; without it reads are open to whoever reaches the server.
+        #[arg(long, env = "KSPM_READ_TOKEN", hide_env_values = true)]
+        read_token: Option<String>,
+    },
+    /// Scan the bundled demo (two clusters, each with a control-plane and a worker node, four
+    /// cycles of history) into DATA_DIR/kspm.db, then serve the dashboard.
+    Demo {
+        /// Where the database goes (its previous demo database is replaced).
+        #[arg(long, value_name = "DIR", default_value = "kspm-data")]
+        data_dir: PathBuf,
+        /// Address to serve on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Only build the database; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
     /// Write a fixture node root filesystem (for trying `kspm scan --host-root`).
     #[command(hide = true)]
     SynthNode {
@@ -214,6 +243,26 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             std::io::Write::flush(&mut out)?;
             Ok(Exit::Clean)
         }
+        Command::Server {
+            db,
+            listen,
+            write_token,
+            read_token,
+        } => crate::serve::server(crate::serve::ServerOptions {
+            db,
+            listen,
+            write_token,
+            read_token,
+        }),
+        Command::Demo {
+            data_dir,
+            listen,
+            no_serve,
+        } => crate::serve::demo(crate::serve::DemoOptions {
+            data_dir,
+            listen,
+            serve: !no_serve,
+        }),
         Command::SynthNode { kind, dir } => {
             use anyhow::Context as _;
             use kspm_collect::node::fixture::{Fixture, write};

@@ -7,6 +7,7 @@ use clap::Parser;
 mod cli;
 mod rules_cmd;
 mod scan;
+mod serve;
 mod synth;
 
 fn main() -> ExitCode {

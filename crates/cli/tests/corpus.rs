@@ -33,7 +33,7 @@ fn corpus_scans_without_parse_errors_and_per_rule_counts_are_stable() {
             .or_default() += 1;
         if f.outcome() == kspm_model::Outcome::Failed {
             assert!(
-                !f.rule.remediation.contains("{{"),
+                !f.rule.remediation.text().contains("{{"),
                 "remediation filled for {} on {}",
                 f.rule.id,
                 f.resource.name
@@ -68,7 +68,7 @@ fn vm_and_interpreter_agree_on_every_finding_of_the_corpus_and_example() {
             .into_iter()
             .map(|f| {
                 (
-                    f.resource.id,
+                    f.resource.id.clone(),
                     f.rule.id.to_string(),
                     format!("{} {}", f.result.evaluation, f.result.evidence),
                 )

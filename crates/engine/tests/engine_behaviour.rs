@@ -234,7 +234,7 @@ fn inventory_lets_a_rule_see_other_objects_and_remediation_is_filled() {
     assert_eq!(by_name("a/p1").outcome(), Outcome::Passed);
     let failed = by_name("b/p2");
     assert_eq!(failed.outcome(), Outcome::Failed);
-    assert_eq!(&*failed.rule.remediation, "kubectl -n b edit pod p2");
+    assert_eq!(failed.rule.remediation.text(), "kubectl -n b edit pod p2");
 }
 
 #[test]

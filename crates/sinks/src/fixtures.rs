@@ -133,19 +133,19 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
             sequence: 1_735_787_045,
             created: "2025-01-02T03:04:05Z".into(),
         },
-        resource: FindingResource {
+        resource: std::sync::Arc::new(FindingResource {
             id: resource,
             name: display,
             kind: kind.as_str().into(),
             sub_type,
-            raw: Value::Null.into(),
-        },
+            raw: std::sync::Arc::new(Value::Null.into()),
+        }),
         result: FindingResult {
             evaluation: outcome,
             evidence: evidence.into(),
             expected: Value::Null.into(),
         },
-        rule: rule.clone(),
+        rule: std::sync::Arc::new(rule.clone()),
         orchestrator: std::sync::Arc::new(Orchestrator {
             kind: "kubernetes".into(),
             cluster: OrchestratorCluster {
@@ -166,11 +166,11 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
 
 /// Marks where the resource was read from.
 pub fn from_source(mut finding: Finding, file: &str, line: usize) -> Finding {
-    finding.source = Some(Origin {
+    finding.source = Some(std::sync::Arc::new(Origin {
         file: file.into(),
         document: 0,
         line,
-    });
+    }));
     finding
 }
 
