@@ -145,6 +145,8 @@ pub enum OutputFormat {
     Sarif,
     /// JUnit XML, for CI test reports.
     Junit,
+    /// Send the findings to a kspm server (--server, --token); prints a summary.
+    Server,
 }
 
 /// When to exit with code 1.
@@ -188,6 +190,22 @@ pub struct ScanArgs {
     /// Largest input file read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub max_file_size: u64,
+    /// kspm server to send findings to with `--output server` (`http://host:8080`).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KSPM_SERVER",
+        required_if_eq("output", "server")
+    )]
+    pub server: Option<String>,
+    /// The server's write token, for `--output server`.
+    #[arg(
+        long,
+        env = "KSPM_WRITE_TOKEN",
+        hide_env_values = true,
+        required_if_eq("output", "server")
+    )]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

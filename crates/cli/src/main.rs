@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod push;
 mod rules_cmd;
 mod scan;
 mod serve;

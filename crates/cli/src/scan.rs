@@ -104,7 +104,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         input_errors: input_errors.clone(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };
+    if args.output == OutputFormat::Server {
+        let (server, token) = match (&args.server, &args.token) {
+            (Some(s), Some(t)) => (s.as_str(), t.as_str()),
+            _ => anyhow::bail!("--output server needs --server and --token"),
+        };
+        let pushed = crate::push::push(server, token, &ctx.cluster, now, &report.findings)?;
+        println!(
+            "sent {} findings in {} batches ({} cycles) to {server}; {failed} failed",
+            pushed.findings, pushed.batches, pushed.cycles
+        );
+        return Ok(exit_code(&input_errors, failed, args.fail_on));
+    }
     let format = match args.output {
+        OutputFormat::Server => unreachable!("handled above"),
         OutputFormat::Table => kspm_sinks::Format::Table,
         OutputFormat::Json => kspm_sinks::Format::Json,
         OutputFormat::Ndjson => kspm_sinks::Format::Ndjson,
@@ -120,13 +133,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         memory()
     );
 
-    Ok(if !input_errors.is_empty() {
+    Ok(exit_code(&input_errors, failed, args.fail_on))
+}
+
+fn exit_code(input_errors: &[String], failed: usize, fail_on: FailOn) -> Exit {
+    if !input_errors.is_empty() {
         Exit::Input
-    } else if failed > 0 && args.fail_on == FailOn::Failed {
+    } else if failed > 0 && fail_on == FailOn::Failed {
         Exit::Failed
     } else {
         Exit::Clean
-    })
+    }
 }
 
 /// What one scan reads: manifests and snapshots, and node host roots.

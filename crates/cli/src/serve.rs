@@ -1,5 +1,6 @@
 //! `kspm server` and `kspm demo`: the findings store behind the HTTP API and web UI.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -63,8 +64,14 @@ fn serve_store(
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        println!("kspm: dashboard on http://{addr}/");
-        println!("kspm: to change rules and exceptions, sign in once: http://{addr}/login?token={write_token}");
+        // Written, not printed: a closed stdout must not take the server down.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "kspm: dashboard on http://{addr}/");
+        let _ = writeln!(
+            out,
+            "kspm: to change rules and exceptions, sign in once: http://{addr}/login?token={write_token}"
+        );
+        let _ = out.flush();
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

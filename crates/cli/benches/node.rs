@@ -1,0 +1,110 @@
+//! Node-scan benchmark: the KubeadmControlPlane fixture host root (written to a temp dir),
+//! scanned by the release binary as `kspm scan --host-root DIR -o ndjson --fail-on none`.
+//! Prints best and median wall time of the whole child process (start-up, rule compilation,
+//! collection, evaluation, output) and the child's peak RSS.
+//!
+//! Run: `cargo bench -p kspm-cli --bench node` (KSPM_BENCH_RUNS overrides the default of 10
+//! runs). Targets: under 100 ms, under 30 MB.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use kspm_collect::node::fixture::{self, Fixture};
+use nix::sys::resource::{UsageWho, getrusage};
+
+const TARGET_MS: f64 = 100.0;
+const TARGET_MB: f64 = 30.0;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn scan_command(exe: &Path, root: &Path) -> Command {
+    let mut c = Command::new(exe);
+    c.args(["scan", "--host-root"])
+        .arg(root)
+        .args(["-o", "ndjson", "--fail-on", "none"]);
+    c
+}
+
+/// Runs one scan as the only child of this process and prints its peak RSS in KiB, so the
+/// figure is the scan's own (not this benchmark's, which wrote the fixture).
+fn measure_child(exe: &Path, root: &Path) {
+    let status = scan_command(exe, root)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run kspm scan");
+    assert!(status.success(), "kspm scan failed: {status}");
+    let rss = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .map(|u| u.max_rss())
+        .unwrap_or(0);
+    println!("{rss}");
+}
+
+fn main() {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_kspm"));
+    if let Ok(root) = std::env::var("KSPM_BENCH_MEASURE_RSS") {
+        return measure_child(&exe, Path::new(&root));
+    }
+    let runs = env_or("KSPM_BENCH_RUNS", 10).max(1);
+    let root = std::env::temp_dir().join(format!("kspm-bench-node-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    fixture::write(Fixture::KubeadmControlPlane, &root).expect("write the fixture");
+
+    let out = scan_command(&exe, &root).output().expect("run kspm scan");
+    assert!(
+        out.status.success(),
+        "kspm scan failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings = out.stdout.iter().filter(|&&b| b == b'\n').count();
+
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let status = scan_command(&exe, &root)
+            .stdout(Stdio::null())
+            .status()
+            .expect("run kspm scan");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(status.success(), "kspm scan failed: {status}");
+    }
+    let peak_mb = Command::new(std::env::current_exe().expect("own path"))
+        .env("KSPM_BENCH_MEASURE_RSS", &root)
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0);
+    let _ = std::fs::remove_dir_all(&root);
+
+    times.sort_by(f64::total_cmp);
+    let best = times[0];
+    let median = times[times.len() / 2];
+    let verdict = |ok: bool| if ok { "ok" } else { "OVER TARGET" };
+    println!(
+        "kspm node scan benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "  node:      {} fixture, {findings} findings",
+        Fixture::KubeadmControlPlane.slug()
+    );
+    println!(
+        "  wall time: {best:.1} ms best, {median:.1} ms median of {runs} (target < {TARGET_MS} ms: {})",
+        verdict(median < TARGET_MS)
+    );
+    println!(
+        "  peak RSS:  {peak_mb:.1} MB (the scan process alone; target < {TARGET_MB} MB: {})",
+        verdict(peak_mb < TARGET_MB)
+    );
+}
