@@ -11,6 +11,18 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# --- browser tests (web UI): Debian chromium + chromium-driver --------------------------
+# crates/server/tests/browser.rs drives a headless Chromium through chromedriver. Install
+# them when missing, and make a missing browser a test failure rather than a silent skip.
+if [ ! -x /usr/bin/chromedriver ]; then
+  echo "== installing chromium and chromium-driver (browser tests)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    chromium chromium-driver >/dev/null
+fi
+export KSPM_REQUIRE_BROWSER=1
+# --- end of browser tests block ----------------------------------------------------------
 echo "== cargo test"
 cargo test --workspace
 echo "== kspm rules test (embedded bundle)"

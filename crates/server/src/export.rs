@@ -1,0 +1,259 @@
+//! `GET /api/v1/findings/export.csv` and `.ndjson`: every finding matching a query,
+//! streamed page by page so memory stays flat however many there are.
+//!
+//! The first page is read before the response starts, so a bad query still gets a 400
+//! JSON error; a store failure after that cuts the stream short (the client sees a
+//! truncated body, not a silently complete one).
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use kspm_store::{FindingRow, SearchPage, SearchRequest, Store};
+use tokio::sync::mpsc;
+
+use crate::AppState;
+use crate::api::{ApiQuery, SearchParams};
+use crate::error::{ApiError, blocking};
+
+/// Rows read from the store per step.
+const EXPORT_PAGE: u32 = 1000;
+
+/// The CSV header, in column order of [`csv_record`].
+const CSV_HEADER: [&str; 21] = [
+    "id",
+    "cluster_id",
+    "cluster_name",
+    "scope",
+    "resource_id",
+    "resource_name",
+    "resource_type",
+    "resource_sub_type",
+    "namespace",
+    "host",
+    "rule_id",
+    "benchmark_id",
+    "rule_number",
+    "section",
+    "rule_name",
+    "outcome",
+    "first_seen",
+    "last_seen",
+    "resolved_at",
+    "exception_id",
+    "disabled",
+];
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Ndjson,
+}
+
+/// `GET /api/v1/findings/export.csv?q=…`: one row per finding, RFC 4180 quoting, cells
+/// that a spreadsheet would run as a formula defused.
+pub(crate) async fn csv(
+    state: State<AppState>,
+    params: ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
+    export(state, params, Format::Csv).await
+}
+
+/// `GET /api/v1/findings/export.ndjson?q=…`: one finding document per line, the same
+/// documents `/api/v1/ingest` accepts.
+pub(crate) async fn ndjson(
+    state: State<AppState>,
+    params: ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
+    export(state, params, Format::Ndjson).await
+}
+
+async fn export(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let mut request = params.to_request()?;
+    request.page = 0;
+    request.per_page = EXPORT_PAGE;
+    let store = state.store.clone();
+    let (first, request) = blocking(move || {
+        let page = store.search(&request)?;
+        Ok((page, request))
+    })
+    .await?;
+
+    let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || produce(&store, request, first, format, &tx));
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+
+    let (content_type, file) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "kspm-findings.csv"),
+        Format::Ndjson => ("application/x-ndjson", "kspm-findings.ndjson"),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// Writes the pages into the channel until the results or the receiver run out.
+fn produce(
+    store: &Store,
+    mut request: SearchRequest,
+    first: SearchPage,
+    format: Format,
+    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    let mut page = first;
+    let mut out = String::new();
+    if let Format::Csv = format {
+        push_csv_line(&mut out, CSV_HEADER.iter().map(|s| s.to_string()));
+    }
+    loop {
+        let full = page.rows.len() as u32 == request.per_page;
+        for row in &page.rows {
+            let written = match format {
+                Format::Csv => {
+                    push_csv_line(&mut out, csv_record(row));
+                    Ok(())
+                }
+                Format::Ndjson => push_document(store, row, &mut out),
+            };
+            if let Err(err) = written {
+                let _ = tx.blocking_send(Err(std::io::Error::other(err.to_string())));
+                return;
+            }
+        }
+        if tx
+            .blocking_send(Ok(Bytes::from(std::mem::take(&mut out))))
+            .is_err()
+        {
+            return; // the client went away
+        }
+        if !full {
+            return;
+        }
+        request.page += 1;
+        page = match store.search(&request) {
+            Ok(p) if !p.rows.is_empty() => p,
+            Ok(_) => return,
+            Err(err) => {
+                tracing::error!("export stopped: {err}");
+                let _ = tx.blocking_send(Err(std::io::Error::other(err.to_string())));
+                return;
+            }
+        };
+    }
+}
+
+/// Appends the stored document of one row as an NDJSON line. A finding resolved or
+/// removed between the page read and this lookup is skipped.
+fn push_document(store: &Store, row: &FindingRow, out: &mut String) -> kspm_store::Result<()> {
+    if let Some(found) = store.finding(&row.id)? {
+        out.push_str(&serde_json::to_string(&found.document)?);
+        out.push('\n');
+    }
+    Ok(())
+}
+
+fn csv_record(row: &FindingRow) -> impl Iterator<Item = String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let time = |t: i64| kspm_model::rfc3339(t);
+    [
+        row.id.clone(),
+        row.cluster_id.clone(),
+        row.cluster_name.clone(),
+        row.scope.clone(),
+        row.resource_id.clone(),
+        row.resource_name.clone(),
+        row.resource_type.clone(),
+        row.resource_sub_type.clone(),
+        opt(&row.namespace),
+        opt(&row.host),
+        row.rule_id.clone(),
+        row.benchmark_id.clone(),
+        row.rule_number.clone(),
+        row.section.clone(),
+        row.rule_name.clone(),
+        row.outcome.as_str().to_owned(),
+        time(row.first_seen),
+        time(row.last_seen),
+        row.resolved_at.map(time).unwrap_or_default(),
+        row.exception_id.map(|e| e.to_string()).unwrap_or_default(),
+        row.disabled.to_string(),
+    ]
+    .into_iter()
+}
+
+fn push_csv_line(out: &mut String, cells: impl Iterator<Item = String>) {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_csv_cell(out, &cell);
+    }
+    out.push_str("\r\n");
+}
+
+/// One CSV cell. A cell a spreadsheet would evaluate as a formula (starting with `=`, `+`,
+/// `-`, `@`, tab or carriage return) gets a leading `'`, so it shows as text; then cells
+/// holding a comma, quote or line break are quoted with inner quotes doubled (RFC 4180).
+fn push_csv_cell(out: &mut String, cell: &str) {
+    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = formula || cell.contains([',', '"', '\n', '\r']);
+    if quote {
+        out.push('"');
+    }
+    if formula {
+        out.push('\'');
+    }
+    for c in cell.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    if quote {
+        out.push('"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(s: &str) -> String {
+        let mut out = String::new();
+        push_csv_cell(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_only_when_needed() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_are_defused() {
+        assert_eq!(cell("=1+1"), "\"'=1+1\"");
+        assert_eq!(cell("+cmd"), "\"'+cmd\"");
+        assert_eq!(cell("-2"), "\"'-2\"");
+        assert_eq!(cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(cell("\tx"), "\"'\tx\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("a=b"), "a=b", "only a leading sign matters");
+    }
+}

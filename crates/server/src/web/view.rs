@@ -1,0 +1,184 @@
+//! Small view models and formatting shared by the pages: scores with their colour, times,
+//! outcome tags and links. Links are built with form encoding, never by pasting data into
+//! HTML; askama escapes them again when they land in an attribute.
+
+use kspm_model::{Outcome, Tally};
+use kspm_store::ScoreSlice;
+
+/// Circumference of the score ring (radius 52 in a 132×132 view box).
+const RING: f64 = 2.0 * std::f64::consts::PI * 52.0;
+
+/// A posture score ready to show: number, colour class and ring geometry.
+#[derive(Debug, Clone)]
+pub(crate) struct ScoreView {
+    /// `72` or `–` when nothing was scored.
+    pub(crate) label: String,
+    /// `good` (≥ 80), `warn` (≥ 50), `bad`, or `none` when nothing was scored.
+    pub(crate) class: &'static str,
+    /// `stroke-dasharray` of the ring.
+    pub(crate) dash: String,
+    pub(crate) passed: u64,
+    pub(crate) failed: u64,
+    pub(crate) manual: u64,
+    pub(crate) error: u64,
+    pub(crate) excepted: u64,
+}
+
+impl ScoreView {
+    pub(crate) fn new(slice: &ScoreSlice) -> ScoreView {
+        let score = slice.score.or_else(|| slice.tally.score());
+        ScoreView::from_parts(score, &slice.tally, slice.excepted)
+    }
+
+    pub(crate) fn from_parts(score: Option<f64>, tally: &Tally, excepted: u64) -> ScoreView {
+        let (label, class, filled) = match score {
+            Some(s) => (format!("{}", s.floor() as i64), score_class(s), s / 100.0),
+            None => ("–".to_owned(), "none", 0.0),
+        };
+        ScoreView {
+            label,
+            class,
+            dash: format!("{:.1} {:.1}", filled * RING, RING),
+            passed: tally.passed,
+            failed: tally.failed,
+            manual: tally.manual,
+            error: tally.error,
+            excepted,
+        }
+    }
+
+    /// `72 %` or `–`.
+    pub(crate) fn percent(&self) -> String {
+        if self.class == "none" {
+            self.label.clone()
+        } else {
+            format!("{} %", self.label)
+        }
+    }
+}
+
+/// The colour a score gets: green from 80, amber from 50, red below.
+pub(crate) fn score_class(score: f64) -> &'static str {
+    if score >= 80.0 {
+        "good"
+    } else if score >= 50.0 {
+        "warn"
+    } else {
+        "bad"
+    }
+}
+
+/// The CSS class and label of an outcome tag.
+pub(crate) fn outcome_class(outcome: Outcome) -> &'static str {
+    outcome.as_str()
+}
+
+/// `2026-11-26 19:26 UTC`.
+pub(crate) fn time(unix_secs: i64) -> String {
+    let s = kspm_model::rfc3339(unix_secs);
+    // `YYYY-MM-DDTHH:MM:SSZ` → `YYYY-MM-DD HH:MM UTC`.
+    match (s.get(..10), s.get(11..16)) {
+        (Some(date), Some(hm)) => format!("{date} {hm} UTC"),
+        _ => s,
+    }
+}
+
+/// `2026-11-26`.
+pub(crate) fn date(unix_secs: i64) -> String {
+    kspm_model::rfc3339(unix_secs)
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Unix seconds of the end (23:59:59 UTC) of a `YYYY-MM-DD` day.
+pub(crate) fn parse_day_end(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Days since 1970-01-01 from a civil date (proleptic Gregorian), after H. Hinnant.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let end = days * 86_400 + 86_399;
+    // Reject dates such as 2026-02-31 that do not round-trip.
+    (date(end) == format!("{year:04}-{month:02}-{day:02}")).then_some(end)
+}
+
+/// `/findings?q=…` plus extra parameters, form-encoded.
+pub(crate) fn findings_link(query: &str, extra: &[(&str, &str)]) -> String {
+    link("/findings", &[&[("q", query)], extra].concat())
+}
+
+/// `path?k=v&…`, form-encoded; empty values are left out.
+pub(crate) fn link(path: &str, params: &[(&str, &str)]) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        if !v.is_empty() {
+            ser.append_pair(k, v);
+        }
+    }
+    let qs = ser.finish();
+    if qs.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{qs}")
+    }
+}
+
+/// A path segment, percent-encoded.
+pub(crate) fn segment(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_colours_follow_thresholds_and_nothing_scored_is_grey() {
+        let tally = Tally {
+            passed: 4,
+            failed: 1,
+            ..Tally::default()
+        };
+        let v = ScoreView::from_parts(tally.score(), &tally, 0);
+        assert_eq!((v.label.as_str(), v.class), ("80", "good"));
+        assert_eq!(score_class(79.9), "warn");
+        assert_eq!(score_class(49.9), "bad");
+        let none = ScoreView::from_parts(None, &Tally::default(), 0);
+        assert_eq!((none.percent().as_str(), none.class), ("–", "none"));
+    }
+
+    #[test]
+    fn links_are_form_encoded() {
+        assert_eq!(
+            findings_link(
+                r#"rule.section : "API Server" and x : 1"#,
+                &[("group", "rule")]
+            ),
+            "/findings?q=rule.section+%3A+%22API+Server%22+and+x+%3A+1&group=rule"
+        );
+        assert_eq!(findings_link("", &[]), "/findings");
+        assert_eq!(segment("a b/c"), "a%20b%2Fc");
+    }
+
+    #[test]
+    fn day_end_parses_real_dates_only() {
+        assert_eq!(parse_day_end("1970-01-01"), Some(86_399));
+        let t = parse_day_end("2026-11-26").unwrap();
+        assert_eq!(time(t), "2026-11-26 23:59 UTC");
+        assert_eq!(parse_day_end("2026-02-31"), None);
+        assert_eq!(parse_day_end("tomorrow"), None);
+    }
+}
