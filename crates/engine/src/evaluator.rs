@@ -358,6 +358,17 @@ impl Evaluator {
             .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmark))
             .collect();
         let constants = findings::Constants::new(ctx);
+        let controllers: HashSet<(&str, &str, &str)> = resources
+            .iter()
+            .filter(|r| r.kind == ResourceType::K8sObject)
+            .map(|r| {
+                (
+                    r.sub_type.as_str(),
+                    r.namespace().unwrap_or(""),
+                    r.short_name(),
+                )
+            })
+            .collect();
         // The interpreter (fallback path) gets the inventory once per scan; clones share it.
         let mut interpreter = self.interpreter.clone();
         let _ = interpreter.add_data(data.clone());
@@ -381,11 +392,12 @@ impl Evaluator {
                 },
                 |vm, ((resource, input), raw)| {
                     let shared = (&texts[..], &constants);
+                    let owned = owned_by_scanned_controller(resource, &controllers);
                     self.evaluate_one(
                         vm.as_mut(),
                         &interpreter,
                         shared,
-                        (resource, raw),
+                        (resource, raw, owned),
                         input,
                         ctx,
                     )
@@ -409,13 +421,19 @@ impl Evaluator {
         vm: Option<&mut RegoVM>,
         interpreter: &regorus::Engine,
         (texts, constants): (&[findings::RuleText], &findings::Constants),
-        (resource, raw): (&Resource, &Arc<RawJson>),
+        (resource, raw, owned): (&Resource, &Arc<RawJson>, bool),
         input: &regorus::Value,
         ctx: &ScanContext,
     ) -> (Vec<Finding>, usize) {
         let Some(group) = self.group_for(resource.kind, &resource.sub_type) else {
             return (Vec::new(), 0);
         };
+        // An object managed by a controller in the scan is only for rules that want it
+        // (`applies_to.owned`); pod-spec rules report on the controller instead.
+        let skipped = |i: usize| owned && !self.rules[i].meta.applies_to.owned;
+        if group.rules.iter().all(|&i| skipped(i)) {
+            return (Vec::new(), group.rules.len());
+        }
         let mut results: Vec<(usize, Option<RuleResult>)> = Vec::with_capacity(group.rules.len());
         let aggregated = match vm {
             Some(vm) => {
@@ -437,6 +455,10 @@ impl Evaluator {
         // interpreter one at a time, so that an error names its own rule.
         let mut engine: Option<regorus::Engine> = None;
         for &i in &group.rules {
+            if skipped(i) {
+                results.push((i, None));
+                continue;
+            }
             let rule = &self.rules[i];
             let on_vm = !self.interpreted.contains(&rule.meta.id);
             let from_vm = match (&aggregated, on_vm) {
@@ -549,6 +571,35 @@ pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
         origin: None,
         raw: None,
     }
+}
+
+/// True when the object has a controlling owner reference to an object of the same namespace
+/// that is part of the scan — the rule library's `kspm.lib.pods.owned_by_scanned_controller`.
+fn owned_by_scanned_controller(
+    resource: &Resource,
+    controllers: &HashSet<(&str, &str, &str)>,
+) -> bool {
+    if resource.kind != ResourceType::K8sObject {
+        return false;
+    }
+    let Some(refs) = resource
+        .resource
+        .pointer("/metadata/ownerReferences")
+        .and_then(|v| v.as_array())
+    else {
+        return false;
+    };
+    let ns = resource.namespace().unwrap_or("");
+    refs.iter().any(|r| {
+        r.get("controller").and_then(|c| c.as_bool()) == Some(true)
+            && match (
+                r.get("kind").and_then(|k| k.as_str()),
+                r.get("name").and_then(|n| n.as_str()),
+            ) {
+                (Some(kind), Some(name)) => controllers.contains(&(kind, ns, name)),
+                _ => false,
+            }
+    })
 }
 
 /// The engine's values of every object, parsed from their JSON text in one pass so that

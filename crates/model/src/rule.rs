@@ -34,6 +34,20 @@ pub struct AppliesTo {
     /// Sub types (kinds, components); empty means every sub type of `type`.
     #[serde(default)]
     pub sub_types: Vec<String>,
+    /// Whether objects managed by a controller that is itself in the scan (a Pod of a
+    /// ReplicaSet, a ReplicaSet of a Deployment, a Job of a CronJob) are evaluated. Pod-spec
+    /// rules say `false`: the finding belongs on the controller, and the engine skips such
+    /// objects without calling the rule. Default `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub owned: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl AppliesTo {

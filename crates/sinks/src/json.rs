@@ -10,8 +10,17 @@ pub struct JsonEmitter;
 
 impl Emitter for JsonEmitter {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &report.findings)?;
-        out.write_all(b"\n")?;
+        // Findings keep evidence and raw objects as compact text, which serde_json copies
+        // verbatim; transcoding the compact document indents them too, in field order.
+        let compact = serde_json::to_vec(&report.findings)?;
+        let mut de = serde_json::Deserializer::from_slice(&compact);
+        // Into memory first: transcoding reports a writer's failure as a data error, and a
+        // closed pipe must stay an IO error.
+        let mut pretty = Vec::with_capacity(compact.len() * 2);
+        let mut ser = serde_json::Serializer::pretty(&mut pretty);
+        serde_transcode::transcode(&mut de, &mut ser)?;
+        pretty.push(b'\n');
+        out.write_all(&pretty)?;
         Ok(())
     }
 }
