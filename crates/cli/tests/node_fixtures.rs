@@ -642,11 +642,11 @@ fn odd_layouts_outcomes_match_the_table_and_the_broken_kube_proxy_config_is_an_i
         .scan
         .stderr
         .lines()
-        .filter(|l| l.contains("rror"))
+        .filter(|l| l.to_lowercase().contains("error"))
         .collect();
-    assert_eq!(
-        errors,
-        ["Error: /etc/kube-proxy: kube-proxy config file: is a directory"],
+    assert!(
+        errors.len() == 1
+            && errors[0].contains("/etc/kube-proxy: kube-proxy config file: is a directory"),
         "the only input error names the kube-proxy config path; stderr:\n{}",
         node.scan.stderr
     );
@@ -658,9 +658,15 @@ fn hardened_node_passes_every_automated_rule_that_applies_to_a_control_plane() {
     let node = node_scan(Fixture::Hardened);
     assert_clean_exit(Fixture::Hardened, node);
     let name = Fixture::Hardened.node_name();
+    if !node.owners {
+        eprintln!("NOT RUN: hardened owner rules (*_owner): the fixture's chown was refused");
+    }
     let mut bad = Vec::new();
     let mut manual = Vec::new();
     for f in &node.scan.findings {
+        if !node.owners && is_owner_rule(s(&f["rule"]["id"])) {
+            continue;
+        }
         let number = s(&f["rule"]["benchmark"]["rule_number"]);
         let resource = s(&f["resource"]["name"]);
         match s(&f["result"]["evaluation"]) {
@@ -752,7 +758,11 @@ fn odd_layouts_kubelet_reads_its_json_config_at_the_non_default_config_path() {
     assert_eq!(mode["result"]["evidence"]["mode"], "0640");
     assert!(findings_for(findings, "4.1.9", "odd-node:/var/lib/kubelet/config.yaml").is_empty());
     // The --config-dir drop-in is merged over it: podPidsLimit 1024 in the file, 2048 in the
-    // drop-in. (The evidence attributes the value to the main file; see the report.)
+    // drop-in.
+    // BUG?: the evidence says "podPidsLimit = 2048 (from the config file
+    // /etc/kubelet/kubelet-config.json)"; it should name the drop-in
+    // /etc/kubelet/conf.d/10-pids.conf, where the value comes from (the collector records only
+    // `source: config`). Only the value is asserted here.
     assert_eq!(raw["config_dropins"][0], "/etc/kubelet/conf.d/10-pids.conf");
     assert_eq!(raw["effective"]["podPidsLimit"]["value"], 2048);
     let pids = finding(findings, "4.2.13", "odd-node/kubelet");
