@@ -138,13 +138,8 @@ const KUBEADM_CONTROL_PLANE: &[Row] = &[
     ("4.1.2", "kubelet_service_owner", "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", "passed"),
     // kube-proxy's kubeconfig exists only inside its DaemonSet pod (a ConfigMap volume, 0644),
     // read through /proc/<pid>/root.
-    // BUG?: the rule's own description says it is not applicable on kubeadm (no host file) and
-    // its remediation says `chmod 600 /var/lib/kube-proxy/kubeconfig.conf` on the node, a path
-    // that does not exist there (the fix is the DaemonSet's volume defaultMode). Either the
-    // outcome should be no finding, or the remediation must name the DaemonSet; the file holds
-    // no credential (tokenFile). Pinned as today: failed.
-    ("4.1.3", "kube_proxy_kubeconfig_mode", "/var/lib/kube-proxy/kubeconfig.conf", "failed"),
-    ("4.1.4", "kube_proxy_kubeconfig_owner", "/var/lib/kube-proxy/kubeconfig.conf", "passed"),
+    // 4.1.3/4.1.4 are not applicable: that kubeconfig exists only inside the kube-proxy pod
+    // (a ConfigMap volume), not on the node, and chmod on the node cannot change it.
     ("4.1.5", "kubelet_kubeconfig_mode", "/etc/kubernetes/kubelet.conf", "passed"),
     ("4.1.6", "kubelet_kubeconfig_owner", "/etc/kubernetes/kubelet.conf", "passed"),
     // The kubelet's client CA is the cluster CA certificate, 0644 (allowed).
@@ -193,9 +188,7 @@ const KUBEADM_WORKER: &[Row] = &[
     ("4.1.1", "kubelet_service_mode", "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", "failed"),
     ("4.1.2", "kubelet_service_owner", "/usr/lib/systemd/system/kubelet.service", "passed"),
     ("4.1.2", "kubelet_service_owner", "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", "passed"),
-    // BUG?: as on the control plane (see there): in-container ConfigMap file, 0644.
-    ("4.1.3", "kube_proxy_kubeconfig_mode", "/var/lib/kube-proxy/kubeconfig.conf", "failed"),
-    ("4.1.4", "kube_proxy_kubeconfig_owner", "/var/lib/kube-proxy/kubeconfig.conf", "passed"),
+    // 4.1.3/4.1.4 not applicable, as on the control plane: the kubeconfig is inside the pod.
     ("4.1.5", "kubelet_kubeconfig_mode", "/etc/kubernetes/kubelet.conf", "passed"),
     ("4.1.6", "kubelet_kubeconfig_owner", "/etc/kubernetes/kubelet.conf", "passed"),
     ("4.1.7", "kubelet_client_ca_mode", "/etc/kubernetes/pki/ca.crt", "passed"),
@@ -229,9 +222,8 @@ const EKS_WORKER: &[Row] = &[
     ("4.1.1", "kubelet_service_mode", "/etc/systemd/system/kubelet.service.d/10-kubelet-args.conf", "failed"),
     ("4.1.2", "kubelet_service_owner", "/etc/systemd/system/kubelet.service", "passed"),
     ("4.1.2", "kubelet_service_owner", "/etc/systemd/system/kubelet.service.d/10-kubelet-args.conf", "passed"),
-    // BUG?: as on kubeadm: the kube-proxy add-on's ConfigMap file inside its pod, 0644.
-    ("4.1.3", "kube_proxy_kubeconfig_mode", "/var/lib/kube-proxy/kubeconfig", "failed"),
-    ("4.1.4", "kube_proxy_kubeconfig_owner", "/var/lib/kube-proxy/kubeconfig", "passed"),
+    // As on kubeadm, 4.1.3/4.1.4 are not applicable: the kube-proxy add-on's kubeconfig is a
+    // ConfigMap file inside its pod, not a file on the node.
     // EKS writes /var/lib/kubelet/kubeconfig 0644; CIS wants 0600.
     ("4.1.5", "kubelet_kubeconfig_mode", "/var/lib/kubelet/kubeconfig", "failed"),
     ("4.1.6", "kubelet_kubeconfig_owner", "/var/lib/kubelet/kubeconfig", "passed"),

@@ -6,4 +6,11 @@ import rego.v1
 import data.kspm.lib.files
 import data.kspm.lib.node
 
-finding := files.mode_finding(input.resource, 384) if node.has_role(input.resource, "kube-proxy-kubeconfig")
+finding := files.mode_finding(input.resource, 384) if {
+	node.has_role(input.resource, "kube-proxy-kubeconfig")
+
+	# Only a file on the node itself: kube-proxy run as a DaemonSet (kubeadm) reads its
+	# kubeconfig from a ConfigMap volume inside its container, which chmod on the node cannot
+	# change; the collector marks such files with in_container_of_pid.
+	not input.resource.in_container_of_pid
+}

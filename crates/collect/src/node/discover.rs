@@ -441,10 +441,13 @@ fn examine(
             let proc_root = host.root().join(format!("proc/{pid}/root"));
             if proc_root.exists() {
                 facts = host.file_facts(&proc_root, &path);
-                if facts.is_some() {
+                if let Some(f) = facts.as_mut() {
                     found_by.push_str(&format!(
                         " (not on the host; read through /proc/{pid}/root)"
                     ));
+                    // Structured, for rules about host files: this one lives in the
+                    // process's container (a ConfigMap volume, say).
+                    f.insert("in_container_of_pid".into(), json!(pid));
                     base = proc_root;
                 }
             }
