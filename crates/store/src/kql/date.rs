@@ -1,0 +1,121 @@
+//! Dates in queries: RFC 3339 or `YYYY-MM-DD`, to Unix seconds.
+
+/// Parses `YYYY-MM-DD` (UTC midnight) or an RFC 3339 time
+/// (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) into Unix seconds. Fractions are dropped.
+/// Returns `None` for anything else, including impossible dates.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(r)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut secs = days_from_civil(year, month, day) * 86_400;
+    if b.len() == 10 {
+        return Some(secs);
+    }
+    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
+        return None;
+    }
+    let (h, m, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    secs += h * 3600 + m * 60 + sec;
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') if b.len() == i + 1 => Some(secs),
+        Some(&sign @ (b'+' | b'-')) if b.len() == i + 6 && b.get(i + 3) == Some(&b':') => {
+            let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let offset = oh * 3600 + om * 60;
+            Some(if sign == b'+' {
+                secs - offset
+            } else {
+                secs + offset
+            })
+        }
+        _ => None,
+    }
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (after H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn parses_dates_and_rfc3339_times_and_agrees_with_the_model_formatter() {
+        for t in [0, 951_782_400, 1_795_714_560, 4_102_444_800] {
+            assert_eq!(parse_date(&kspm_model::rfc3339(t)), Some(t));
+        }
+        assert_eq!(parse_date("2000-02-29"), Some(951_782_400));
+        assert_eq!(
+            parse_date("2026-11-26T19:36:00.123+02:00"),
+            Some(1_795_714_560)
+        );
+        assert_eq!(parse_date("2026-11-26t17:36:00z"), Some(1_795_714_560));
+    }
+
+    #[test]
+    fn rejects_malformed_and_impossible_dates() {
+        for bad in [
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-1-01",
+            "2026-01-01T",
+            "2026-01-01T10:00",
+            "2026-01-01T10:00:00",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01T10:00:00.Z",
+            "2026-01-01T10:00:00+0200",
+            "２０２６-01-01",
+            "2026-01-01x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Schema migrations on real database files.
+
+mod common;
+
+use common::*;
+use kspm_model::Outcome::Failed;
+use kspm_store::{Error, SearchRequest, Store, testing};
+
+#[test]
+fn older_database_is_upgraded_in_place_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    testing::create_at_version(&path, 1).unwrap();
+    assert_eq!(testing::user_version(&path).unwrap(), 1);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        testing::user_version(&path).unwrap(),
+        Store::schema_version()
+    );
+    // The upgraded schema works end to end (tallies and indexes came with version 2).
+    let c = cluster("prod");
+    cycle(
+        &store,
+        "c1",
+        &c,
+        "cluster",
+        1000,
+        &[pod(&c, "ns", "p", &[], &PRIVILEGED, Failed, 1000)],
+    );
+    assert_eq!(
+        store
+            .search(&SearchRequest::new("result.evaluation : failed"))
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(store.dashboard(None).unwrap().overall.tally.failed, 1);
+}
+
+#[test]
+fn empty_file_is_created_at_the_current_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dirs/kspm.sqlite");
+    Store::open(&path).unwrap();
+    assert_eq!(
+        testing::user_version(&path).unwrap(),
+        Store::schema_version()
+    );
+    // Opening again applies nothing twice.
+    Store::open(&path).unwrap();
+}
+
+#[test]
+fn newer_database_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.sqlite");
+    testing::create_at_version(&path, Store::schema_version() + 1).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, Error::SchemaTooNew { found, known } if found == known + 1));
+    assert!(
+        err.to_string().contains("newer than this kspm knows"),
+        "{err}"
+    );
+}
