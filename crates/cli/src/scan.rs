@@ -18,14 +18,6 @@ use crate::cli::{Exit, FailOn, OutputFormat, ScanArgs, load_bundle};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let progress = spinner();
-    progress.set_message("loading rules");
-    let mut bundle = load_bundle(&args.rules)?;
-    bundle.retain_benchmark(args.benchmark.id());
-    let evaluator = Evaluator::new(bundle).context("compiling the rule bundle")?;
-    for (id, message) in evaluator.broken_rules() {
-        tracing::warn!("rule {id} does not compile; its findings will be errors: {message}");
-    }
-
     let started = std::time::Instant::now();
     progress.set_message("reading inputs");
     let cluster = ClusterInfo {
@@ -41,6 +33,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
     };
     let (resources, diagnostics) = gather(&inputs, &cluster);
+    progress.set_message("compiling rules");
+    let mut bundle = load_bundle(&args.rules)?;
+    bundle.retain_benchmark(args.benchmark.id());
+    // Only the rules these resources are routed to: a node scan skips compiling the rest.
+    bundle.retain_routed(&resources);
+    let evaluator = Evaluator::new(bundle).context("compiling the rule bundle")?;
+    for (id, message) in evaluator.broken_rules() {
+        tracing::warn!("rule {id} does not compile; its findings will be errors: {message}");
+    }
     for d in &diagnostics {
         match d.severity {
             Severity::Error => eprintln!("{d}"),

@@ -20,13 +20,25 @@ pub struct Rule {
     pub meta: RuleMeta,
     /// `rule.rego`, absent for manual-only rules.
     pub rego: Option<String>,
-    /// `cases.yaml`, parsed, when present.
-    pub cases: Option<Value>,
+    /// `cases.yaml` as written, when present; parsed only by the case harness
+    /// ([`Rule::cases`]), so that a scan does not pay for a thousand test inputs.
+    pub cases_text: Option<String>,
     /// Where the rule came from (`embedded:cis_k8s/x` or a directory path).
     pub source: String,
 }
 
 impl Rule {
+    /// `cases.yaml`, parsed; `Ok(None)` when the rule has none.
+    pub fn cases(&self) -> Result<Option<Value>> {
+        self.cases_text
+            .as_deref()
+            .map(|text| {
+                parse_yaml(text)
+                    .map_err(|e| Error::Bundle(format!("{}/cases.yaml: {e}", self.source)))
+            })
+            .transpose()
+    }
+
     /// The Rego path of the rule's finding.
     pub fn finding_path(&self) -> String {
         format!("data.kspm.rules.{}.finding", self.meta.id)
@@ -111,17 +123,10 @@ impl RuleBundle {
                     meta.id
                 )));
             }
-            let cases = match files.get("cases.yaml") {
-                Some(text) => Some(
-                    parse_yaml(text)
-                        .map_err(|e| Error::Bundle(format!("{source}/cases.yaml: {e}")))?,
-                ),
-                None => None,
-            };
             rules.push(Rule {
                 meta,
                 rego: files.get("rule.rego").cloned(),
-                cases,
+                cases_text: files.get("cases.yaml").cloned(),
                 source,
             });
         }
@@ -144,6 +149,25 @@ impl RuleBundle {
         if benchmark != "all" {
             self.rules.retain(|r| r.meta.benchmark(benchmark).is_some());
         }
+    }
+
+    /// Keeps only the rules that some of `resources` would be routed to (counting the
+    /// synthetic Cluster resource the evaluator adds when Kubernetes objects are present), so
+    /// that a scan compiles only what it can use: a node scan does not compile the RBAC rules.
+    pub fn retain_routed(&mut self, resources: &[kspm_model::Resource]) {
+        use kspm_model::ResourceType;
+        let mut present: std::collections::HashSet<(ResourceType, &str)> = resources
+            .iter()
+            .map(|r| (r.kind, r.sub_type.as_str()))
+            .collect();
+        if present.iter().any(|(k, _)| *k == ResourceType::K8sObject) {
+            present.insert((ResourceType::K8sObject, "Cluster"));
+        }
+        self.rules.retain(|r| {
+            present
+                .iter()
+                .any(|(kind, sub_type)| r.meta.applies_to.matches(*kind, sub_type))
+        });
     }
 
     /// Finds a rule by id, or by benchmark number (`5.1.1`).

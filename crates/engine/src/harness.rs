@@ -72,8 +72,14 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
     }
     for rule in &bundle.rules {
         let id = &rule.meta.id;
-        let Some(cases) = rule
-            .cases
+        let parsed = match rule.cases() {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                report.problems.push(format!("{id}: {e}"));
+                continue;
+            }
+        };
+        let Some(cases) = parsed
             .as_ref()
             .and_then(|c| c.get("cases"))
             .and_then(Value::as_array)
