@@ -120,7 +120,7 @@ fn main() {
     );
     match in_scan_ms {
         Some(ms) => println!(
-            "  of which:  {ms:.1} ms collecting, evaluating and writing (kspm -v, best of 3); the rest is start-up"
+            "  of which:  {ms:.1} ms from reading the node to the written report, rule compilation included (kspm -v, best of 3)"
         ),
         None => println!("  of which:  n/a (no `scan done in` line in kspm -v output)"),
     }
