@@ -10,18 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+mod common;
+use common::{env_or, peak_rss_mb, print_child_rss};
+
 use kspm_collect::node::fixture::{self, Fixture};
-use nix::sys::resource::{UsageWho, getrusage};
 
 const TARGET_MS: f64 = 100.0;
 const TARGET_MB: f64 = 30.0;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn scan_command(exe: &Path, root: &Path) -> Command {
     let mut c = Command::new(exe);
@@ -29,20 +24,6 @@ fn scan_command(exe: &Path, root: &Path) -> Command {
         .arg(root)
         .args(["-o", "ndjson", "--fail-on", "none"]);
     c
-}
-
-/// Runs one scan as the only child of this process and prints its peak RSS in KiB, so the
-/// figure is the scan's own (not this benchmark's, which wrote the fixture).
-fn measure_child(exe: &Path, root: &Path) {
-    let status = scan_command(exe, root)
-        .stdout(Stdio::null())
-        .status()
-        .expect("run kspm scan");
-    assert!(status.success(), "kspm scan failed: {status}");
-    let rss = getrusage(UsageWho::RUSAGE_CHILDREN)
-        .map(|u| u.max_rss())
-        .unwrap_or(0);
-    println!("{rss}");
 }
 
 /// The scan's own `-v` figure ("scan done in X s": collect, evaluate, write), best of 3; the
@@ -61,8 +42,8 @@ fn in_scan_ms(exe: &Path, root: &Path) -> Option<f64> {
 
 fn main() {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_kspm"));
-    if let Ok(root) = std::env::var("KSPM_BENCH_MEASURE_RSS") {
-        return measure_child(&exe, Path::new(&root));
+    if let Ok(root) = std::env::var(common::MEASURE_RSS) {
+        return print_child_rss(scan_command(&exe, Path::new(&root)));
     }
     let runs = env_or("KSPM_BENCH_RUNS", 10).max(1);
     let root = std::env::temp_dir().join(format!("kspm-bench-node-{}", std::process::id()));
@@ -89,17 +70,7 @@ fn main() {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert!(status.success(), "kspm scan failed: {status}");
     }
-    let peak_mb = Command::new(std::env::current_exe().expect("own path"))
-        .env("KSPM_BENCH_MEASURE_RSS", &root)
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0);
+    let peak_mb = peak_rss_mb(&root);
     let _ = std::fs::remove_dir_all(&root);
 
     times.sort_by(f64::total_cmp);

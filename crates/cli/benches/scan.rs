@@ -9,33 +9,14 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use nix::sys::resource::{UsageWho, getrusage};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Runs one scan as the only child of this process and prints its peak RSS in KiB, so the
-/// figure is the scan's own (not the generator's).
-fn measure_child(exe: &PathBuf, file: &str) {
-    let status = Command::new(exe)
-        .args(["scan", "--output", "ndjson", "--fail-on", "none", file])
-        .stdout(Stdio::null())
-        .status()
-        .expect("run kspm scan");
-    assert!(status.success());
-    let rss = getrusage(UsageWho::RUSAGE_CHILDREN)
-        .map(|u| u.max_rss())
-        .unwrap_or(0);
-    println!("{rss}");
-}
+mod common;
+use common::{env_or, peak_rss_mb, print_child_rss};
 
 fn main() {
-    if let Ok(file) = std::env::var("KSPM_BENCH_MEASURE_RSS") {
-        return measure_child(&PathBuf::from(env!("CARGO_BIN_EXE_kspm")), &file);
+    if let Ok(file) = std::env::var(common::MEASURE_RSS) {
+        let mut scan = Command::new(env!("CARGO_BIN_EXE_kspm"));
+        scan.args(["scan", "--output", "ndjson", "--fail-on", "none", &file]);
+        return print_child_rss(scan);
     }
     let pods = env_or("KSPM_BENCH_PODS", 10_000);
     let runs = env_or("KSPM_BENCH_RUNS", 3).max(1);
@@ -79,17 +60,7 @@ fn main() {
         .output()
         .map(|o| o.stdout.iter().filter(|&&b| b == b'\n').count())
         .unwrap_or(0);
-    let peak_mb = Command::new(std::env::current_exe().expect("own path"))
-        .env("KSPM_BENCH_MEASURE_RSS", &file)
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0);
+    let peak_mb = peak_rss_mb(&file);
     let _ = std::fs::remove_file(&file);
 
     scan_times.sort_by(f64::total_cmp);

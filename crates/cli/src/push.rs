@@ -29,13 +29,7 @@ pub fn push(
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         anyhow::bail!("--server must be an http:// or https:// URL, not `{server}`");
     }
-    let mut by_scope: std::collections::BTreeMap<String, Vec<&Finding>> = Default::default();
-    for f in findings {
-        by_scope
-            .entry(crate::serve::scope_of(f))
-            .or_default()
-            .push(f);
-    }
+    let mut by_scope = crate::serve::by_scope(findings.iter());
     // A scan with no finding at all still completes a cluster cycle, so that what an earlier
     // scan reported and this one no longer sees is resolved.
     if by_scope.is_empty() {

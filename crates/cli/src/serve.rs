@@ -269,12 +269,8 @@ pub fn store_cycle(
     started_at: i64,
     findings: Vec<Finding>,
 ) -> anyhow::Result<usize> {
-    let mut by_scope: std::collections::BTreeMap<String, Vec<Finding>> = Default::default();
-    for f in findings {
-        by_scope.entry(scope_of(&f)).or_default().push(f);
-    }
     let mut stored = 0;
-    for (scope, findings) in by_scope {
+    for (scope, findings) in by_scope(findings) {
         let cycle_id = cluster_id_from_name(&format!("{}/{scope}/{cycle}", cluster.id));
         store
             .begin_cycle(&CycleStart {
@@ -297,8 +293,19 @@ pub fn store_cycle(
     Ok(stored)
 }
 
+/// Findings grouped by [`scope_of`], in scope order.
+pub fn by_scope<F: std::borrow::Borrow<Finding>>(
+    findings: impl IntoIterator<Item = F>,
+) -> std::collections::BTreeMap<String, Vec<F>> {
+    let mut groups: std::collections::BTreeMap<String, Vec<F>> = Default::default();
+    for f in findings {
+        groups.entry(scope_of(f.borrow())).or_default().push(f);
+    }
+    groups
+}
+
 /// The scope a finding belongs to: the node it was read on, or the cluster.
-pub fn scope_of(finding: &Finding) -> String {
+fn scope_of(finding: &Finding) -> String {
     let from_api = finding
         .process
         .as_ref()

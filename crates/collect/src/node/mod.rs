@@ -205,45 +205,40 @@ fn process_envelope(
     node: &NodeInfo,
     cluster: &ClusterInfo,
 ) -> Resource {
-    Resource {
-        kind: ResourceType::Process,
-        sub_type: component.to_owned(),
-        id: resource_id(
-            &cluster.id,
-            ResourceType::Process,
-            &format!("{}\0{component}", node.name),
-        ),
-        name: format!("{}/{component}", node.name),
-        resource: Arc::new(Value::Object(facts)),
-        context: Context {
-            cluster: cluster.clone(),
-            node: Some(node.clone()),
-        },
-        origin: None,
-        raw: None,
-    }
+    let name = format!("{}/{component}", node.name);
+    let key = format!("{}\0{component}", node.name);
+    envelope(ResourceType::Process, component.to_owned(), &key, name, facts, node, cluster)
 }
 
 fn file_envelope(facts: Map<String, Value>, node: &NodeInfo, cluster: &ClusterInfo) -> Resource {
-    let path = facts
-        .get("path")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let kind = facts
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("other")
-        .to_owned();
+    let text = |key: &str, fallback: &str| {
+        facts
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or(fallback)
+            .to_owned()
+    };
+    let (path, kind) = (text("path", ""), text("kind", "other"));
+    let name = format!("{}:{path}", node.name);
+    let key = format!("{}\0{path}", node.name);
+    envelope(ResourceType::File, kind, &key, name, facts, node, cluster)
+}
+
+/// A node resource: id from (cluster, type, `node\0<component or path>`), context with the node.
+fn envelope(
+    kind: ResourceType,
+    sub_type: String,
+    stable_key: &str,
+    name: String,
+    facts: Map<String, Value>,
+    node: &NodeInfo,
+    cluster: &ClusterInfo,
+) -> Resource {
     Resource {
-        kind: ResourceType::File,
-        sub_type: kind,
-        id: resource_id(
-            &cluster.id,
-            ResourceType::File,
-            &format!("{}\0{path}", node.name),
-        ),
-        name: format!("{}:{path}", node.name),
+        kind,
+        sub_type,
+        id: resource_id(&cluster.id, kind, stable_key),
+        name,
         resource: Arc::new(Value::Object(facts)),
         context: Context {
             cluster: cluster.clone(),
