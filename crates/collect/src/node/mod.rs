@@ -207,7 +207,15 @@ fn process_envelope(
 ) -> Resource {
     let name = format!("{}/{component}", node.name);
     let key = format!("{}\0{component}", node.name);
-    envelope(ResourceType::Process, component.to_owned(), &key, name, facts, node, cluster)
+    envelope(
+        ResourceType::Process,
+        component.to_owned(),
+        &key,
+        name,
+        facts,
+        node,
+        cluster,
+    )
 }
 
 fn file_envelope(facts: Map<String, Value>, node: &NodeInfo, cluster: &ClusterInfo) -> Resource {
