@@ -6,8 +6,6 @@ package kspm.lib.apiserver
 
 import rego.v1
 
-import data.kspm.lib.node
-
 # ---------------------------------------------------------------- the process
 
 # True when the process was seen but its command line could not be read.
@@ -38,9 +36,9 @@ origin(p) := sprintf("the %s command line", [p.component]) if {
 }
 
 # "--profiling=true", or "--profiling not set (default: true)".
-observed(p, name, default_text) := node.flag_text(p, name) if node.has_flag(p, name)
+observed(p, name, default_text) := data.kspm.lib.node.flag_text(p, name) if data.kspm.lib.node.has_flag(p, name)
 
-observed(p, name, default_text) := sprintf("%s not set (default: %s)", [name, default_text]) if not node.has_flag(p, name)
+observed(p, name, default_text) := sprintf("%s not set (default: %s)", [name, default_text]) if not data.kspm.lib.node.has_flag(p, name)
 
 status(true) := "passed"
 
@@ -48,13 +46,13 @@ status(false) := "failed"
 
 # ---------------------------------------------------------------- boolean flags
 
-_parses_as_bool(v) if is_boolean(node.go_bool(v))
+_parses_as_bool(v) if is_boolean(data.kspm.lib.node.go_bool(v))
 
 # The flag as a boolean: its value when set, `default_value` when absent; undefined when the
 # value is not a Go boolean.
-bool_value(p, name, default_value) := node.go_bool(node.flag(p, name)) if node.has_flag(p, name)
+bool_value(p, name, default_value) := data.kspm.lib.node.go_bool(data.kspm.lib.node.flag(p, name)) if data.kspm.lib.node.has_flag(p, name)
 
-bool_value(p, name, default_value) := default_value if not node.has_flag(p, name)
+bool_value(p, name, default_value) := default_value if not data.kspm.lib.node.has_flag(p, name)
 
 # A finding for "the boolean flag `name` (default `default_value`) must be `want`".
 bool_flag_finding(p, name, default_value, want) := {
@@ -74,19 +72,19 @@ bool_flag_finding(p, name, default_value, want) := {
 bool_flag_finding(p, name, default_value, want) := {
 	"evaluation": "error",
 	"evidence": {
-		"error": sprintf("%s=%s is not a boolean", [name, node.flag(p, name)]),
-		"setting": node.flag_text(p, name),
+		"error": sprintf("%s=%s is not a boolean", [name, data.kspm.lib.node.flag(p, name)]),
+		"setting": data.kspm.lib.node.flag_text(p, name),
 		"read_from": origin(p),
 	},
 } if {
-	node.has_flag(p, name)
-	not _parses_as_bool(node.flag(p, name))
+	data.kspm.lib.node.has_flag(p, name)
+	not _parses_as_bool(data.kspm.lib.node.flag(p, name))
 }
 
 # ---------------------------------------------------------------- path flags
 
 # True when the flag is set to something other than blanks.
-set_non_empty(p, name) if trim_space(node.flag(p, name)) != ""
+set_non_empty(p, name) if trim_space(data.kspm.lib.node.flag(p, name)) != ""
 
 # A finding for "every flag in `names` is set to a file path".
 path_flags_finding(p, names) := {
@@ -102,27 +100,27 @@ path_flags_finding(p, names) := {
 	ok := count(missing) == 0
 }
 
-_path_text(p, name) := node.flag_text(p, name) if set_non_empty(p, name)
+_path_text(p, name) := data.kspm.lib.node.flag_text(p, name) if set_non_empty(p, name)
 
-_path_text(p, name) := sprintf("%s not set", [name]) if not node.has_flag(p, name)
+_path_text(p, name) := sprintf("%s not set", [name]) if not data.kspm.lib.node.has_flag(p, name)
 
 _path_text(p, name) := sprintf("%s is empty", [name]) if {
-	node.has_flag(p, name)
+	data.kspm.lib.node.has_flag(p, name)
 	not set_non_empty(p, name)
 }
 
 # ---------------------------------------------------------------- integer flags
 
-_parses_as_int(v) if is_number(node.int_value(v))
+_parses_as_int(v) if is_number(data.kspm.lib.node.int_value(v))
 
 # A finding for "the integer flag `name` must be set and at least `minimum`"; an absent flag
 # fails (`default_text` says what the binary then does).
 min_int_flag_finding(p, name, minimum, default_text) := {
 	"evaluation": status(ok),
-	"evidence": {"flag": name, "setting": node.flag_text(p, name), "effective_value": v, "read_from": origin(p)},
+	"evidence": {"flag": name, "setting": data.kspm.lib.node.flag_text(p, name), "effective_value": v, "read_from": origin(p)},
 	"expected": {name: sprintf(">= %d", [minimum])},
 } if {
-	v := node.int_value(node.flag(p, name))
+	v := data.kspm.lib.node.int_value(data.kspm.lib.node.flag(p, name))
 	ok := v >= minimum
 }
 
@@ -130,18 +128,18 @@ min_int_flag_finding(p, name, minimum, default_text) := {
 	"evaluation": "failed",
 	"evidence": {"flag": name, "setting": observed(p, name, default_text), "read_from": origin(p)},
 	"expected": {name: sprintf(">= %d", [minimum])},
-} if not node.has_flag(p, name)
+} if not data.kspm.lib.node.has_flag(p, name)
 
 min_int_flag_finding(p, name, minimum, default_text) := int_error(p, name) if {
-	node.has_flag(p, name)
-	not _parses_as_int(node.flag(p, name))
+	data.kspm.lib.node.has_flag(p, name)
+	not _parses_as_int(data.kspm.lib.node.flag(p, name))
 }
 
 int_error(p, name) := {
 	"evaluation": "error",
 	"evidence": {
-		"error": sprintf("%s=%s is not an integer", [name, node.flag(p, name)]),
-		"setting": node.flag_text(p, name),
+		"error": sprintf("%s=%s is not an integer", [name, data.kspm.lib.node.flag(p, name)]),
+		"setting": data.kspm.lib.node.flag_text(p, name),
 		"read_from": origin(p),
 	},
 }
@@ -154,7 +152,7 @@ loopback(addr) if regex.match(`^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`, trim_
 loopback(addr) if trim_space(addr) in {"::1", "0:0:0:0:0:0:0:1"}
 
 # True when the component serves no HTTPS at all (`--secure-port=0`).
-serving_disabled(p) if node.int_value(node.flag(p, "--secure-port")) == 0
+serving_disabled(p) if data.kspm.lib.node.int_value(data.kspm.lib.node.flag(p, "--secure-port")) == 0
 
 # A finding for "the component's --bind-address is a loopback address" (kube-controller-manager,
 # kube-scheduler: their flag default is 0.0.0.0, every interface).
@@ -183,9 +181,9 @@ bind_address_finding(p) := {
 	"expected": {"--bind-address": "127.0.0.1"},
 } if serving_disabled(p)
 
-_is_loopback_flag(p) if loopback(node.flag(p, "--bind-address"))
+_is_loopback_flag(p) if loopback(data.kspm.lib.node.flag(p, "--bind-address"))
 
-_is_loopback_flag(p) := false if not loopback(node.flag(p, "--bind-address"))
+_is_loopback_flag(p) := false if not loopback(data.kspm.lib.node.flag(p, "--bind-address"))
 
 # ---------------------------------------------------------------- admission plugins
 
@@ -203,11 +201,11 @@ default_plugins := {
 
 # The deprecated --admission-control flag replaces the whole set: what it lists is on, the rest
 # off (the API server refuses it together with the newer flags).
-uses_legacy_admission(p) if node.has_flag(p, "--admission-control")
+uses_legacy_admission(p) if data.kspm.lib.node.has_flag(p, "--admission-control")
 
-enabled_plugins(p) := {x | some x in node.flag_list(p, "--admission-control")} if uses_legacy_admission(p)
+enabled_plugins(p) := {x | some x in data.kspm.lib.node.flag_list(p, "--admission-control")} if uses_legacy_admission(p)
 
-enabled_plugins(p) := ({x | some x in node.flag_list(p, "--enable-admission-plugins")} | default_plugins) - {x | some x in node.flag_list(p, "--disable-admission-plugins")} if {
+enabled_plugins(p) := ({x | some x in data.kspm.lib.node.flag_list(p, "--enable-admission-plugins")} | default_plugins) - {x | some x in data.kspm.lib.node.flag_list(p, "--disable-admission-plugins")} if {
 	not uses_legacy_admission(p)
 }
 
@@ -223,8 +221,8 @@ plugin_evidence(p, name) := object.union(
 	{
 		"plugin": name,
 		"enabled": plugin_state(p, name),
-		"enable_admission_plugins": node.flag_list(p, "--enable-admission-plugins"),
-		"disable_admission_plugins": node.flag_list(p, "--disable-admission-plugins"),
+		"enable_admission_plugins": data.kspm.lib.node.flag_list(p, "--enable-admission-plugins"),
+		"disable_admission_plugins": data.kspm.lib.node.flag_list(p, "--disable-admission-plugins"),
 		"on_by_default": _on_by_default(name),
 		"read_from": origin(p),
 	},
@@ -235,7 +233,7 @@ _on_by_default(name) := true if name in default_plugins
 
 _on_by_default(name) := false if not name in default_plugins
 
-_legacy_evidence(p) := {"admission_control": node.flag_list(p, "--admission-control")} if uses_legacy_admission(p)
+_legacy_evidence(p) := {"admission_control": data.kspm.lib.node.flag_list(p, "--admission-control")} if uses_legacy_admission(p)
 
 _legacy_evidence(p) := {} if not uses_legacy_admission(p)
 
@@ -265,8 +263,8 @@ has_content(p, flag_name) if {
 referenced_file_error(p, flag_name) := {
 	"evaluation": "error",
 	"evidence": {
-		"error": sprintf("%s %s: %s", [flag_name, object.get(referenced(p, flag_name), "path", node.flag(p, flag_name)), referenced(p, flag_name).error]),
-		"setting": node.flag_text(p, flag_name),
+		"error": sprintf("%s %s: %s", [flag_name, object.get(referenced(p, flag_name), "path", data.kspm.lib.node.flag(p, flag_name)), referenced(p, flag_name).error]),
+		"setting": data.kspm.lib.node.flag_text(p, flag_name),
 		"read_from": origin(p),
 	},
 }
@@ -278,28 +276,28 @@ content_missing_reason(p, flag_name) := sprintf("kspm did not read the file name
 
 # ---------------------------------------------------------------- authorization
 
-uses_authorization_config(p) if node.has_flag(p, "--authorization-config")
+uses_authorization_config(p) if data.kspm.lib.node.has_flag(p, "--authorization-config")
 
 # The authorizer chain: {"modes": [...], "setting": "..."}. Undefined when the chain lives in an
 # --authorization-config file whose content kspm does not have (see authorization_unknown).
 authorizer_chain(p) := {
-	"modes": node.flag_list(p, "--authorization-mode"),
-	"setting": node.flag_text(p, "--authorization-mode"),
-} if node.has_flag(p, "--authorization-mode")
+	"modes": data.kspm.lib.node.flag_list(p, "--authorization-mode"),
+	"setting": data.kspm.lib.node.flag_text(p, "--authorization-mode"),
+} if data.kspm.lib.node.has_flag(p, "--authorization-mode")
 
 authorizer_chain(p) := {
 	"modes": ["AlwaysAllow"],
 	"setting": "--authorization-mode and --authorization-config not set: the API server defaults to AlwaysAllow",
 } if {
-	not node.has_flag(p, "--authorization-mode")
+	not data.kspm.lib.node.has_flag(p, "--authorization-mode")
 	not uses_authorization_config(p)
 }
 
 authorizer_chain(p) := {
 	"modes": [object.get(a, "type", "") | some a in object.get(content, "authorizers", [])],
-	"setting": sprintf("authorizers[].type of %s (--authorization-config)", [object.get(referenced(p, "--authorization-config"), "path", node.flag(p, "--authorization-config"))]),
+	"setting": sprintf("authorizers[].type of %s (--authorization-config)", [object.get(referenced(p, "--authorization-config"), "path", data.kspm.lib.node.flag(p, "--authorization-config"))]),
 } if {
-	not node.has_flag(p, "--authorization-mode")
+	not data.kspm.lib.node.has_flag(p, "--authorization-mode")
 	uses_authorization_config(p)
 	has_content(p, "--authorization-config")
 	content := referenced(p, "--authorization-config").content
@@ -307,14 +305,14 @@ authorizer_chain(p) := {
 
 # True when the chain is configured in an --authorization-config file kspm could not see.
 authorization_unknown(p) if {
-	not node.has_flag(p, "--authorization-mode")
+	not data.kspm.lib.node.has_flag(p, "--authorization-mode")
 	uses_authorization_config(p)
 	not has_content(p, "--authorization-config")
 	not referenced_error(p, "--authorization-config")
 }
 
 authorization_error(p) if {
-	not node.has_flag(p, "--authorization-mode")
+	not data.kspm.lib.node.has_flag(p, "--authorization-mode")
 	uses_authorization_config(p)
 	referenced_error(p, "--authorization-config")
 }
@@ -323,9 +321,9 @@ authorization_error(p) if {
 authorization_manual(p, want) := {
 	"evaluation": "manual",
 	"evidence": {
-		"setting": node.flag_text(p, "--authorization-config"),
+		"setting": data.kspm.lib.node.flag_text(p, "--authorization-config"),
 		"reason": sprintf("the authorizer chain is configured in the structured authorization file, and %s", [content_missing_reason(p, "--authorization-config")]),
-		"to_check": sprintf("on the node, read %s and check that the authorizers[].type entries form %s", [node.flag(p, "--authorization-config"), want]),
+		"to_check": sprintf("on the node, read %s and check that the authorizers[].type entries form %s", [data.kspm.lib.node.flag(p, "--authorization-config"), want]),
 		"read_from": origin(p),
 	},
 	"expected": {"authorizers": want},
@@ -418,16 +416,16 @@ _first_type(entry) := provider_type(entry.providers[0]) if count(object.get(entr
 _first_type(entry) := "none" if count(object.get(entry, "providers", [])) == 0
 
 # The path of the encryption configuration, for evidence.
-encryption_config_path(p) := object.get(referenced(p, "--encryption-provider-config"), "path", node.flag(p, "--encryption-provider-config"))
+encryption_config_path(p) := object.get(referenced(p, "--encryption-provider-config"), "path", data.kspm.lib.node.flag(p, "--encryption-provider-config"))
 
 # ---------------------------------------------------------------- feature gates
 
 # The value of feature gate `key` in --feature-gates, as a boolean. pflag merges repeated
 # occurrences into one map, so the last mention wins (kspm.lib.node.feature_gate returns every
 # mention and conflicts when a gate is given twice with different values).
-feature_gate(p, key) := node.go_bool(values[count(values) - 1]) if {
+feature_gate(p, key) := data.kspm.lib.node.go_bool(values[count(values) - 1]) if {
 	values := [trim_space(kv[1]) |
-		some item in node.flag_list(p, "--feature-gates")
+		some item in data.kspm.lib.node.flag_list(p, "--feature-gates")
 		kv := split(item, "=")
 		count(kv) == 2
 		trim_space(kv[0]) == key

@@ -12,17 +12,15 @@ package kspm.lib.etcd
 
 import rego.v1
 
-import data.kspm.lib.node
-
 # {"value": …, "source": "flag"|"env"|"config"|"default", …} for the flag name `name`, or null
 # when etcd was not given the setting anywhere kspm could see.
 lookup(p, name) := s if {
 	s := object.get(object.get(p, "effective", {}), name, null)
 	s != null
-} else := {"value": node.flag(p, name), "source": "flag"} if {
+} else := {"value": data.kspm.lib.node.flag(p, name), "source": "flag"} if {
 	# With a config file etcd ignores its flags and ETCD_* variables.
 	object.get(p, "config_path", "") == ""
-	node.has_flag(p, name)
+	data.kspm.lib.node.has_flag(p, name)
 } else := null
 
 # True when etcd has the setting.
@@ -45,7 +43,7 @@ set_non_empty(p, name) if {
 enabled(p, name) if {
 	s := lookup(p, name)
 	s != null
-	node.go_bool(s.value) == true
+	data.kspm.lib.node.go_bool(s.value) == true
 }
 
 # "--client-cert-auth = true (from the environment variable ETCD_CLIENT_CERT_AUTH)", or
@@ -96,7 +94,7 @@ not_set_where(p) := "mirror pod command line; no ETCD_* environment or config fi
 unavailable(p, name) := p.error if {
 	object.get(p, "error", "") != ""
 } else := sprintf("etcd config file %s could not be read: %s", [object.get(p, "config_path", "(--config-file)"), p.config_error]) if {
-	node.config_unreadable(p)
+	data.kspm.lib.node.config_unreadable(p)
 	lookup(p, name) == null
 } else := ""
 

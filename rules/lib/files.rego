@@ -10,15 +10,13 @@ package kspm.lib.files
 
 import rego.v1
 
-import data.kspm.lib.node
-
 # At most this many offenders are listed in evidence (the count is always exact).
 max_listed := 50
 
 # ---------------------------------------------------------------- one file
 
 # Finding for "the file's mode grants nothing outside `limit`" (a number: 384 = 0600).
-mode_finding(f, limit) := node.file_error(f) if broken(f)
+mode_finding(f, limit) := data.kspm.lib.node.file_error(f) if broken(f)
 
 mode_finding(f, limit) := no_facts(f, "mode") if {
 	not broken(f)
@@ -28,22 +26,22 @@ mode_finding(f, limit) := no_facts(f, "mode") if {
 mode_finding(f, limit) := {
 	"evaluation": _verdict(_within(bits, limit)),
 	"evidence": object.union(describe(f), {
-		"mode": node.octal(bits),
-		"max_mode": node.octal(limit),
-		"excess": node.mode_excess(bits, limit),
+		"mode": data.kspm.lib.node.octal(bits),
+		"max_mode": data.kspm.lib.node.octal(limit),
+		"excess": data.kspm.lib.node.mode_excess(bits, limit),
 	}),
-	"expected": {"mode": sprintf("%s or stricter", [node.octal(limit)])},
+	"expected": {"mode": sprintf("%s or stricter", [data.kspm.lib.node.octal(limit)])},
 } if {
 	not broken(f)
 	bits := _bits(f)
 }
 
 # Finding for "the file is owned by user:group" (names from the host's passwd/group).
-owner_finding(f, user, group) := node.file_error(f) if broken(f)
+owner_finding(f, user, group) := data.kspm.lib.node.file_error(f) if broken(f)
 
 owner_finding(f, user, group) := no_facts(f, "owner") if {
 	not broken(f)
-	not _has_ids(node.subject(f))
+	not _has_ids(data.kspm.lib.node.subject(f))
 }
 
 owner_finding(f, user, group) := {
@@ -52,14 +50,14 @@ owner_finding(f, user, group) := {
 	"expected": {"owner": sprintf("%s:%s", [user, group])},
 } if {
 	not broken(f)
-	s := node.subject(f)
+	s := data.kspm.lib.node.subject(f)
 	_has_ids(s)
 }
 
 # What kspm saw about ownership: "root:root" (numeric where no name resolved), the ids, and
 # which ids had no name in the host's passwd/group.
 owner_evidence(s) := {
-	"owner": node.owner_text(s),
+	"owner": data.kspm.lib.node.owner_text(s),
 	"uid": s.uid,
 	"gid": s.gid,
 	"ids_without_name": _unnamed(s),
@@ -78,11 +76,11 @@ _unnamed(s) := array.concat(
 #        "suffix": only non-directories whose path ends with it are judged (absent: all)}.
 # Symlinks among the entries are listed, not judged: their own mode bits mean nothing and the
 # collector does not follow them.
-tree_mode_finding(f, spec) := node.file_error(f) if broken(f)
+tree_mode_finding(f, spec) := data.kspm.lib.node.file_error(f) if broken(f)
 
 tree_mode_finding(f, spec) := no_facts(f, "mode") if {
 	not broken(f)
-	not node.subject(f)
+	not data.kspm.lib.node.subject(f)
 }
 
 tree_mode_finding(f, spec) := tree_result(
@@ -96,10 +94,10 @@ tree_mode_finding(f, spec) := tree_result(
 	not broken(f)
 	items := tree_items(f)
 	judged := [i | some i in items; _mode_limit(i, spec)]
-	offenders := [sprintf("%s: %s (allowed %s, excess %s)", [i.path, node.octal(i.mode_bits), node.octal(limit), node.mode_excess(i.mode_bits, limit)]) |
+	offenders := [sprintf("%s: %s (allowed %s, excess %s)", [i.path, data.kspm.lib.node.octal(i.mode_bits), data.kspm.lib.node.octal(limit), data.kspm.lib.node.mode_excess(i.mode_bits, limit)]) |
 		some i in judged
 		limit := _mode_limit(i, spec)
-		not node.mode_within(i.mode_bits, limit)
+		not data.kspm.lib.node.mode_within(i.mode_bits, limit)
 	]
 	problems := [sprintf("%s: %s", [i.path, _problem(i, "mode_bits")]) |
 		some i in items
@@ -111,11 +109,11 @@ tree_mode_finding(f, spec) := tree_result(
 
 # Finding for the ownership of a directory resource and every entry below it (symlinks by their
 # own, lstat, ownership: that is who can replace them).
-tree_owner_finding(f, user, group) := node.file_error(f) if broken(f)
+tree_owner_finding(f, user, group) := data.kspm.lib.node.file_error(f) if broken(f)
 
 tree_owner_finding(f, user, group) := no_facts(f, "owner") if {
 	not broken(f)
-	not node.subject(f)
+	not data.kspm.lib.node.subject(f)
 }
 
 tree_owner_finding(f, user, group) := tree_result(
@@ -129,7 +127,7 @@ tree_owner_finding(f, user, group) := tree_result(
 	not broken(f)
 	items := tree_items(f)
 	judged := [i | some i in items; not _has_problem(i, "uid and gid")]
-	offenders := [sprintf("%s: %s", [i.path, node.owner_text(i)]) |
+	offenders := [sprintf("%s: %s", [i.path, data.kspm.lib.node.owner_text(i)]) |
 		some i in judged
 		not _owned(i, user, group)
 	]
@@ -140,7 +138,7 @@ tree_owner_finding(f, user, group) := tree_result(
 }
 
 # The directory itself (its target when it is a symlink) followed by its entries.
-tree_items(f) := array.concat([object.union(_facts(node.subject(f)), {"path": f.path})], object.get(f, "entries", []))
+tree_items(f) := array.concat([object.union(_facts(data.kspm.lib.node.subject(f)), {"path": f.path})], object.get(f, "entries", []))
 
 _facts(s) := object.filter(s, ["kind", "mode", "mode_bits", "uid", "gid", "owner", "group", "error"])
 
@@ -221,15 +219,15 @@ _mode_relevant(i, spec) if {
 }
 
 _limits_evidence(spec) := object.union(
-	{"max_file_mode": node.octal(spec.file)},
-	{"max_directory_mode": node.octal(spec.directory) | is_number(object.get(spec, "directory", null))},
+	{"max_file_mode": data.kspm.lib.node.octal(spec.file)},
+	{"max_directory_mode": data.kspm.lib.node.octal(spec.directory) | is_number(object.get(spec, "directory", null))},
 )
 
-_limits_text(spec) := sprintf("files%s %s or stricter, directories %s or stricter", [_suffix_text(spec), node.octal(spec.file), node.octal(spec.directory)]) if {
+_limits_text(spec) := sprintf("files%s %s or stricter, directories %s or stricter", [_suffix_text(spec), data.kspm.lib.node.octal(spec.file), data.kspm.lib.node.octal(spec.directory)]) if {
 	is_number(object.get(spec, "directory", null))
 }
 
-_limits_text(spec) := sprintf("files%s %s or stricter", [_suffix_text(spec), node.octal(spec.file)]) if {
+_limits_text(spec) := sprintf("files%s %s or stricter", [_suffix_text(spec), data.kspm.lib.node.octal(spec.file)]) if {
 	not is_number(object.get(spec, "directory", null))
 }
 
@@ -303,7 +301,7 @@ _link(f) := {} if _kind(f) != "symlink"
 _kind(i) := object.get(i, "kind", "")
 
 _bits(f) := b if {
-	b := object.get(node.subject(f), "mode_bits", null)
+	b := object.get(data.kspm.lib.node.subject(f), "mode_bits", null)
 	is_number(b)
 }
 
@@ -333,9 +331,9 @@ _id_is(s, name_key, id_key, want) if {
 	s[id_key] == 0
 }
 
-_within(bits, limit) := true if node.mode_within(bits, limit)
+_within(bits, limit) := true if data.kspm.lib.node.mode_within(bits, limit)
 
-_within(bits, limit) := false if not node.mode_within(bits, limit)
+_within(bits, limit) := false if not data.kspm.lib.node.mode_within(bits, limit)
 
 _verdict(ok) := "passed" if ok == true
 

@@ -13,8 +13,6 @@ package kspm.lib.kubelet
 
 import rego.v1
 
-import data.kspm.lib.node
-
 # Config key -> the command-line flag that overrides it.
 flag_of := {
 	"authentication.anonymous.enabled": "--anonymous-auth",
@@ -67,7 +65,7 @@ has_config_file(p) if object.get(p, "config_path", "") != ""
 
 # The value of a feature gate given with --feature-gates (last occurrence wins), as written.
 gate_values(p, gate) := [trim_space(kv[1]) |
-	some item in node.flag_list(p, "--feature-gates")
+	some item in data.kspm.lib.node.flag_list(p, "--feature-gates")
 	kv := split(item, "=")
 	count(kv) == 2
 	trim_space(kv[0]) == gate
@@ -78,14 +76,14 @@ from_flag(p, key) := {"value": vs[count(vs) - 1], "source": "flag", "flag": "--f
 	startswith(key, "featureGates.")
 	vs := gate_values(p, substring(key, count("featureGates."), -1))
 	count(vs) > 0
-} else := {"value": node.flag(p, flag_of[key]), "source": "flag", "flag": flag_of[key]} if {
+} else := {"value": data.kspm.lib.node.flag(p, flag_of[key]), "source": "flag", "flag": flag_of[key]} if {
 	not startswith(key, "featureGates.")
-	node.has_flag(p, flag_of[key])
+	data.kspm.lib.node.has_flag(p, flag_of[key])
 } else := null
 
 # {"value": …, "source": "config"} when the parsed config file has the key, else null.
 from_config(p, key) := {"value": v, "source": "config"} if {
-	not node.config_unreadable(p)
+	not data.kspm.lib.node.config_unreadable(p)
 	v := object.get(object.get(p, "config", {}), split(key, "."), null)
 	v != null
 } else := null
@@ -103,16 +101,16 @@ lookup(p, key) := s if {
 	s != null
 } else := {"value": config_defaults[key], "source": "default"} if {
 	has_config_file(p)
-	not node.config_unreadable(p)
+	not data.kspm.lib.node.config_unreadable(p)
 } else := {"value": cli_defaults[key], "source": "default"} if {
 	not has_config_file(p)
 } else := null
 
 # Config-file and default values are not trusted when the config file could not be read.
-trusted(p, s) if not node.config_unreadable(p)
+trusted(p, s) if not data.kspm.lib.node.config_unreadable(p)
 
 trusted(p, s) if {
-	node.config_unreadable(p)
+	data.kspm.lib.node.config_unreadable(p)
 	s.source in {"flag", "env"}
 }
 

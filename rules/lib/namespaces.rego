@@ -5,8 +5,6 @@ package kspm.lib.namespaces
 
 import rego.v1
 
-import data.kspm.lib.pods
-
 # object.get that also treats null as missing, for the object itself and for the value: YAML
 # manifests often carry `labels:` or `securityContext:` with nothing after them, and the API
 # returns `rules: null` for an aggregated ClusterRole that selects nothing.
@@ -31,16 +29,14 @@ user_namespace(ns) if {
 # The objects of a kind in a namespace, {} when there are none.
 objects_in(kind, namespace) := field(field(data.inventory.objects, kind, {}), namespace, {})
 
-# Every object that carries a pod spec in the namespace, except copies made by a controller that
-# is itself in the scan (the controller stands for them).
-workloads(namespace) := [obj |
-	some kind in workload_kind_list
-	some obj in objects_in(kind, namespace)
-	not pods.owned_by_scanned_controller(obj)
-]
+# The workloads of a namespace, from the engine's index `data.inventory.workloads`: every object
+# that carries a pod spec, except copies made by a controller that is itself in the scan (the
+# controller stands for them), as {"object": …, "spec": pod spec or {}, "containers": as
+# kspm.lib.pods.containers}. Built in Rust once per scan, so a namespace rule reads its
+# workloads without calling a function per object.
+workloads(namespace) := object.get(data.inventory.workloads, namespace, [])
 
-# A literal list: regorus' interpreter and VM disagreed when iterating the set union
-# `pods.workload_kinds` inside this function (the corpus test pins them to agree).
+# Kinds that carry a pod spec, in the order the index lists them.
 workload_kind_list := ["Pod", "CronJob", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "ReplicationController"]
 
 # The workloads of the Namespace under evaluation. A rule, not a function, so that the rules

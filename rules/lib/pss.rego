@@ -1,4 +1,5 @@
-# Helpers shared by the Pod Security Standards rules (rules/pss/*).
+# Pod-spec facts shared by the Pod Security Standards rules (rules/pss/*) and the section 5
+# pod rules of CIS (5.6.2, 5.6.3).
 #
 # Everything here derives from `data.kspm.lib.pods.target`: it is undefined or empty for objects
 # that carry no pod spec and for copies owned by a scanned controller. Rules still guard `finding`
@@ -6,17 +7,15 @@
 #
 # Performance: the rule VM computes a rule of this package at most once per object and shares
 # its value with every PSS rule evaluated for that object, while a user-defined function runs
-# again on every call. So the per-object facts are rules here, and the PSS rules avoid function
+# again on every call. So the per-object facts are rules here, and the rules using them avoid function
 # calls inside their per-container loops.
 package kspm.lib.pss
 
 import rego.v1
 
-import data.kspm.lib.pods
-
 # The pod spec under evaluation; {} when the object's spec is null.
 spec := s if {
-	s := pods.target_spec
+	s := data.kspm.lib.pods.target_spec
 	is_object(s)
 } else := {}
 
@@ -29,9 +28,9 @@ containers := [c |
 
 # Manifests rendered from templates often carry an empty list as `initContainers:` (null); those
 # keys are dropped first, because iterating over null is an evaluation error in regorus.
-raw_containers := pods.containers(spec) if count(null_container_lists) == 0
+raw_containers := data.kspm.lib.pods.containers(spec) if count(null_container_lists) == 0
 
-else := pods.containers(object.remove(spec, null_container_lists))
+else := data.kspm.lib.pods.containers(object.remove(spec, null_container_lists))
 
 null_container_lists := [k |
 	some k in ["initContainers", "containers", "ephemeralContainers"]

@@ -10,8 +10,6 @@ package kspm.lib.rbac
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
 # Name prefixes of objects Kubernetes creates and reconciles itself.
 system_prefixes := ["system:"]
 
@@ -40,7 +38,7 @@ broad_subject(s) if startswith(s.name, "system:serviceaccounts:")
 # for users and groups.
 subject_ref(s, binding) := sprintf("ServiceAccount/%s", [in_namespace(ns, s.name)]) if {
 	s.kind == "ServiceAccount"
-	ns := namespaces.field(s, "namespace", namespaces.field(binding.metadata, "namespace", ""))
+	ns := data.kspm.lib.namespaces.field(s, "namespace", data.kspm.lib.namespaces.field(binding.metadata, "namespace", ""))
 }
 
 subject_ref(s, _) := sprintf("%s/%s", [s.kind, s.name]) if s.kind != "ServiceAccount"
@@ -52,13 +50,13 @@ in_namespace(ns, name) := sprintf("%s/%s", [ns, name]) if ns != ""
 
 binding_ref(b) := sprintf("ClusterRoleBinding/%s", [b.metadata.name]) if b.kind == "ClusterRoleBinding"
 
-binding_ref(b) := sprintf("RoleBinding/%s", [in_namespace(namespaces.field(b.metadata, "namespace", ""), b.metadata.name)]) if {
+binding_ref(b) := sprintf("RoleBinding/%s", [in_namespace(data.kspm.lib.namespaces.field(b.metadata, "namespace", ""), b.metadata.name)]) if {
 	b.kind == "RoleBinding"
 }
 
 role_ref(role) := sprintf("ClusterRole/%s", [role.metadata.name]) if role.kind == "ClusterRole"
 
-role_ref(role) := sprintf("Role/%s", [in_namespace(namespaces.field(role.metadata, "namespace", ""), role.metadata.name)]) if {
+role_ref(role) := sprintf("Role/%s", [in_namespace(data.kspm.lib.namespaces.field(role.metadata, "namespace", ""), role.metadata.name)]) if {
 	role.kind == "Role"
 }
 
@@ -68,17 +66,17 @@ kubectl_target(role) := sprintf("clusterrole/%s", [role.metadata.name]) if role.
 
 kubectl_target(role) := sprintf("role/%s -n %s", [role.metadata.name, role.metadata.namespace]) if {
 	role.kind == "Role"
-	namespaces.field(role.metadata, "namespace", "") != ""
+	data.kspm.lib.namespaces.field(role.metadata, "namespace", "") != ""
 }
 
 kubectl_target(role) := sprintf("role/%s", [role.metadata.name]) if {
 	role.kind == "Role"
-	namespaces.field(role.metadata, "namespace", "") == ""
+	data.kspm.lib.namespaces.field(role.metadata, "namespace", "") == ""
 }
 
 inventory_key(role) := sprintf("ClusterRole:%s", [role.metadata.name]) if role.kind == "ClusterRole"
 
-inventory_key(role) := sprintf("Role:%s:%s", [namespaces.field(role.metadata, "namespace", ""), role.metadata.name]) if {
+inventory_key(role) := sprintf("Role:%s:%s", [data.kspm.lib.namespaces.field(role.metadata, "namespace", ""), role.metadata.name]) if {
 	role.kind == "Role"
 }
 
@@ -89,7 +87,7 @@ bindings(role, cluster_only) := bindings_for_key(inventory_key(role), cluster_on
 # Same, by `bindings_by_role` key ("ClusterRole:<name>", "Role:<namespace>:<name>"), for roles
 # that may be missing from the scan.
 bindings_for_key(key, cluster_only) := [b |
-	some b in namespaces.field(data.inventory.bindings_by_role, key, [])
+	some b in data.kspm.lib.namespaces.field(data.inventory.bindings_by_role, key, [])
 	not system_managed(b)
 	counts_for_scope(b, cluster_only)
 ]
@@ -101,14 +99,14 @@ counts_for_scope(b, true) if b.kind == "ClusterRoleBinding"
 # The subjects (as refs) that hold a role through the given bindings, system subjects left out.
 subjects(bs) := sort({subject_ref(s, b) |
 	some b in bs
-	some s in namespaces.field(b, "subjects", [])
+	some s in data.kspm.lib.namespaces.field(b, "subjects", [])
 	not system_subject(s)
 })
 
 # Refs of the bindings that hand the role to at least one non-system subject.
 holder_bindings(bs) := sort({binding_ref(b) |
 	some b in bs
-	some s in namespaces.field(b, "subjects", [])
+	some s in data.kspm.lib.namespaces.field(b, "subjects", [])
 	not system_subject(s)
 })
 
@@ -117,12 +115,12 @@ holder_bindings(bs) := sort({binding_ref(b) |
 # scoped and do not count. "*" in the rule matches anything; "*/sub" matches any resource's
 # subresource "sub"; an alternative with "any_subresource" also matches "res/<anything>".
 grants(rule, permission) if {
-	count(namespaces.field(rule, "resourceNames", [])) == 0
+	count(data.kspm.lib.namespaces.field(rule, "resourceNames", [])) == 0
 	some alt in permission
-	group_matches(namespaces.field(rule, "apiGroups", []), alt.groups)
+	group_matches(data.kspm.lib.namespaces.field(rule, "apiGroups", []), alt.groups)
 	some res in alt.resources
-	resource_matches(namespaces.field(rule, "resources", []), res, namespaces.field(alt, "any_subresource", false))
-	verb_matches(namespaces.field(rule, "verbs", []), alt.verbs)
+	resource_matches(data.kspm.lib.namespaces.field(rule, "resources", []), res, data.kspm.lib.namespaces.field(alt, "any_subresource", false))
+	verb_matches(data.kspm.lib.namespaces.field(rule, "verbs", []), alt.verbs)
 }
 
 group_matches(rule_groups, _) if "*" in rule_groups
@@ -157,22 +155,22 @@ verb_matches(rule_verbs, wanted) if {
 # "rules[i]: verbs resources [apiGroups]" for every policy rule of the role that grants the
 # permission ("core" stands for the "" API group).
 granting_rules(role, permission) := [describe_rule(i, rule) |
-	some i, rule in namespaces.field(role, "rules", [])
+	some i, rule in data.kspm.lib.namespaces.field(role, "rules", [])
 	grants(rule, permission)
 ]
 
 describe_rule(i, rule) := sprintf("rules[%d]: %s %s [%s]", [
 	i,
-	concat(",", namespaces.field(rule, "verbs", [])),
-	concat(",", namespaces.field(rule, "resources", [])),
-	concat(",", [group_name(g) | some g in namespaces.field(rule, "apiGroups", [])]),
-]) if count(namespaces.field(rule, "resources", [])) > 0
+	concat(",", data.kspm.lib.namespaces.field(rule, "verbs", [])),
+	concat(",", data.kspm.lib.namespaces.field(rule, "resources", [])),
+	concat(",", [group_name(g) | some g in data.kspm.lib.namespaces.field(rule, "apiGroups", [])]),
+]) if count(data.kspm.lib.namespaces.field(rule, "resources", [])) > 0
 
 describe_rule(i, rule) := sprintf("rules[%d]: %s %s [non-resource URLs]", [
 	i,
-	concat(",", namespaces.field(rule, "verbs", [])),
-	concat(",", namespaces.field(rule, "nonResourceURLs", [])),
-]) if count(namespaces.field(rule, "resources", [])) == 0
+	concat(",", data.kspm.lib.namespaces.field(rule, "verbs", [])),
+	concat(",", data.kspm.lib.namespaces.field(rule, "nonResourceURLs", [])),
+]) if count(data.kspm.lib.namespaces.field(rule, "resources", [])) == 0
 
 group_name("") := "core"
 
@@ -228,9 +226,9 @@ evidence(role, grants_list, subs, bs) := object.union(
 # Who holds a role, for evidence: popular roles (edit, view) can be bound in every namespace, so
 # the lists are capped and the counts given beside them.
 holders(subs, bs) := {
-	"subjects": namespaces.capped(subs),
+	"subjects": data.kspm.lib.namespaces.capped(subs),
 	"subject_count": count(subs),
-	"bindings": namespaces.capped(bs),
+	"bindings": data.kspm.lib.namespaces.capped(bs),
 	"binding_count": count(bs),
 }
 

@@ -33,12 +33,21 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         max_file_size: args.max_file_size.saturating_mul(1024 * 1024),
     };
     let (resources, diagnostics) = gather(&inputs, &cluster);
+    tracing::debug!(
+        "loaded {} objects in {:.3} s",
+        resources.len(),
+        started.elapsed().as_secs_f64()
+    );
     progress.set_message("compiling rules");
     let mut bundle = load_bundle(&args.rules)?;
     bundle.retain_benchmark(args.benchmark.id());
     // Only the rules these resources are routed to: a node scan skips compiling the rest.
     bundle.retain_routed(&resources);
     let evaluator = Evaluator::new(bundle).context("compiling the rule bundle")?;
+    tracing::debug!(
+        "compiled the rules at {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
     for (id, message) in evaluator.broken_rules() {
         tracing::warn!("rule {id} does not compile; its findings will be errors: {message}");
     }
@@ -68,25 +77,30 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let evaluate_start = std::time::Instant::now();
     let evaluation = evaluator.evaluate(resources, &ctx);
     tracing::info!(
-        "evaluated: {} findings in {:.3} s",
+        "evaluated: {} findings in {:.3} s{}",
         evaluation.findings.len(),
-        evaluate_start.elapsed().as_secs_f64()
+        evaluate_start.elapsed().as_secs_f64(),
+        memory()
     );
     progress.finish_and_clear();
 
     let mut findings = evaluation.findings;
-    findings.sort_by(|a, b| {
+    // Unstable sort: no buffer of half the findings (a stable sort's), and the finding id as
+    // the last key keeps the order total, so the output is the same on every run.
+    findings.sort_unstable_by(|a, b| {
         (
             &a.resource.name,
             &a.resource.sub_type,
             &a.rule.benchmark.rule_number,
             &a.rule.id,
+            &a.event.id,
         )
             .cmp(&(
                 &b.resource.name,
                 &b.resource.sub_type,
                 &b.rule.benchmark.rule_number,
                 &b.rule.id,
+                &b.event.id,
             ))
     });
     let failed = findings

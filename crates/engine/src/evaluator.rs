@@ -350,14 +350,6 @@ impl Evaluator {
         tracing::debug!("kept {} objects as text{}", raws.len(), rss());
         let inputs = engine_values(&resources, &raws, &shared);
         tracing::debug!("converted {} inputs{}", inputs.len(), rss());
-        let data = crate::inventory::build(&resources, &inputs);
-        tracing::debug!("built the inventory{}", rss());
-        let texts: Vec<findings::RuleText> = self
-            .rules
-            .iter()
-            .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmark))
-            .collect();
-        let constants = findings::Constants::new(ctx);
         let controllers: HashSet<(&str, &str, &str)> = resources
             .iter()
             .filter(|r| r.kind == ResourceType::K8sObject)
@@ -369,6 +361,18 @@ impl Evaluator {
                 )
             })
             .collect();
+        let owned: Vec<bool> = resources
+            .par_iter()
+            .map(|r| owned_by_scanned_controller(r, &controllers))
+            .collect();
+        let data = crate::inventory::build(&resources, &inputs, &owned);
+        tracing::debug!("built the inventory{}", rss());
+        let texts: Vec<findings::RuleText> = self
+            .rules
+            .iter()
+            .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmark))
+            .collect();
+        let constants = findings::Constants::new(ctx);
         // The interpreter (fallback path) gets the inventory once per scan; clones share it.
         let mut interpreter = self.interpreter.clone();
         let _ = interpreter.add_data(data.clone());
@@ -377,6 +381,7 @@ impl Evaluator {
             .par_iter()
             .zip(inputs.par_iter())
             .zip(raws.par_iter())
+            .zip(owned.par_iter())
             .map_init(
                 || {
                     self.program.as_ref().map(|p| {
@@ -390,9 +395,8 @@ impl Evaluator {
                         vm
                     })
                 },
-                |vm, ((resource, input), raw)| {
+                |vm, (((resource, input), raw), &owned)| {
                     let shared = (&texts[..], &constants);
-                    let owned = owned_by_scanned_controller(resource, &controllers);
                     self.evaluate_one(
                         vm.as_mut(),
                         &interpreter,
@@ -413,6 +417,17 @@ impl Evaluator {
             evaluation.findings.extend(findings);
             evaluation.not_applicable += na;
         }
+        // The inventory and the interpreter only hold references to the objects' values:
+        // dropped first, so that the values themselves are freed in parallel.
+        let freeing = std::time::Instant::now();
+        drop(controllers);
+        drop((interpreter, data));
+        inputs.into_par_iter().for_each(drop);
+        tracing::debug!(
+            "freed the engine values in {:.3} s{}",
+            freeing.elapsed().as_secs_f64(),
+            rss()
+        );
         evaluation
     }
 
@@ -610,27 +625,37 @@ fn engine_values(
     raws: &[Arc<RawJson>],
     shared: &(Context, regorus::Value),
 ) -> Vec<regorus::Value> {
-    let len: usize = raws.iter().map(|r| r.as_str().len() + 1).sum();
-    let mut text = String::with_capacity(len + 2);
-    text.push('[');
-    for (i, raw) in raws.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(raw.as_str());
-    }
-    text.push(']');
-    let parsed = match regorus::Value::from_json_str(&text) {
-        Ok(regorus::Value::Array(items)) if items.len() == resources.len() => Some(items),
-        _ => None,
-    };
-    drop(text);
+    // One parse per thread's share of the objects: keys are interned within each share, and
+    // the shares are parsed in parallel.
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = raws.len().div_ceil(threads).max(1);
+    let parsed: Vec<Option<Vec<regorus::Value>>> = raws
+        .par_chunks(chunk)
+        .map(|part| {
+            let len: usize = part.iter().map(|r| r.as_str().len() + 1).sum();
+            let mut text = String::with_capacity(len + 2);
+            text.push('[');
+            for (i, raw) in part.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(raw.as_str());
+            }
+            text.push(']');
+            match regorus::Value::from_json_str(&text) {
+                Ok(regorus::Value::Array(items)) if items.len() == part.len() => {
+                    Some(items.iter().cloned().collect())
+                }
+                _ => None,
+            }
+        })
+        .collect();
     resources
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, r)| {
-            let object = match &parsed {
-                Some(items) => items[i].clone(),
+            let object = match &parsed[i / chunk] {
+                Some(items) => items[i % chunk].clone(),
                 None => {
                     regorus::Value::from_json_str(raws[i].as_str()).unwrap_or(regorus::Value::Null)
                 }

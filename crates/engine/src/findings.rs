@@ -37,6 +37,9 @@ pub(crate) struct RuleText {
     shared: Arc<FindingRule>,
     template: Arc<str>,
     has_placeholders: bool,
+    /// The first `expected` value the rule returned: most rules return the same one for every
+    /// resource, and their findings then share it.
+    expected: std::sync::OnceLock<Arc<RawJson>>,
 }
 
 /// Values that are the same in every finding of a scan, allocated once.
@@ -152,6 +155,7 @@ impl RuleText {
             shared: Arc::new(shared),
             template,
             has_placeholders: meta.remediation.contains("{{"),
+            expected: std::sync::OnceLock::new(),
         }
     }
 }
@@ -202,7 +206,14 @@ pub(crate) fn build(
         result: FindingResult {
             evaluation: result.outcome,
             evidence: result.evidence,
-            expected: result.expected,
+            expected: match text.expected.get() {
+                Some(first) if first.as_str() == result.expected.as_str() => first.clone(),
+                _ => {
+                    let expected = Arc::new(result.expected);
+                    let _ = text.expected.set(expected.clone());
+                    expected
+                }
+            },
         },
         rule,
         orchestrator: parts.orchestrator.clone(),

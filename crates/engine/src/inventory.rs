@@ -12,14 +12,30 @@ fn s(v: &str) -> Value {
     Value::from(v)
 }
 
-/// Builds `{"inventory": {...}}` from the resources and their engine values.
-pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
+/// Kinds that carry a pod spec, in the order `workloads` lists them (the library's
+/// `kspm.lib.pods` kinds).
+const WORKLOAD_KINDS: [&str; 8] = [
+    "Pod",
+    "CronJob",
+    "Deployment",
+    "DaemonSet",
+    "StatefulSet",
+    "ReplicaSet",
+    "Job",
+    "ReplicationController",
+];
+
+/// Builds `{"inventory": {...}}` from the resources, their engine values and whether each is
+/// owned by a controller in the same scan.
+pub fn build(resources: &[Resource], inputs: &[Value], owned: &[bool]) -> Value {
     let mut objects: BTreeMap<String, BTreeMap<String, Obj>> = BTreeMap::new();
     let mut bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut namespaces = Vec::new();
     let mut processes: BTreeMap<String, Obj> = BTreeMap::new();
-    for (r, input) in resources.iter().zip(inputs) {
+    // (namespace, kind order, name) → workload entry.
+    let mut workloads: BTreeMap<(String, usize, String), Value> = BTreeMap::new();
+    for ((r, input), &owned) in resources.iter().zip(inputs).zip(owned) {
         if r.kind == ResourceType::Process {
             // Node-local cross-resource rules (etcd's CA vs the API server's) look here.
             let node = r.context.node.as_ref().map_or("", |n| n.name.as_str());
@@ -37,6 +53,14 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
         let name = r.short_name().to_owned();
         if r.sub_type == "Namespace" {
             namespaces.push(name.clone());
+        }
+        if let Some(order) = WORKLOAD_KINDS.iter().position(|k| *k == r.sub_type)
+            && !owned
+        {
+            workloads.insert(
+                (ns.clone(), order, name.clone()),
+                workload(&r.sub_type, &object),
+            );
         }
         if matches!(r.sub_type.as_str(), "RoleBinding" | "ClusterRoleBinding") {
             let role_kind = r
@@ -101,9 +125,58 @@ pub fn build(resources: &[Resource], inputs: &[Value]) -> Value {
         .map(|(node, by_component)| (s(&node), Value::from(by_component)))
         .collect();
     inventory.insert(s("processes"), Value::from(processes));
+    let mut by_namespace: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for ((ns, _, _), entry) in workloads {
+        by_namespace.entry(ns).or_default().push(entry);
+    }
+    let workloads: Obj = by_namespace
+        .into_iter()
+        .map(|(ns, list)| (s(&ns), Value::from(list)))
+        .collect();
+    inventory.insert(s("workloads"), Value::from(workloads));
     let mut data = Obj::new();
     data.insert(s("inventory"), Value::from(inventory));
     Value::from(data)
+}
+
+/// A workload entry: the object, its pod spec (`{}` when it has none) and the spec's containers
+/// as `{"name", "type", "container"}` (init, regular, then ephemeral; entries that are not
+/// objects are left out), the shape of `kspm.lib.pods.containers`.
+fn workload(kind: &str, object: &Value) -> Value {
+    let path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => &["spec", "template", "spec"],
+    };
+    let mut spec = object;
+    for key in path {
+        spec = &spec[*key];
+    }
+    let spec = match spec {
+        Value::Object(_) => spec.clone(),
+        _ => Value::new_object(),
+    };
+    let mut containers = Vec::new();
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        if let Value::Array(items) = &spec[list] {
+            for item in items.iter().filter(|c| matches!(c, Value::Object(_))) {
+                let name = match &item["name"] {
+                    Value::Undefined => s(""),
+                    n => n.clone(),
+                };
+                let mut c = Obj::new();
+                c.insert(s("name"), name);
+                c.insert(s("type"), s(list));
+                c.insert(s("container"), item.clone());
+                containers.push(Value::from(c));
+            }
+        }
+    }
+    let mut entry = Obj::new();
+    entry.insert(s("object"), object.clone());
+    entry.insert(s("spec"), spec);
+    entry.insert(s("containers"), Value::from(containers));
+    Value::from(entry)
 }
 
 /// Index keys for the subjects of a binding: `ServiceAccount:<ns>:<name>` (a service account

@@ -238,6 +238,83 @@ fn inventory_lets_a_rule_see_other_objects_and_remediation_is_filled() {
 }
 
 #[test]
+fn inventory_indexes_each_namespace_workloads_without_controller_owned_copies() {
+    let dir = tempdir();
+    // The evidence lists what the index holds for the namespace: "kind/name: containers".
+    write_rule(
+        &dir,
+        "lists_workloads",
+        "Namespace",
+        Some(
+            "finding := {\"evaluation\": \"passed\", \"evidence\": {\"workloads\": [sprintf(\"%s/%s: %s\", [w.object.kind, w.object.metadata.name, concat(\",\", [sprintf(\"%s %s\", [c.type, c.name]) | some c in w.containers])]) | some w in object.get(data.inventory.workloads, input.resource.metadata.name, [])]}}",
+        ),
+    );
+    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let object = |v: serde_json::Value| Resource::k8s_object(v, cluster());
+    let owner = |kind: &str, name: &str| json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "controller": true}]);
+    let template = json!({"spec": {"initContainers": [{"name": "init"}], "containers": [{"name": "web"}, "not an object"]}});
+    let resources = vec![
+        object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})),
+        object(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"template": template}}),
+        ),
+        object(
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1", "namespace": "shop", "ownerReferences": owner("Deployment", "web")}, "spec": {"template": template}}),
+        ),
+        object(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1-a", "namespace": "shop", "ownerReferences": owner("ReplicaSet", "web-1")}, "spec": template["spec"]}),
+        ),
+        // Owned by a controller that is not in the scan: the pod stands for itself.
+        object(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "orphan", "namespace": "shop", "ownerReferences": owner("ReplicaSet", "gone")}, "spec": {"containers": [{"name": "app"}]}}),
+        ),
+        object(
+            json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": "shop"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "job"}]}}}}}}),
+        ),
+        pod("elsewhere", "other"),
+    ];
+    let evaluation = evaluator.evaluate(resources, &ctx());
+    let finding = evaluation
+        .findings
+        .iter()
+        .find(|f| f.resource.sub_type == "Namespace")
+        .unwrap();
+    assert_eq!(
+        finding.result.evidence.to_value(),
+        json!({"workloads": [
+            "Pod/orphan: containers app",
+            "CronJob/nightly: containers job",
+            "Deployment/web: initContainers init,containers web",
+        ]})
+    );
+}
+
+#[test]
+fn bundled_rules_name_library_rules_by_their_full_path() {
+    // regorus' VM evaluates every rule of a package each time a rule is reached through an
+    // import alias (`import data.kspm.lib.pss` then `pss.containers`); the bundle writes
+    // `data.kspm.lib.pss.containers` instead (rules/README.md, "Writing fast rules").
+    let bundle = RuleBundle::embedded().unwrap();
+    let sources = bundle
+        .rules
+        .iter()
+        .filter_map(|r| {
+            r.rego
+                .as_deref()
+                .map(|rego| (r.source.clone(), rego.to_owned()))
+        })
+        .chain(bundle.libs.iter().cloned());
+    let offenders: Vec<String> = sources
+        .filter(|(_, rego)| {
+            rego.lines()
+                .any(|l| l.trim_start().starts_with("import data."))
+        })
+        .map(|(path, _)| path)
+        .collect();
+    assert!(offenders.is_empty(), "import aliases in {offenders:?}");
+}
+
+#[test]
 fn manual_only_rules_yield_one_manual_finding_on_the_cluster() {
     let dir = tempdir();
     write_rule(&dir, "ask_a_human", "Cluster", None);

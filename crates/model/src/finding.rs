@@ -88,7 +88,7 @@ pub struct FindingResult {
     /// What was observed (compact JSON).
     pub evidence: crate::RawJson,
     /// What the rule expects (compact JSON).
-    pub expected: crate::RawJson,
+    pub expected: Arc<crate::RawJson>,
 }
 
 /// `rule.benchmark.*`.

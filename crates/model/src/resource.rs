@@ -213,8 +213,11 @@ impl Resource {
 
     /// `metadata.namespace` of a Kubernetes object, if any.
     pub fn namespace(&self) -> Option<&str> {
+        // `get` twice rather than `pointer`, which splits and allocates its path on every call:
+        // this runs for every finding.
         self.resource
-            .pointer("/metadata/namespace")
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str)
     }
 
@@ -223,7 +226,8 @@ impl Resource {
         match self.kind {
             ResourceType::K8sObject => self
                 .resource
-                .pointer("/metadata/name")
+                .get("metadata")
+                .and_then(|m| m.get("name"))
                 .and_then(Value::as_str)
                 .unwrap_or(&self.name),
             ResourceType::File => self

@@ -143,7 +143,7 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
         result: FindingResult {
             evaluation: outcome,
             evidence: evidence.into(),
-            expected: Value::Null.into(),
+            expected: std::sync::Arc::new(Value::Null.into()),
         },
         rule: std::sync::Arc::new(rule.clone()),
         orchestrator: std::sync::Arc::new(Orchestrator {

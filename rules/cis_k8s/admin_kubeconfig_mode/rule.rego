@@ -3,7 +3,4 @@ package kspm.rules.admin_kubeconfig_mode
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.mode_finding(input.resource, 384) if node.has_role(input.resource, "admin-kubeconfig")
+finding := data.kspm.lib.files.mode_finding(input.resource, 384) if data.kspm.lib.node.has_role(input.resource, "admin-kubeconfig")

@@ -3,28 +3,26 @@ package kspm.rules.apiserver_authorization_includes_rbac
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.referenced_file_error(p, "--authorization-config") if {
-	apiserver.readable(p)
-	apiserver.authorization_error(p)
+finding := data.kspm.lib.apiserver.referenced_file_error(p, "--authorization-config") if {
+	data.kspm.lib.apiserver.readable(p)
+	data.kspm.lib.apiserver.authorization_error(p)
 }
 
-finding := apiserver.authorization_manual(p, "a chain containing RBAC") if {
-	apiserver.readable(p)
-	apiserver.authorization_unknown(p)
+finding := data.kspm.lib.apiserver.authorization_manual(p, "a chain containing RBAC") if {
+	data.kspm.lib.apiserver.readable(p)
+	data.kspm.lib.apiserver.authorization_unknown(p)
 }
 
 finding := {
-	"evaluation": apiserver.status(ok),
-	"evidence": {"setting": chain.setting, "authorizers": chain.modes, "read_from": apiserver.origin(p)},
+	"evaluation": data.kspm.lib.apiserver.status(ok),
+	"evidence": {"setting": chain.setting, "authorizers": chain.modes, "read_from": data.kspm.lib.apiserver.origin(p)},
 	"expected": {"authorizers": "a chain containing RBAC"},
 } if {
-	apiserver.readable(p)
-	chain := apiserver.authorizer_chain(p)
+	data.kspm.lib.apiserver.readable(p)
+	chain := data.kspm.lib.apiserver.authorizer_chain(p)
 	ok := "RBAC" in chain.modes
 }

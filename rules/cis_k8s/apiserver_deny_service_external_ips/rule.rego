@@ -3,10 +3,8 @@ package kspm.rules.apiserver_deny_service_external_ips
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.plugin_finding(p, "DenyServiceExternalIPs", true) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.plugin_finding(p, "DenyServiceExternalIPs", true) if data.kspm.lib.apiserver.readable(p)

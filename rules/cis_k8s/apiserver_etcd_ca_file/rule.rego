@@ -3,10 +3,8 @@ package kspm.rules.apiserver_etcd_ca_file
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.path_flags_finding(p, ["--etcd-cafile"]) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.path_flags_finding(p, ["--etcd-cafile"]) if data.kspm.lib.apiserver.readable(p)

@@ -3,25 +3,22 @@ package kspm.rules.apiserver_event_rate_limit
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-import data.kspm.lib.node
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
 config_flag := "--admission-control-config-file"
 
-enabled if apiserver.plugin_enabled(p, "EventRateLimit")
+enabled if data.kspm.lib.apiserver.plugin_enabled(p, "EventRateLimit")
 
-config_set if apiserver.set_non_empty(p, config_flag)
+config_set if data.kspm.lib.apiserver.set_non_empty(p, config_flag)
 
 expected := {"plugin": "EventRateLimit", "enabled": true, config_flag: "an AdmissionConfiguration with an EventRateLimit entry"}
 
-base_evidence := object.union(apiserver.plugin_evidence(p, "EventRateLimit"), {"admission_config": apiserver.observed(p, config_flag, "none")})
+base_evidence := object.union(data.kspm.lib.apiserver.plugin_evidence(p, "EventRateLimit"), {"admission_config": data.kspm.lib.apiserver.observed(p, config_flag, "none")})
 
 finding := {"evaluation": "failed", "evidence": base_evidence, "expected": expected} if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	not enabled
 }
 
@@ -30,36 +27,36 @@ finding := {
 	"evidence": object.union(base_evidence, {"reason": "the plugin is enabled but no admission configuration file gives it limits"}),
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	enabled
 	not config_set
 }
 
-finding := apiserver.referenced_file_error(p, config_flag) if {
-	apiserver.readable(p)
+finding := data.kspm.lib.apiserver.referenced_file_error(p, config_flag) if {
+	data.kspm.lib.apiserver.readable(p)
 	enabled
 	config_set
-	apiserver.referenced_error(p, config_flag)
+	data.kspm.lib.apiserver.referenced_error(p, config_flag)
 }
 
 finding := {
 	"evaluation": "manual",
 	"evidence": object.union(base_evidence, {
-		"reason": apiserver.content_missing_reason(p, config_flag),
-		"to_check": sprintf("on the node, read %s and check that plugins[] has an entry named EventRateLimit with limits (inline configuration.limits or a path to a limits file)", [node.flag(p, config_flag)]),
+		"reason": data.kspm.lib.apiserver.content_missing_reason(p, config_flag),
+		"to_check": sprintf("on the node, read %s and check that plugins[] has an entry named EventRateLimit with limits (inline configuration.limits or a path to a limits file)", [data.kspm.lib.node.flag(p, config_flag)]),
 	}),
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	enabled
 	config_set
-	not apiserver.referenced_error(p, config_flag)
-	not apiserver.has_content(p, config_flag)
+	not data.kspm.lib.apiserver.referenced_error(p, config_flag)
+	not data.kspm.lib.apiserver.has_content(p, config_flag)
 }
 
 # The EventRateLimit entries of the AdmissionConfiguration.
 entries := [e |
-	some e in object.get(apiserver.referenced(p, config_flag).content, "plugins", [])
+	some e in object.get(data.kspm.lib.apiserver.referenced(p, config_flag).content, "plugins", [])
 	object.get(e, "name", "") == "EventRateLimit"
 ]
 
@@ -80,9 +77,9 @@ configured if count(limits) + count(limits_files) > 0
 judged_evidence := object.union(base_evidence, {"limits": limits, "limits_files": limits_files})
 
 finding := {"evaluation": "passed", "evidence": judged_evidence, "expected": expected} if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	enabled
-	apiserver.has_content(p, config_flag)
+	data.kspm.lib.apiserver.has_content(p, config_flag)
 	configured
 }
 
@@ -91,8 +88,8 @@ finding := {
 	"evidence": object.union(judged_evidence, {"reason": "the admission configuration has no EventRateLimit entry with limits"}),
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	enabled
-	apiserver.has_content(p, config_flag)
+	data.kspm.lib.apiserver.has_content(p, config_flag)
 	not configured
 }

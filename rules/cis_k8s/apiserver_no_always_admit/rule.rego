@@ -3,10 +3,8 @@ package kspm.rules.apiserver_no_always_admit
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.plugin_finding(p, "AlwaysAdmit", false) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.plugin_finding(p, "AlwaysAdmit", false) if data.kspm.lib.apiserver.readable(p)

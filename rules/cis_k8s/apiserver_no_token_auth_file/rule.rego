@@ -3,29 +3,26 @@ package kspm.rules.apiserver_no_token_auth_file
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-import data.kspm.lib.node
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-token_file_set if apiserver.set_non_empty(p, "--token-auth-file")
+token_file_set if data.kspm.lib.apiserver.set_non_empty(p, "--token-auth-file")
 
 finding := {
 	"evaluation": "failed",
-	"evidence": {"setting": node.flag_text(p, "--token-auth-file"), "read_from": apiserver.origin(p)},
+	"evidence": {"setting": data.kspm.lib.node.flag_text(p, "--token-auth-file"), "read_from": data.kspm.lib.apiserver.origin(p)},
 	"expected": {"--token-auth-file": "not set"},
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	token_file_set
 }
 
 finding := {
 	"evaluation": "passed",
-	"evidence": {"setting": "--token-auth-file not set", "read_from": apiserver.origin(p)},
+	"evidence": {"setting": "--token-auth-file not set", "read_from": data.kspm.lib.apiserver.origin(p)},
 	"expected": {"--token-auth-file": "not set"},
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	not token_file_set
 }

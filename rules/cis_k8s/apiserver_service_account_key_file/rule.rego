@@ -3,30 +3,27 @@ package kspm.rules.apiserver_service_account_key_file
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-import data.kspm.lib.node
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-external_signer if apiserver.set_non_empty(p, "--service-account-signing-endpoint")
+external_signer if data.kspm.lib.apiserver.set_non_empty(p, "--service-account-signing-endpoint")
 
-finding := apiserver.path_flags_finding(p, ["--service-account-key-file"]) if {
-	apiserver.readable(p)
+finding := data.kspm.lib.apiserver.path_flags_finding(p, ["--service-account-key-file"]) if {
+	data.kspm.lib.apiserver.readable(p)
 	not external_signer
 }
 
 finding := {
 	"evaluation": "passed",
 	"evidence": {
-		"settings": [node.flag_text(p, "--service-account-signing-endpoint")],
+		"settings": [data.kspm.lib.node.flag_text(p, "--service-account-signing-endpoint")],
 		"missing": [],
 		"note": "tokens are signed and their keys published by an external signer; the key-file flag does not apply",
-		"read_from": apiserver.origin(p),
+		"read_from": data.kspm.lib.apiserver.origin(p),
 	},
 	"expected": {"--service-account-key-file": "path to a file", "or": "--service-account-signing-endpoint"},
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	external_signer
 }

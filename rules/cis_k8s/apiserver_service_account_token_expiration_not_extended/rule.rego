@@ -3,10 +3,8 @@ package kspm.rules.apiserver_service_account_token_expiration_not_extended
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.bool_flag_finding(p, "--service-account-extend-token-expiration", true, false) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.bool_flag_finding(p, "--service-account-extend-token-expiration", true, false) if data.kspm.lib.apiserver.readable(p)

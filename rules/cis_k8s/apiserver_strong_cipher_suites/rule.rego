@@ -3,22 +3,19 @@ package kspm.rules.apiserver_strong_cipher_suites
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-import data.kspm.lib.node
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
 flag := "--tls-cipher-suites"
 
 expected := {flag: "only suites from the CIS allow-list (TLS 1.3, ECDHE with AES-GCM or ChaCha20-Poly1305)"}
 
-suites := node.flag_list(p, flag)
+suites := data.kspm.lib.node.flag_list(p, flag)
 
-weak := [s | some s in suites; not s in apiserver.strong_cipher_suites]
+weak := [s | some s in suites; not s in data.kspm.lib.apiserver.strong_cipher_suites]
 
-tls13_only if node.flag(p, "--tls-min-version") == "VersionTLS13"
+tls13_only if data.kspm.lib.node.flag(p, "--tls-min-version") == "VersionTLS13"
 
 finding := {
 	"evaluation": "passed",
@@ -27,11 +24,11 @@ finding := {
 		"suites": suites,
 		"weak_suites": [],
 		"reason": "only TLS 1.3 can be negotiated, and all TLS 1.3 suites are on the allow-list",
-		"read_from": apiserver.origin(p),
+		"read_from": data.kspm.lib.apiserver.origin(p),
 	},
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	tls13_only
 }
 
@@ -41,21 +38,21 @@ finding := {
 		"setting": "--tls-cipher-suites not set (default: Go's default suites, which include ECDHE with AES-CBC and SHA-1)",
 		"suites": [],
 		"weak_suites": [],
-		"read_from": apiserver.origin(p),
+		"read_from": data.kspm.lib.apiserver.origin(p),
 	},
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	not tls13_only
 	count(suites) == 0
 }
 
 finding := {
-	"evaluation": apiserver.status(count(weak) == 0),
-	"evidence": {"setting": node.flag_text(p, flag), "suites": suites, "weak_suites": weak, "read_from": apiserver.origin(p)},
+	"evaluation": data.kspm.lib.apiserver.status(count(weak) == 0),
+	"evidence": {"setting": data.kspm.lib.node.flag_text(p, flag), "suites": suites, "weak_suites": weak, "read_from": data.kspm.lib.apiserver.origin(p)},
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	not tls13_only
 	count(suites) > 0
 }

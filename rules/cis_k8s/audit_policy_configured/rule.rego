@@ -4,8 +4,6 @@ package kspm.rules.audit_policy_configured
 
 import rego.v1
 
-import data.kspm.lib.node
-
 p := input.resource
 
 flag_name := "--audit-policy-file"
@@ -14,9 +12,9 @@ proc_error := object.get(p, "error", "")
 
 mirror_pod if object.get(p, "source", "") == "mirror-pod"
 
-policy_path := node.flag(p, flag_name) if node.has_flag(p, flag_name)
+policy_path := data.kspm.lib.node.flag(p, flag_name) if data.kspm.lib.node.has_flag(p, flag_name)
 
-policy_path := "(not set)" if not node.has_flag(p, flag_name)
+policy_path := "(not set)" if not data.kspm.lib.node.has_flag(p, flag_name)
 
 ref := object.get(object.get(p, "referenced", {}), flag_name, null)
 
@@ -42,8 +40,8 @@ logging_rules := [r | some r in policy_rules; object.get(r, "level", "None") != 
 levels := sort({object.get(r, "level", "None") | some r in policy_rules})
 
 backends := array.concat(
-	[sprintf("log file %s", [node.flag(p, "--audit-log-path")]) | node.has_flag(p, "--audit-log-path")],
-	[sprintf("webhook %s", [node.flag(p, "--audit-webhook-config-file")]) | node.has_flag(p, "--audit-webhook-config-file")],
+	[sprintf("log file %s", [data.kspm.lib.node.flag(p, "--audit-log-path")]) | data.kspm.lib.node.has_flag(p, "--audit-log-path")],
+	[sprintf("webhook %s", [data.kspm.lib.node.flag(p, "--audit-webhook-config-file")]) | data.kspm.lib.node.has_flag(p, "--audit-webhook-config-file")],
 )
 
 problem := "the file is not an audit.k8s.io Policy" if not is_policy
@@ -66,7 +64,7 @@ finding := {
 	"expected": expected,
 } if {
 	proc_error == ""
-	not node.has_flag(p, flag_name)
+	not data.kspm.lib.node.has_flag(p, flag_name)
 }
 
 finding := {
@@ -75,7 +73,7 @@ finding := {
 	"expected": expected,
 } if {
 	proc_error == ""
-	node.has_flag(p, flag_name)
+	data.kspm.lib.node.has_flag(p, flag_name)
 	mirror_pod
 }
 
@@ -84,7 +82,7 @@ finding := {
 	"evidence": {"error": sprintf("audit policy %s: %s", [policy_path, ref_error]), "audit_policy_file": policy_path},
 } if {
 	proc_error == ""
-	node.has_flag(p, flag_name)
+	data.kspm.lib.node.has_flag(p, flag_name)
 	not mirror_pod
 	ref_error != ""
 }
@@ -100,7 +98,7 @@ finding := {
 	"expected": expected,
 } if {
 	proc_error == ""
-	node.has_flag(p, flag_name)
+	data.kspm.lib.node.has_flag(p, flag_name)
 	not mirror_pod
 	ref_error == ""
 }

@@ -6,8 +6,6 @@ package kspm.rules.audit_policy_covers_key_events
 
 import rego.v1
 
-import data.kspm.lib.node
-
 p := input.resource
 
 flag_name := "--audit-policy-file"
@@ -16,9 +14,9 @@ proc_error := object.get(p, "error", "")
 
 mirror_pod if object.get(p, "source", "") == "mirror-pod"
 
-policy_path := node.flag(p, flag_name) if node.has_flag(p, flag_name)
+policy_path := data.kspm.lib.node.flag(p, flag_name) if data.kspm.lib.node.has_flag(p, flag_name)
 
-policy_path := "(not set)" if not node.has_flag(p, flag_name)
+policy_path := "(not set)" if not data.kspm.lib.node.has_flag(p, flag_name)
 
 ref := object.get(object.get(p, "referenced", {}), flag_name, null)
 
@@ -216,7 +214,7 @@ finding := {
 	"expected": expected,
 } if {
 	proc_error == ""
-	not node.has_flag(p, flag_name)
+	not data.kspm.lib.node.has_flag(p, flag_name)
 }
 
 finding := {
@@ -225,7 +223,7 @@ finding := {
 	"expected": expected,
 } if {
 	proc_error == ""
-	node.has_flag(p, flag_name)
+	data.kspm.lib.node.has_flag(p, flag_name)
 	mirror_pod
 }
 
@@ -234,14 +232,14 @@ finding := {
 	"evidence": {"error": sprintf("audit policy %s: %s", [policy_path, ref_error]), "audit_policy_file": policy_path},
 } if {
 	proc_error == ""
-	node.has_flag(p, flag_name)
+	data.kspm.lib.node.has_flag(p, flag_name)
 	not mirror_pod
 	ref_error != ""
 }
 
 judged if {
 	proc_error == ""
-	node.has_flag(p, flag_name)
+	data.kspm.lib.node.has_flag(p, flag_name)
 	not mirror_pod
 	ref_error == ""
 }

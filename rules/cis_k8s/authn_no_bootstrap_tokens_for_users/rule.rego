@@ -4,19 +4,15 @@ package kspm.rules.authn_no_bootstrap_tokens_for_users
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.node
-import data.kspm.lib.rbac
-
 inventory := data.inventory
 
-kube_system_secrets := namespaces.field(namespaces.field(namespaces.field(inventory, "objects", {}), "Secret", {}), "kube-system", {})
+kube_system_secrets := data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(inventory, "objects", {}), "Secret", {}), "kube-system", {})
 
-secret_count := sum([count(by_name) | some by_name in namespaces.field(namespaces.field(inventory, "objects", {}), "Secret", {})])
+secret_count := sum([count(by_name) | some by_name in data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(inventory, "objects", {}), "Secret", {})])
 
 bootstrap_tokens := sort([name |
 	some name, s in kube_system_secrets
-	namespaces.field(s, "type", "") == "bootstrap.kubernetes.io/token"
+	data.kspm.lib.namespaces.field(s, "type", "") == "bootstrap.kubernetes.io/token"
 ])
 
 # The roles kubeadm binds to its bootstrap group: enough to request a node client certificate
@@ -30,7 +26,7 @@ kubeadm_roles := {
 	"Role/kube-proxy",
 }
 
-bootstrap_grants := [[sprintf("%s/%s", [b.roleRef.kind, b.roleRef.name]), sprintf("%s -> %s/%s (%s)", [rbac.binding_ref(b), b.roleRef.kind, b.roleRef.name, trim_prefix(key, "Group:")])] |
+bootstrap_grants := [[sprintf("%s/%s", [b.roleRef.kind, b.roleRef.name]), sprintf("%s -> %s/%s (%s)", [data.kspm.lib.rbac.binding_ref(b), b.roleRef.kind, b.roleRef.name, trim_prefix(key, "Group:")])] |
 	some key, bs in object.get(inventory, "bindings_by_subject", {})
 	startswith(key, "Group:system:bootstrappers")
 	some b in bs
@@ -40,7 +36,7 @@ grants := sort({text | some [_, text] in bootstrap_grants})
 
 unexpected_grants := sort({text | some [role, text] in bootstrap_grants; not role in kubeadm_roles})
 
-apiserver_settings := sort([sprintf("%s: %s", [nodename, node.flag_text(proc, "--enable-bootstrap-token-auth")]) |
+apiserver_settings := sort([sprintf("%s: %s", [nodename, data.kspm.lib.node.flag_text(proc, "--enable-bootstrap-token-auth")]) |
 	some nodename, by_component in object.get(inventory, "processes", {})
 	proc := object.get(by_component, "kube-apiserver", null)
 	proc != null

@@ -4,22 +4,18 @@ package kspm.rules.authn_no_client_certs_for_users
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.node
-import data.kspm.lib.rbac
-
 inventory := data.inventory
 
-csrs := namespaces.field(namespaces.field(object.get(inventory, "objects", {}), "CertificateSigningRequest", {}), "", {})
+csrs := data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(object.get(inventory, "objects", {}), "CertificateSigningRequest", {}), "", {})
 
-csr_status(csr) := concat("/", [c.type | some c in namespaces.field(namespaces.field(csr, "status", {}), "conditions", [])]) if {
-	count(namespaces.field(namespaces.field(csr, "status", {}), "conditions", [])) > 0
+csr_status(csr) := concat("/", [c.type | some c in data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(csr, "status", {}), "conditions", [])]) if {
+	count(data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(csr, "status", {}), "conditions", [])) > 0
 } else := "Pending"
 
 # Requests for client certificates signed by the cluster CA (kubelets use their own signer).
-client_cert_csrs := [sprintf("%s (requested by %s, %s)", [name, namespaces.field(csr.spec, "username", "?"), csr_status(csr)]) |
+client_cert_csrs := [sprintf("%s (requested by %s, %s)", [name, data.kspm.lib.namespaces.field(csr.spec, "username", "?"), csr_status(csr)]) |
 	some name, csr in csrs
-	namespaces.field(namespaces.field(csr, "spec", {}), "signerName", "") == "kubernetes.io/kube-apiserver-client"
+	data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(csr, "spec", {}), "signerName", "") == "kubernetes.io/kube-apiserver-client"
 ]
 
 # Users named in RBAC bindings, other than Kubernetes' own identities. Each one authenticates
@@ -32,7 +28,7 @@ user_subjects := [trim_prefix(key, "User:") |
 
 # Groups that can only be asserted by a client certificate or an authenticator, and that
 # bypass RBAC (system:masters) or hold cluster-admin in kubeadm clusters.
-admin_group_bindings := sort([sprintf("%s (Group/%s)", [rbac.binding_ref(b), g]) |
+admin_group_bindings := sort([sprintf("%s (Group/%s)", [data.kspm.lib.rbac.binding_ref(b), g]) |
 	some g in ["system:masters", "kubeadm:cluster-admins"]
 	some b in object.get(object.get(inventory, "bindings_by_subject", {}), sprintf("Group:%s", [g]), [])
 ])
@@ -45,10 +41,10 @@ apiservers := [[nodename, proc] |
 	proc != null
 ]
 
-other_authenticators := sort([sprintf("%s: %s", [nodename, node.flag_text(proc, f)]) |
+other_authenticators := sort([sprintf("%s: %s", [nodename, data.kspm.lib.node.flag_text(proc, f)]) |
 	some [nodename, proc] in apiservers
 	some f in authn_flags
-	node.has_flag(proc, f)
+	data.kspm.lib.node.has_flag(proc, f)
 ])
 
 apiserver_view := "no kube-apiserver process data in this scan" if count(apiservers) == 0
@@ -58,9 +54,9 @@ else := "kube-apiserver has another authenticator configured (see other_authenti
 finding := {
 	"evaluation": "manual",
 	"evidence": {
-		"client_certificate_csrs": namespaces.capped(client_cert_csrs),
+		"client_certificate_csrs": data.kspm.lib.namespaces.capped(client_cert_csrs),
 		"client_certificate_csr_count": count(client_cert_csrs),
-		"rbac_users": namespaces.capped(user_subjects),
+		"rbac_users": data.kspm.lib.namespaces.capped(user_subjects),
 		"rbac_user_count": count(user_subjects),
 		"admin_group_bindings": admin_group_bindings,
 		"other_authenticators": other_authenticators,

@@ -4,15 +4,13 @@ package kspm.rules.authn_no_service_account_tokens_for_users
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
-secrets_by_ns := namespaces.field(namespaces.field(data.inventory, "objects", {}), "Secret", {})
+secrets_by_ns := data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(data.inventory, "objects", {}), "Secret", {})
 
 secret_count := sum([count(by_name) | some by_name in secrets_by_ns])
 
-labels(s) := namespaces.field(s.metadata, "labels", {})
+labels(s) := data.kspm.lib.namespaces.field(s.metadata, "labels", {})
 
-annotations(s) := namespaces.field(s.metadata, "annotations", {})
+annotations(s) := data.kspm.lib.namespaces.field(s.metadata, "annotations", {})
 
 last_used(s) := sprintf("last used %s", [labels(s)["kubernetes.io/legacy-token-last-used"]]) if {
 	labels(s)["kubernetes.io/legacy-token-last-used"]
@@ -23,10 +21,10 @@ invalid(s) := sprintf(", invalidated since %s", [labels(s)["kubernetes.io/legacy
 } else := ""
 
 # Long-lived tokens stored in Secrets: the kind people copy into kubeconfigs.
-legacy_tokens := [sprintf("%s/%s (for %s, %s%s)", [ns, name, namespaces.field(annotations(s), "kubernetes.io/service-account.name", "?"), last_used(s), invalid(s)]) |
+legacy_tokens := [sprintf("%s/%s (for %s, %s%s)", [ns, name, data.kspm.lib.namespaces.field(annotations(s), "kubernetes.io/service-account.name", "?"), last_used(s), invalid(s)]) |
 	some ns, by_name in secrets_by_ns
 	some name, s in by_name
-	namespaces.field(s, "type", "") == "kubernetes.io/service-account-token"
+	data.kspm.lib.namespaces.field(s, "type", "") == "kubernetes.io/service-account-token"
 ]
 
 visibility := "no Secret objects in this scan (the kspm agent has no access to Secrets): run the commands in the remediation" if secret_count == 0
@@ -35,7 +33,7 @@ else := "Secrets were part of this scan"
 finding := {
 	"evaluation": "manual",
 	"evidence": {
-		"legacy_token_secrets": namespaces.capped(legacy_tokens),
+		"legacy_token_secrets": data.kspm.lib.namespaces.capped(legacy_tokens),
 		"legacy_token_secret_count": count(legacy_tokens),
 		"secrets_in_scan": secret_count,
 		"visibility": visibility,

@@ -3,7 +3,4 @@ package kspm.rules.cni_files_mode
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.tree_mode_finding(input.resource, {"file": 384, "directory": 493}) if node.has_role(input.resource, "cni")
+finding := data.kspm.lib.files.tree_mode_finding(input.resource, {"file": 384, "directory": 493}) if data.kspm.lib.node.has_role(input.resource, "cni")

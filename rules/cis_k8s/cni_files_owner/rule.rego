@@ -3,7 +3,4 @@ package kspm.rules.cni_files_owner
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.tree_owner_finding(input.resource, "root", "root") if node.has_role(input.resource, "cni")
+finding := data.kspm.lib.files.tree_owner_finding(input.resource, "root", "root") if data.kspm.lib.node.has_role(input.resource, "cni")

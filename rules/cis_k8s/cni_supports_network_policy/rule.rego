@@ -4,8 +4,6 @@ package kspm.rules.cni_supports_network_policy
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
 searched_namespaces := ["kube-system", "kube-flannel", "calico-system", "cilium"]
 
 # Name or image fragment -> what is known about NetworkPolicy support. Order matters: canal
@@ -24,7 +22,7 @@ plugins := [
 	["ovn", "OVN-based plugin: check the vendor documentation"],
 ]
 
-images(ds) := [c.image | some c in namespaces.field(namespaces.field(namespaces.field(ds.spec, "template", {}), "spec", {}), "containers", [])]
+images(ds) := [c.image | some c in data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(ds.spec, "template", {}), "spec", {}), "containers", [])]
 
 label(ds) := concat(" ", array.concat([ds.metadata.name], images(ds)))
 
@@ -35,12 +33,12 @@ plugin_of(ds) := hits[0] if {
 }
 
 kube_system_daemonsets := sort([sprintf("%s (%s)", [name, concat(", ", images(ds))]) |
-	some name, ds in namespaces.objects_in("DaemonSet", "kube-system")
+	some name, ds in data.kspm.lib.namespaces.objects_in("DaemonSet", "kube-system")
 ])
 
 cni_daemonsets := sort([sprintf("%s/%s: %s", [ns, name, plugin_of(ds)]) |
 	some ns in searched_namespaces
-	some name, ds in namespaces.objects_in("DaemonSet", ns)
+	some name, ds in data.kspm.lib.namespaces.objects_in("DaemonSet", ns)
 	plugin_of(ds)
 ])
 

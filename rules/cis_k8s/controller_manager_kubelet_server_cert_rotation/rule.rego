@@ -3,38 +3,35 @@ package kspm.rules.controller_manager_kubelet_server_cert_rotation
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-import data.kspm.lib.node
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
 gate := "RotateKubeletServerCertificate"
 
 expected := {gate: "not set to false (default true)"}
 
-turned_off if apiserver.feature_gate(p, gate) == false
+turned_off if data.kspm.lib.apiserver.feature_gate(p, gate) == false
 
 # Every occurrence, since pflag merges them.
-setting := sprintf("--feature-gates=%s", [concat(",", node.flag_list(p, "--feature-gates"))]) if node.has_flag(p, "--feature-gates")
+setting := sprintf("--feature-gates=%s", [concat(",", data.kspm.lib.node.flag_list(p, "--feature-gates"))]) if data.kspm.lib.node.has_flag(p, "--feature-gates")
 
-setting := "--feature-gates not set (every gate keeps its default)" if not node.has_flag(p, "--feature-gates")
+setting := "--feature-gates not set (every gate keeps its default)" if not data.kspm.lib.node.has_flag(p, "--feature-gates")
 
 finding := {
 	"evaluation": "failed",
-	"evidence": {"setting": setting, "gate_enabled": false, "read_from": apiserver.origin(p)},
+	"evidence": {"setting": setting, "gate_enabled": false, "read_from": data.kspm.lib.apiserver.origin(p)},
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	turned_off
 }
 
 finding := {
 	"evaluation": "passed",
-	"evidence": {"setting": setting, "gate_enabled": true, "read_from": apiserver.origin(p)},
+	"evidence": {"setting": setting, "gate_enabled": true, "read_from": data.kspm.lib.apiserver.origin(p)},
 	"expected": expected,
 } if {
-	apiserver.readable(p)
+	data.kspm.lib.apiserver.readable(p)
 	not turned_off
 }

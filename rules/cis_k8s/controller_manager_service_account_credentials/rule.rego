@@ -3,10 +3,8 @@ package kspm.rules.controller_manager_service_account_credentials
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.bool_flag_finding(p, "--use-service-account-credentials", false, true) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.bool_flag_finding(p, "--use-service-account-credentials", false, true) if data.kspm.lib.apiserver.readable(p)

@@ -3,10 +3,8 @@ package kspm.rules.controller_manager_service_account_private_key
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.path_flags_finding(p, ["--service-account-private-key-file"]) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.path_flags_finding(p, ["--service-account-private-key-file"]) if data.kspm.lib.apiserver.readable(p)

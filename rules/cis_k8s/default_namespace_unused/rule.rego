@@ -4,9 +4,6 @@ package kspm.rules.default_namespace_unused
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
 on_namespace if {
 	input.resource.kind == "Namespace"
 	input.resource.metadata.name == "default"
@@ -20,9 +17,9 @@ on_cluster if {
 # Runs on one resource per scan; it walks the kinds once and only the default namespace of each.
 user_objects contains sprintf("%s/%s", [kind, name]) if {
 	some kind, by_ns in data.inventory.objects
-	some name, obj in namespaces.field(by_ns, "default", {})
+	some name, obj in data.kspm.lib.namespaces.field(by_ns, "default", {})
 	not built_in(kind, name, obj)
-	not pods.owned_by_scanned_controller(obj)
+	not data.kspm.lib.pods.owned_by_scanned_controller(obj)
 }
 
 built_in("Service", "kubernetes", _) := true
@@ -43,7 +40,7 @@ built_in("Secret", _, obj) if {
 built_in("Event", _, _) := true
 
 evidence := {
-	"user_objects": namespaces.capped([o | some o in user_objects]),
+	"user_objects": data.kspm.lib.namespaces.capped([o | some o in user_objects]),
 	"user_object_count": count(user_objects),
 }
 

@@ -4,39 +4,35 @@ package kspm.rules.default_service_account_unused
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-import data.kspm.lib.rbac
-
 sa := input.resource
 
-ns := namespaces.field(sa.metadata, "namespace", "")
+ns := data.kspm.lib.namespaces.field(sa.metadata, "namespace", "")
 
 applicable if {
 	sa.kind == "ServiceAccount"
 	sa.metadata.name == "default"
 }
 
-automount := namespaces.field(sa, "automountServiceAccountToken", "(not set)")
+automount := data.kspm.lib.namespaces.field(sa, "automountServiceAccountToken", "(not set)")
 
 # Every binding, in any namespace, that names this account (through the inventory's subject
 # index, so nothing is scanned per namespace).
-bindings contains rbac.binding_ref(b) if {
+bindings contains data.kspm.lib.rbac.binding_ref(b) if {
 	some b in object.get(data.inventory.bindings_by_subject, sprintf("ServiceAccount:%s:default", [ns]), [])
-	not rbac.system_managed(b)
+	not data.kspm.lib.rbac.system_managed(b)
 }
 
-users contains namespaces.ref(w) if {
-	some w in namespaces.workloads(ns)
-	not namespaces.mirror_pod(w)
-	spec := pods.spec(w)
-	namespaces.field(spec, "serviceAccountName", namespaces.field(spec, "serviceAccount", "")) in {"", "default"}
+users contains data.kspm.lib.namespaces.ref(w.object) if {
+	some w in data.kspm.lib.namespaces.workloads(ns)
+	not data.kspm.lib.namespaces.mirror_pod(w.object)
+	spec := w.spec
+	data.kspm.lib.namespaces.field(spec, "serviceAccountName", data.kspm.lib.namespaces.field(spec, "serviceAccount", "")) in {"", "default"}
 }
 
 evidence := {
 	"automount_service_account_token": automount,
 	"bindings": sort(bindings),
-	"workloads_using_it": namespaces.capped([u | some u in users]),
+	"workloads_using_it": data.kspm.lib.namespaces.capped([u | some u in users]),
 	"workloads_using_it_count": count(users),
 }
 

@@ -3,26 +3,24 @@ package kspm.rules.etcd_client_tls_cert
 
 import rego.v1
 
-import data.kspm.lib.etcd
-
 names := ["--cert-file", "--key-file"]
 
 p := input.resource
 
-missing := [n | some n in names; not etcd.set_non_empty(p, n)]
+missing := [n | some n in names; not data.kspm.lib.etcd.set_non_empty(p, n)]
 
-finding := etcd.error_finding(p, names) if not etcd.available(p, names)
+finding := data.kspm.lib.etcd.error_finding(p, names) if not data.kspm.lib.etcd.available(p, names)
 
 finding := {
 	"evaluation": outcome,
 	"evidence": {
-		"cert_file": etcd.text(p, "--cert-file"),
-		"key_file": etcd.text(p, "--key-file"),
+		"cert_file": data.kspm.lib.etcd.text(p, "--cert-file"),
+		"key_file": data.kspm.lib.etcd.text(p, "--key-file"),
 		"missing": missing,
-		"change_in": etcd.change_in(p),
+		"change_in": data.kspm.lib.etcd.change_in(p),
 	},
 	"expected": {"--cert-file": "path of etcd's serving certificate", "--key-file": "path of its private key"},
-} if etcd.available(p, names)
+} if data.kspm.lib.etcd.available(p, names)
 
 outcome := "passed" if count(missing) == 0
 

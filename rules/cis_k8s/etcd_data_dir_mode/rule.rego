@@ -3,7 +3,4 @@ package kspm.rules.etcd_data_dir_mode
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.mode_finding(input.resource, 448) if node.has_role(input.resource, "etcd-data-dir")
+finding := data.kspm.lib.files.mode_finding(input.resource, 448) if data.kspm.lib.node.has_role(input.resource, "etcd-data-dir")

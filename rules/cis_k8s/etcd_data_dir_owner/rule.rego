@@ -3,7 +3,4 @@ package kspm.rules.etcd_data_dir_owner
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.owner_finding(input.resource, "etcd", "etcd") if node.has_role(input.resource, "etcd-data-dir")
+finding := data.kspm.lib.files.owner_finding(input.resource, "etcd", "etcd") if data.kspm.lib.node.has_role(input.resource, "etcd-data-dir")

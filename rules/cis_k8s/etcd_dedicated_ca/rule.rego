@@ -4,9 +4,6 @@ package kspm.rules.etcd_dedicated_ca
 
 import rego.v1
 
-import data.kspm.lib.etcd
-import data.kspm.lib.node
-
 p := input.resource
 
 names := ["--trusted-ca-file"]
@@ -15,11 +12,11 @@ node_name := object.get(object.get(input.context, "node", {}), "name", "")
 
 apiserver := object.get(object.get(object.get(data.inventory, "processes", {}), node_name, {}), "kube-apiserver", null)
 
-etcd_ca := trim_space(sprintf("%v", [etcd.value(p, "--trusted-ca-file")])) if etcd.set_non_empty(p, "--trusted-ca-file")
+etcd_ca := trim_space(sprintf("%v", [data.kspm.lib.etcd.value(p, "--trusted-ca-file")])) if data.kspm.lib.etcd.set_non_empty(p, "--trusted-ca-file")
 
-etcd_ca := "" if not etcd.set_non_empty(p, "--trusted-ca-file")
+etcd_ca := "" if not data.kspm.lib.etcd.set_non_empty(p, "--trusted-ca-file")
 
-api_ca := trim_space(node.flag_or(apiserver, "--client-ca-file", "")) if apiserver != null
+api_ca := trim_space(data.kspm.lib.node.flag_or(apiserver, "--client-ca-file", "")) if apiserver != null
 
 api_error := object.get(apiserver, "error", "") if apiserver != null
 
@@ -27,8 +24,8 @@ api_error := "" if apiserver == null
 
 base_evidence := {
 	"etcd_trusted_ca_file": etcd_path_text,
-	"trusted_ca_file": etcd.text(p, "--trusted-ca-file"),
-	"client_cert_auth": etcd.text(p, "--client-cert-auth"),
+	"trusted_ca_file": data.kspm.lib.etcd.text(p, "--trusted-ca-file"),
+	"client_cert_auth": data.kspm.lib.etcd.text(p, "--client-cert-auth"),
 }
 
 etcd_path_text := etcd_ca if etcd_ca != ""
@@ -37,19 +34,19 @@ etcd_path_text := "(not set)" if etcd_ca == ""
 
 expected := {"--trusted-ca-file": "a CA used only for etcd, different from the API server's --client-ca-file"}
 
-finding := etcd.error_finding(p, names) if not etcd.available(p, names)
+finding := data.kspm.lib.etcd.error_finding(p, names) if not data.kspm.lib.etcd.available(p, names)
 
 finding := {
 	"evaluation": "error",
 	"evidence": {"error": sprintf("kube-apiserver on %s: %s", [node_name, api_error])},
 } if {
-	etcd.available(p, names)
+	data.kspm.lib.etcd.available(p, names)
 	api_error != ""
 }
 
 # Judged only when both processes were read.
 judged if {
-	etcd.available(p, names)
+	data.kspm.lib.etcd.available(p, names)
 	api_error == ""
 }
 

@@ -3,24 +3,22 @@ package kspm.rules.etcd_no_auto_tls
 
 import rego.v1
 
-import data.kspm.lib.etcd
-
 p := input.resource
 
 names := ["--auto-tls"]
 
-finding := etcd.error_finding(p, names) if not etcd.available(p, names)
+finding := data.kspm.lib.etcd.error_finding(p, names) if not data.kspm.lib.etcd.available(p, names)
 
 finding := {
 	"evaluation": outcome,
 	"evidence": {
-		"auto_tls": etcd.text(p, "--auto-tls"),
-		"cert_file": etcd.text(p, "--cert-file"),
-		"change_in": etcd.change_in(p),
+		"auto_tls": data.kspm.lib.etcd.text(p, "--auto-tls"),
+		"cert_file": data.kspm.lib.etcd.text(p, "--cert-file"),
+		"change_in": data.kspm.lib.etcd.change_in(p),
 	},
 	"expected": {"--auto-tls": "not set, or false"},
-} if etcd.available(p, names)
+} if data.kspm.lib.etcd.available(p, names)
 
-outcome := "failed" if etcd.enabled(p, "--auto-tls")
+outcome := "failed" if data.kspm.lib.etcd.enabled(p, "--auto-tls")
 
-outcome := "passed" if not etcd.enabled(p, "--auto-tls")
+outcome := "passed" if not data.kspm.lib.etcd.enabled(p, "--auto-tls")

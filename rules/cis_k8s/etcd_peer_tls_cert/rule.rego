@@ -3,27 +3,25 @@ package kspm.rules.etcd_peer_tls_cert
 
 import rego.v1
 
-import data.kspm.lib.etcd
-
 names := ["--peer-cert-file", "--peer-key-file"]
 
 p := input.resource
 
-missing := [n | some n in names; not etcd.set_non_empty(p, n)]
+missing := [n | some n in names; not data.kspm.lib.etcd.set_non_empty(p, n)]
 
-finding := etcd.error_finding(p, names) if not etcd.available(p, names)
+finding := data.kspm.lib.etcd.error_finding(p, names) if not data.kspm.lib.etcd.available(p, names)
 
 finding := {
 	"evaluation": outcome,
 	"evidence": {
-		"peer_cert_file": etcd.text(p, "--peer-cert-file"),
-		"peer_key_file": etcd.text(p, "--peer-key-file"),
-		"initial_cluster": etcd.text(p, "--initial-cluster"),
+		"peer_cert_file": data.kspm.lib.etcd.text(p, "--peer-cert-file"),
+		"peer_key_file": data.kspm.lib.etcd.text(p, "--peer-key-file"),
+		"initial_cluster": data.kspm.lib.etcd.text(p, "--initial-cluster"),
 		"missing": missing,
-		"change_in": etcd.change_in(p),
+		"change_in": data.kspm.lib.etcd.change_in(p),
 	},
 	"expected": {"--peer-cert-file": "path of the member's peer certificate", "--peer-key-file": "path of its private key"},
-} if etcd.available(p, names)
+} if data.kspm.lib.etcd.available(p, names)
 
 outcome := "passed" if count(missing) == 0
 

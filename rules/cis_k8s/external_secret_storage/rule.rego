@@ -3,8 +3,6 @@ package kspm.rules.external_secret_storage
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
 # Kinds that only exist when an external secret tool is installed.
 tool_kinds := {
 	"ExternalSecret": "External Secrets Operator",
@@ -19,20 +17,20 @@ tool_kinds := {
 
 tooling contains sprintf("%s (%s objects seen)", [tool, kind]) if {
 	some kind, tool in tool_kinds
-	some by_name in namespaces.field(data.inventory.objects, kind, {})
+	some by_name in data.kspm.lib.namespaces.field(data.inventory.objects, kind, {})
 	count(by_name) > 0
 }
 
 tooling contains "Secrets Store CSI driver (CSIDriver secrets-store.csi.k8s.io)" if {
-	namespaces.objects_in("CSIDriver", "")["secrets-store.csi.k8s.io"]
+	data.kspm.lib.namespaces.objects_in("CSIDriver", "")["secrets-store.csi.k8s.io"]
 }
 
 tooling contains sprintf("Vault agent injector (MutatingWebhookConfiguration/%s)", [name]) if {
-	some name, _ in namespaces.objects_in("MutatingWebhookConfiguration", "")
+	some name, _ in data.kspm.lib.namespaces.objects_in("MutatingWebhookConfiguration", "")
 	contains(name, "vault")
 }
 
-secret_count := sum([count(by_name) | some by_name in namespaces.field(data.inventory.objects, "Secret", {})])
+secret_count := sum([count(by_name) | some by_name in data.kspm.lib.namespaces.field(data.inventory.objects, "Secret", {})])
 
 finding := {
 	"evaluation": "manual",

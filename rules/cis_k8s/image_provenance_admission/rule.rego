@@ -4,16 +4,14 @@ package kspm.rules.image_provenance_admission
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
 api_servers := [p |
-	some p in namespaces.objects_in("Pod", "kube-system")
-	namespaces.field(namespaces.field(p.metadata, "labels", {}), "component", "") == "kube-apiserver"
+	some p in data.kspm.lib.namespaces.objects_in("Pod", "kube-system")
+	data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(p.metadata, "labels", {}), "component", "") == "kube-apiserver"
 ]
 
 arguments(p) := [a |
 	some c in p.spec.containers
-	some a in array.concat(namespaces.field(c, "command", []), namespaces.field(c, "args", []))
+	some a in array.concat(data.kspm.lib.namespaces.field(c, "command", []), data.kspm.lib.namespaces.field(c, "args", []))
 ]
 
 # The value of `--name=value` on the pod's command line.
@@ -41,8 +39,8 @@ markers := ["kyverno", "sigstore", "connaisseur", "ratify", "portieris", "cosign
 
 webhooks contains sprintf("%s/%s", [kind, name]) if {
 	some kind in ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]
-	some name, cfg in namespaces.objects_in(kind, "")
-	text := concat(" ", array.concat([name], [h.name | some h in namespaces.field(cfg, "webhooks", [])]))
+	some name, cfg in data.kspm.lib.namespaces.objects_in(kind, "")
+	text := concat(" ", array.concat([name], [h.name | some h in data.kspm.lib.namespaces.field(cfg, "webhooks", [])]))
 	some m in markers
 	contains(text, m)
 }

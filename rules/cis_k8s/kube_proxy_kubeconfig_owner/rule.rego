@@ -3,11 +3,8 @@ package kspm.rules.kube_proxy_kubeconfig_owner
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.owner_finding(input.resource, "root", "root") if {
-	node.has_role(input.resource, "kube-proxy-kubeconfig")
+finding := data.kspm.lib.files.owner_finding(input.resource, "root", "root") if {
+	data.kspm.lib.node.has_role(input.resource, "kube-proxy-kubeconfig")
 
 	# Only a file on the node itself: kube-proxy run as a DaemonSet (kubeadm) reads its
 	# kubeconfig from a ConfigMap volume inside its container, which chmod on the node cannot

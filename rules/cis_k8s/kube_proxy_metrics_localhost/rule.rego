@@ -3,8 +3,6 @@ package kspm.rules.kube_proxy_metrics_localhost
 
 import rego.v1
 
-import data.kspm.lib.node
-
 p := input.resource
 
 key := "metricsBindAddress"
@@ -18,14 +16,14 @@ has_config if object.get(p, "config_path", "") != ""
 setting := s if {
 	s := object.get(object.get(p, "effective", {}), key, null)
 	s != null
-	not node.config_unreadable(p)
+	not data.kspm.lib.node.config_unreadable(p)
 } else := {"value": object.get(p.config, key, ""), "source": "config"} if {
 	has_config
-	not node.config_unreadable(p)
+	not data.kspm.lib.node.config_unreadable(p)
 	is_object(object.get(p, "config", null))
-} else := {"value": node.flag(p, "--metrics-bind-address"), "source": "flag"} if {
+} else := {"value": data.kspm.lib.node.flag(p, "--metrics-bind-address"), "source": "flag"} if {
 	not has_config
-	node.has_flag(p, "--metrics-bind-address")
+	data.kspm.lib.node.has_flag(p, "--metrics-bind-address")
 } else := {"value": default_address, "source": "default"} if {
 	not has_config
 } else := null

@@ -3,21 +3,19 @@ package kspm.rules.kubelet_authorization_not_always_allow
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-
 p := input.resource
 
 key := "authorization.mode"
 
-mode := trim_space(sprintf("%v", [kubelet.value(p, key)]))
+mode := trim_space(sprintf("%v", [data.kspm.lib.kubelet.value(p, key)]))
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {"authorization_mode": kubelet.text(p, key)}),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {"authorization_mode": data.kspm.lib.kubelet.text(p, key)}),
 	"expected": {key: "Webhook"},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
 outcome := "passed" if mode == "Webhook"
 

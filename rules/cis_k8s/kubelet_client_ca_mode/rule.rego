@@ -3,7 +3,4 @@ package kspm.rules.kubelet_client_ca_mode
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.mode_finding(input.resource, 420) if node.has_role(input.resource, "kubelet-client-ca")
+finding := data.kspm.lib.files.mode_finding(input.resource, 420) if data.kspm.lib.node.has_role(input.resource, "kubelet-client-ca")

@@ -3,21 +3,18 @@ package kspm.rules.kubelet_client_cert_rotation
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-import data.kspm.lib.node
-
 p := input.resource
 
 key := "rotateCertificates"
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {"rotate_certificates": kubelet.text(p, key)}),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {"rotate_certificates": data.kspm.lib.kubelet.text(p, key)}),
 	"expected": {key: true},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
-outcome := "passed" if node.go_bool(kubelet.value(p, key)) == true
+outcome := "passed" if data.kspm.lib.node.go_bool(data.kspm.lib.kubelet.value(p, key)) == true
 
-outcome := "failed" if not node.go_bool(kubelet.value(p, key)) == true
+outcome := "failed" if not data.kspm.lib.node.go_bool(data.kspm.lib.kubelet.value(p, key)) == true

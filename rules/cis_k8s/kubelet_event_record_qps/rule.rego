@@ -4,16 +4,13 @@ package kspm.rules.kubelet_event_record_qps
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-import data.kspm.lib.node
-
 p := input.resource
 
 key := "eventRecordQPS"
 
 default_qps := 50
 
-qps := node.int_value(kubelet.value(p, key))
+qps := data.kspm.lib.node.int_value(data.kspm.lib.kubelet.value(p, key))
 
 note := "0: no rate limit, every event is sent to the API server" if qps == 0
 else := "at or above the default of 50 events per second" if qps >= default_qps
@@ -21,13 +18,13 @@ else := "below the default of 50: events beyond this rate are dropped" if qps > 
 else := "negative: not a value the kubelet accepts" if qps < 0
 else := "not a whole number"
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {"event_record_qps": kubelet.text(p, key), "note": note}),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {"event_record_qps": data.kspm.lib.kubelet.text(p, key), "note": note}),
 	"expected": {key: "0 (no limit) or at least 50 (the default)"},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
 outcome := "passed" if qps == 0
 

@@ -3,8 +3,6 @@ package kspm.rules.kubelet_hostname_override_unset
 
 import rego.v1
 
-import data.kspm.lib.node
-
 p := input.resource
 
 finding := {
@@ -18,18 +16,18 @@ finding := {
 	"expected": {"--hostname-override": "not set"},
 } if {
 	object.get(p, "error", "") == ""
-	not node.has_flag(p, "--hostname-override")
+	not data.kspm.lib.node.has_flag(p, "--hostname-override")
 }
 
 finding := {
 	"evaluation": "failed",
 	"evidence": {
-		"hostname_override": node.flag_text(p, "--hostname-override"),
-		"override_value": node.flag(p, "--hostname-override"),
+		"hostname_override": data.kspm.lib.node.flag_text(p, "--hostname-override"),
+		"override_value": data.kspm.lib.node.flag(p, "--hostname-override"),
 		"note": "some platforms need this flag (nodes named after their cloud DNS name, such as AWS EC2 private DNS names, and some OpenStack or bare-metal setups); there, record a kspm exception with the reason",
 	},
 	"expected": {"--hostname-override": "not set"},
 } if {
 	object.get(p, "error", "") == ""
-	node.has_flag(p, "--hostname-override")
+	data.kspm.lib.node.has_flag(p, "--hostname-override")
 }

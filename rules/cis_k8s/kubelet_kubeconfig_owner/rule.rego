@@ -3,7 +3,4 @@ package kspm.rules.kubelet_kubeconfig_owner
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.owner_finding(input.resource, "root", "root") if node.has_role(input.resource, "kubelet-kubeconfig")
+finding := data.kspm.lib.files.owner_finding(input.resource, "root", "root") if data.kspm.lib.node.has_role(input.resource, "kubelet-kubeconfig")

@@ -3,22 +3,19 @@ package kspm.rules.kubelet_pod_pids_limit
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-import data.kspm.lib.node
-
 p := input.resource
 
 key := "podPidsLimit"
 
-limit := node.int_value(kubelet.value(p, key))
+limit := data.kspm.lib.node.int_value(data.kspm.lib.kubelet.value(p, key))
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {"pod_pids_limit": kubelet.text(p, key)}),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {"pod_pids_limit": data.kspm.lib.kubelet.text(p, key)}),
 	"expected": {key: "a positive number of processes per pod"},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
 outcome := "passed" if limit > 0
 

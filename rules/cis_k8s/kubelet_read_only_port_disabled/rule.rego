@@ -3,21 +3,18 @@ package kspm.rules.kubelet_read_only_port_disabled
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-import data.kspm.lib.node
-
 p := input.resource
 
 key := "readOnlyPort"
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {"read_only_port": kubelet.text(p, key)}),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {"read_only_port": data.kspm.lib.kubelet.text(p, key)}),
 	"expected": {key: 0},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
-outcome := "passed" if node.int_value(kubelet.value(p, key)) == 0
+outcome := "passed" if data.kspm.lib.node.int_value(data.kspm.lib.kubelet.value(p, key)) == 0
 
-outcome := "failed" if not node.int_value(kubelet.value(p, key)) == 0
+outcome := "failed" if not data.kspm.lib.node.int_value(data.kspm.lib.kubelet.value(p, key)) == 0

@@ -3,16 +3,13 @@ package kspm.rules.kubelet_server_cert_rotation
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-import data.kspm.lib.node
-
 p := input.resource
 
 key := "featureGates.RotateKubeletServerCertificate"
 
-gate_off if node.go_bool(kubelet.value(p, key)) == false
+gate_off if data.kspm.lib.node.go_bool(data.kspm.lib.kubelet.value(p, key)) == false
 
-bootstrap if node.go_bool(kubelet.value(p, "serverTLSBootstrap")) == true
+bootstrap if data.kspm.lib.node.go_bool(data.kspm.lib.kubelet.value(p, "serverTLSBootstrap")) == true
 
 note := "serverTLSBootstrap is on: the kubelet requests its serving certificate from the API server and renews it" if {
 	bootstrap
@@ -21,17 +18,17 @@ note := "serverTLSBootstrap is on: the kubelet requests its serving certificate 
 	not gate_off
 } else := "the gate is off: serving certificates are never requested or renewed through the API, even with serverTLSBootstrap"
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {
-		"feature_gate": kubelet.text(p, key),
-		"server_tls_bootstrap": kubelet.text(p, "serverTLSBootstrap"),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {
+		"feature_gate": data.kspm.lib.kubelet.text(p, key),
+		"server_tls_bootstrap": data.kspm.lib.kubelet.text(p, "serverTLSBootstrap"),
 		"note": note,
 	}),
 	"expected": {"RotateKubeletServerCertificate": "not false (default true)", "serverTLSBootstrap": "true, for the gate to have an effect"},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
 outcome := "failed" if gate_off
 

@@ -4,21 +4,18 @@ package kspm.rules.kubelet_serving_tls_cert
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-import data.kspm.lib.node
-
 p := input.resource
 
 keys := ["tlsCertFile", "tlsPrivateKeyFile", "serverTLSBootstrap"]
 
 set(key) if {
-	s := kubelet.lookup(p, key)
+	s := data.kspm.lib.kubelet.lookup(p, key)
 	s != null
 	s.value != null
 	trim_space(sprintf("%v", [s.value])) != ""
 }
 
-bootstrap if node.go_bool(kubelet.value(p, "serverTLSBootstrap")) == true
+bootstrap if data.kspm.lib.node.go_bool(data.kspm.lib.kubelet.value(p, "serverTLSBootstrap")) == true
 
 files_set if {
 	set("tlsCertFile")
@@ -35,10 +32,10 @@ passes if {
 
 missing := [k | some k in ["tlsCertFile", "tlsPrivateKeyFile"]; not set(k)]
 
-evidence := object.union(kubelet.base_evidence(p), {
-	"tls_cert_file": kubelet.text(p, "tlsCertFile"),
-	"tls_private_key_file": kubelet.text(p, "tlsPrivateKeyFile"),
-	"server_tls_bootstrap": kubelet.text(p, "serverTLSBootstrap"),
+evidence := object.union(data.kspm.lib.kubelet.base_evidence(p), {
+	"tls_cert_file": data.kspm.lib.kubelet.text(p, "tlsCertFile"),
+	"tls_private_key_file": data.kspm.lib.kubelet.text(p, "tlsPrivateKeyFile"),
+	"server_tls_bootstrap": data.kspm.lib.kubelet.text(p, "serverTLSBootstrap"),
 	"missing": missing,
 })
 
@@ -46,9 +43,9 @@ expected := {"tlsCertFile and tlsPrivateKeyFile": "paths of a certificate signed
 
 finding := {"evaluation": "passed", "evidence": evidence, "expected": expected} if passes
 
-finding := kubelet.error_finding(p, keys) if {
+finding := data.kspm.lib.kubelet.error_finding(p, keys) if {
 	not passes
-	not kubelet.available(p, keys)
+	not data.kspm.lib.kubelet.available(p, keys)
 }
 
 finding := {
@@ -57,5 +54,5 @@ finding := {
 	"expected": expected,
 } if {
 	not passes
-	kubelet.available(p, keys)
+	data.kspm.lib.kubelet.available(p, keys)
 }

@@ -3,8 +3,6 @@ package kspm.rules.kubelet_strong_tls_ciphers
 
 import rego.v1
 
-import data.kspm.lib.kubelet
-
 p := input.resource
 
 key := "tlsCipherSuites"
@@ -25,7 +23,7 @@ allowed := {
 	"TLS_CHACHA20_POLY1305_SHA256",
 }
 
-raw := kubelet.value(p, key)
+raw := data.kspm.lib.kubelet.value(p, key)
 
 suites := [trim_space(sprintf("%v", [x])) | some x in raw; trim_space(sprintf("%v", [x])) != ""] if is_array(raw)
 
@@ -38,18 +36,18 @@ suites := [] if {
 
 weak := [s | some s in suites; not s in allowed]
 
-finding := kubelet.error_finding(p, [key]) if not kubelet.available(p, [key])
+finding := data.kspm.lib.kubelet.error_finding(p, [key]) if not data.kspm.lib.kubelet.available(p, [key])
 
 finding := {
 	"evaluation": outcome,
-	"evidence": object.union(kubelet.base_evidence(p), {
-		"tls_cipher_suites": kubelet.text(p, key),
+	"evidence": object.union(data.kspm.lib.kubelet.base_evidence(p), {
+		"tls_cipher_suites": data.kspm.lib.kubelet.text(p, key),
 		"suites": suites,
 		"weak_suites": weak,
 		"note": note,
 	}),
 	"expected": {key: sort([s | some s in allowed; startswith(s, "TLS_ECDHE_"); not endswith(s, "_POLY1305_SHA256")])},
-} if kubelet.available(p, [key])
+} if data.kspm.lib.kubelet.available(p, [key])
 
 outcome := "passed" if {
 	count(suites) > 0

@@ -4,24 +4,22 @@ package kspm.rules.namespace_boundaries
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
 # Namespaces that hold workloads, plus those that exist as objects.
 seen := {ns |
-	some kind in namespaces.workload_kind_list
-	some ns, _ in namespaces.field(data.inventory.objects, kind, {})
+	some kind in data.kspm.lib.namespaces.workload_kind_list
+	some ns, _ in data.kspm.lib.namespaces.field(data.inventory.objects, kind, {})
 } | {ns | some ns in data.inventory.namespaces}
 
 workloads_per_namespace := {ns: n |
 	some ns in seen
-	n := count(namespaces.workloads(ns))
+	n := count(data.kspm.lib.namespaces.workloads(ns))
 }
 
 finding := {
 	"evaluation": "manual",
 	"evidence": {
 		"namespace_count": count(data.inventory.namespaces),
-		"user_namespaces": [ns | some ns in data.inventory.namespaces; not ns in namespaces.system_namespaces],
+		"user_namespaces": [ns | some ns in data.inventory.namespaces; not ns in data.kspm.lib.namespaces.system_namespaces],
 		"workloads_per_namespace": workloads_per_namespace,
 	},
 	"expected": {"namespaces": "one per team, application or environment, each with its own RBAC, quotas and policies"},

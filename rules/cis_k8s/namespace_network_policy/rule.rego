@@ -3,8 +3,6 @@ package kspm.rules.namespace_network_policy
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
 ns := input.resource.metadata.name
 
 applicable if {
@@ -21,26 +19,26 @@ cluster_wide_kinds := [
 
 policies := sort([sprintf("%s/%s", [kind, name]) |
 	some kind in namespaced_kinds
-	some name, _ in namespaces.objects_in(kind, ns)
+	some name, _ in data.kspm.lib.namespaces.objects_in(kind, ns)
 ])
 
 # Policies whose podSelector is empty apply to every pod of the namespace.
 selecting_all_pods := sort([sprintf("%s/%s", [kind, name]) |
 	some kind in namespaced_kinds
-	some name, p in namespaces.objects_in(kind, ns)
-	count(namespaces.field(namespaces.field(p, "spec", {}), "podSelector", {"x": 1})) == 0
+	some name, p in data.kspm.lib.namespaces.objects_in(kind, ns)
+	count(data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(p, "spec", {}), "podSelector", {"x": 1})) == 0
 ])
 
 cluster_wide := sort([sprintf("%s/%s", [kind, name]) |
 	some kind in cluster_wide_kinds
-	some name, _ in namespaces.objects_in(kind, "")
+	some name, _ in data.kspm.lib.namespaces.objects_in(kind, "")
 ])
 
 evidence := {
 	"network_policies": policies,
 	"policies_selecting_all_pods": selecting_all_pods,
 	"cluster_wide_policies": cluster_wide,
-	"workloads": count(namespaces.input_workloads),
+	"workloads": count(data.kspm.lib.namespaces.input_workloads),
 }
 
 expected := {"network_policies": "at least one in the namespace"}

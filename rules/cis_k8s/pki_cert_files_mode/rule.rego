@@ -3,7 +3,4 @@ package kspm.rules.pki_cert_files_mode
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.tree_mode_finding(input.resource, {"file": 420, "suffix": ".crt"}) if node.has_role(input.resource, "pki")
+finding := data.kspm.lib.files.tree_mode_finding(input.resource, {"file": 420, "suffix": ".crt"}) if data.kspm.lib.node.has_role(input.resource, "pki")

@@ -3,7 +3,4 @@ package kspm.rules.pki_key_files_mode
 
 import rego.v1
 
-import data.kspm.lib.files
-import data.kspm.lib.node
-
-finding := files.tree_mode_finding(input.resource, {"file": 384, "suffix": ".key"}) if node.has_role(input.resource, "pki")
+finding := data.kspm.lib.files.tree_mode_finding(input.resource, {"file": 384, "suffix": ".key"}) if data.kspm.lib.node.has_role(input.resource, "pki")

@@ -3,13 +3,10 @@ package kspm.rules.psa_blocks_host_ipc
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-finding := namespaces.psa_finding(input.resource, "baseline", offending) if namespaces.user_namespace(input.resource)
+finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains namespaces.ref(w) if {
-	some w in namespaces.input_workloads
-	pods.spec(w).hostIPC == true
+offending contains data.kspm.lib.namespaces.ref(w.object) if {
+	some w in data.kspm.lib.namespaces.input_workloads
+	w.spec.hostIPC == true
 }

@@ -3,14 +3,11 @@ package kspm.rules.psa_blocks_host_path
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-finding := namespaces.psa_finding(input.resource, "baseline", offending) if namespaces.user_namespace(input.resource)
+finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains namespaces.ref_with(w, names) if {
-	some w in namespaces.input_workloads
-	names := [sprintf("volume %s: %s", [v.name, v.hostPath.path]) | some v in namespaces.field(pods.spec(w), "volumes", []); v.hostPath]
+offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+	some w in data.kspm.lib.namespaces.input_workloads
+	names := [sprintf("volume %s: %s", [v.name, v.hostPath.path]) | some v in data.kspm.lib.namespaces.field(w.spec, "volumes", []); v.hostPath]
 	count(names) > 0
 }

@@ -3,18 +3,15 @@ package kspm.rules.psa_blocks_privilege_escalation
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-finding := namespaces.psa_finding(input.resource, "restricted", offending) if namespaces.user_namespace(input.resource)
+finding := data.kspm.lib.namespaces.psa_finding(input.resource, "restricted", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains namespaces.ref_with(w, names) if {
-	some w in namespaces.input_workloads
-	not namespaces.windows_spec(pods.spec(w))
+offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+	some w in data.kspm.lib.namespaces.input_workloads
+	not data.kspm.lib.namespaces.windows_spec(w.spec)
 	names := [c.name |
-		some c in pods.containers(pods.spec(w))
-		namespaces.field(namespaces.field(c.container, "securityContext", {}), "allowPrivilegeEscalation", true) != false
+		some c in w.containers
+		data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(c.container, "securityContext", {}), "allowPrivilegeEscalation", true) != false
 	]
 	count(names) > 0
 }

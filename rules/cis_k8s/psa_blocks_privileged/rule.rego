@@ -3,14 +3,11 @@ package kspm.rules.psa_blocks_privileged
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-finding := namespaces.psa_finding(input.resource, "baseline", offending) if namespaces.user_namespace(input.resource)
+finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains namespaces.ref_with(w, names) if {
-	some w in namespaces.input_workloads
-	names := [c.name | some c in pods.containers(pods.spec(w)); c.container.securityContext.privileged == true]
+offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+	some w in data.kspm.lib.namespaces.input_workloads
+	names := [c.name | some c in w.containers; c.container.securityContext.privileged == true]
 	count(names) > 0
 }

@@ -3,20 +3,17 @@ package kspm.rules.psa_blocks_windows_host_process
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-finding := namespaces.psa_finding(input.resource, "baseline", offending) if namespaces.user_namespace(input.resource)
+finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains namespaces.ref(w) if {
-	some w in namespaces.input_workloads
-	host_process(pods.spec(w))
+offending contains data.kspm.lib.namespaces.ref(w.object) if {
+	some w in data.kspm.lib.namespaces.input_workloads
+	host_process(w)
 }
 
-host_process(spec) if spec.securityContext.windowsOptions.hostProcess == true
+host_process(w) if w.spec.securityContext.windowsOptions.hostProcess == true
 
-host_process(spec) if {
-	some c in pods.containers(spec)
+host_process(w) if {
+	some c in w.containers
 	c.container.securityContext.windowsOptions.hostProcess == true
 }

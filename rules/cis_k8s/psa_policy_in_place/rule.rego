@@ -3,13 +3,11 @@ package kspm.rules.psa_policy_in_place
 
 import rego.v1
 
-import data.kspm.lib.namespaces
+base := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", set())
 
-base := namespaces.psa_finding(input.resource, "baseline", set())
-
-workloads := count(namespaces.input_workloads)
+workloads := count(data.kspm.lib.namespaces.input_workloads)
 
 finding := object.union(base, {"evidence": object.union(
 	object.remove(base.evidence, ["offending_workloads", "offending_count"]),
 	{"workloads": workloads},
-)}) if namespaces.user_namespace(input.resource)
+)}) if data.kspm.lib.namespaces.user_namespace(input.resource)

@@ -4,12 +4,10 @@ package kspm.rules.rbac_bind_impersonate_escalate
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": ["rbac.authorization.k8s.io"], "resources": ["roles", "clusterroles"], "verbs": ["bind", "escalate"]},
 	{"groups": [""], "resources": ["users", "groups", "serviceaccounts"], "verbs": ["impersonate"]},
 	{"groups": ["authentication.k8s.io"], "resources": ["uids", "userextras"], "verbs": ["impersonate"], "any_subresource": true},
 ]
 
-finding := rbac.role_finding(input.resource, permission, false, "bind or escalate roles, or impersonate identities")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "bind or escalate roles, or impersonate identities")

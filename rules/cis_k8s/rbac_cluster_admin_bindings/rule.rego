@@ -4,8 +4,6 @@ package kspm.rules.rbac_cluster_admin_bindings
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 on_role if {
 	input.resource.kind == "ClusterRole"
 	input.resource.metadata.name == "cluster-admin"
@@ -16,11 +14,11 @@ on_cluster if {
 	not data.inventory.objects.ClusterRole[""]["cluster-admin"]
 }
 
-bindings := rbac.bindings_for_key("ClusterRole:cluster-admin", false)
+bindings := data.kspm.lib.rbac.bindings_for_key("ClusterRole:cluster-admin", false)
 
-subjects := rbac.subjects(bindings)
+subjects := data.kspm.lib.rbac.subjects(bindings)
 
-evidence := object.union({"role": "ClusterRole/cluster-admin"}, rbac.holders(subjects, rbac.holder_bindings(bindings)))
+evidence := object.union({"role": "ClusterRole/cluster-admin"}, data.kspm.lib.rbac.holders(subjects, data.kspm.lib.rbac.holder_bindings(bindings)))
 
 expected := {"cluster_admin_held_by": "only subjects you reviewed and approved (break-glass accounts)"}
 

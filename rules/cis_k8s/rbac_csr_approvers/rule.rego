@@ -4,10 +4,8 @@ package kspm.rules.rbac_csr_approvers
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests/approval"], "verbs": ["update", "patch"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, true, "approve CertificateSigningRequests")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "approve CertificateSigningRequests")

@@ -4,10 +4,8 @@ package kspm.rules.rbac_node_proxy_access
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": [""], "resources": ["nodes/proxy"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, true, "use the nodes/proxy subresource")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "use the nodes/proxy subresource")

@@ -4,10 +4,8 @@ package kspm.rules.rbac_persistent_volume_creators
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": [""], "resources": ["persistentvolumes"], "verbs": ["create"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, true, "create PersistentVolumes")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "create PersistentVolumes")

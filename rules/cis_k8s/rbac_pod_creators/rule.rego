@@ -4,10 +4,8 @@ package kspm.rules.rbac_pod_creators
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": [""], "resources": ["pods"], "verbs": ["create"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, false, "create Pods")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "create Pods")

@@ -4,10 +4,8 @@ package kspm.rules.rbac_secret_readers
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, false, "get, list or watch Secrets")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "get, list or watch Secrets")

@@ -4,10 +4,8 @@ package kspm.rules.rbac_service_account_token_creators
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, false, "create tokens for service accounts")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "create tokens for service accounts")

@@ -4,17 +4,13 @@ package kspm.rules.rbac_system_masters_subjects
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
-import data.kspm.lib.rbac
-
 # Runs once per scan, so walking every binding here is fine.
-hits contains sprintf("%s -> %s/%s", [rbac.binding_ref(b), b.roleRef.kind, b.roleRef.name]) if {
+hits contains sprintf("%s -> %s/%s", [data.kspm.lib.rbac.binding_ref(b), b.roleRef.kind, b.roleRef.name]) if {
 	some kind in ["ClusterRoleBinding", "RoleBinding"]
-	some by_name in namespaces.field(data.inventory.objects, kind, {})
+	some by_name in data.kspm.lib.namespaces.field(data.inventory.objects, kind, {})
 	some b in by_name
-	not rbac.system_managed(b)
-	some s in namespaces.field(b, "subjects", [])
+	not data.kspm.lib.rbac.system_managed(b)
+	some s in data.kspm.lib.namespaces.field(b, "subjects", [])
 	s.kind == "Group"
 	s.name == "system:masters"
 }

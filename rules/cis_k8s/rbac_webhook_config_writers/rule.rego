@@ -4,10 +4,8 @@ package kspm.rules.rbac_webhook_config_writers
 
 import rego.v1
 
-import data.kspm.lib.rbac
-
 permission := [
 	{"groups": ["admissionregistration.k8s.io"], "resources": ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"], "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
 ]
 
-finding := rbac.role_finding(input.resource, permission, true, "create, change or delete admission webhook configurations")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "create, change or delete admission webhook configurations")

@@ -3,39 +3,35 @@ package kspm.rules.rbac_wildcard_rules
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
-import data.kspm.lib.rbac
-
 role := input.resource
 
 applicable if {
 	role.kind in {"Role", "ClusterRole"}
-	not rbac.system_managed(role)
+	not data.kspm.lib.rbac.system_managed(role)
 }
 
-wildcard_rules := [rbac.describe_rule(i, r) |
-	some i, r in namespaces.field(role, "rules", [])
+wildcard_rules := [data.kspm.lib.rbac.describe_rule(i, r) |
+	some i, r in data.kspm.lib.namespaces.field(role, "rules", [])
 	has_wildcard(r)
 ]
 
 has_wildcard(r) if {
 	some field in ["apiGroups", "resources", "verbs"]
-	some v in namespaces.field(r, field, [])
+	some v in data.kspm.lib.namespaces.field(r, field, [])
 	contains(v, "*")
 }
 
-has_wildcard(r) if "*" in namespaces.field(r, "nonResourceURLs", [])
+has_wildcard(r) if "*" in data.kspm.lib.namespaces.field(r, "nonResourceURLs", [])
 
-bindings := rbac.bindings(role, false)
+bindings := data.kspm.lib.rbac.bindings(role, false)
 
 evidence := object.union(
 	{
-		"role": rbac.role_ref(role),
-		"kubectl_target": rbac.kubectl_target(role),
+		"role": data.kspm.lib.rbac.role_ref(role),
+		"kubectl_target": data.kspm.lib.rbac.kubectl_target(role),
 		"wildcard_rules": wildcard_rules,
 	},
-	rbac.holders(rbac.subjects(bindings), rbac.holder_bindings(bindings)),
+	data.kspm.lib.rbac.holders(data.kspm.lib.rbac.subjects(bindings), data.kspm.lib.rbac.holder_bindings(bindings)),
 )
 
 expected := {"wildcard_rules": []}

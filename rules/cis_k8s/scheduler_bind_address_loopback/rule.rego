@@ -3,10 +3,8 @@ package kspm.rules.scheduler_bind_address_loopback
 
 import rego.v1
 
-import data.kspm.lib.apiserver
-
 p := input.resource
 
-finding := apiserver.process_error(p) if apiserver.unreadable(p)
+finding := data.kspm.lib.apiserver.process_error(p) if data.kspm.lib.apiserver.unreadable(p)
 
-finding := apiserver.bind_address_finding(p) if apiserver.readable(p)
+finding := data.kspm.lib.apiserver.bind_address_finding(p) if data.kspm.lib.apiserver.readable(p)

@@ -3,33 +3,32 @@ package kspm.rules.seccomp_runtime_default
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-spec := pods.target_spec
-
+# The pod facts come from kspm.lib.pss: rules, so they are computed once per object and shared
+# with every other pod-spec rule (each container's `sc` is its securityContext, {} when unset).
 applicable if {
-	pods.target
-	not namespaces.windows_spec(spec)
+	data.kspm.lib.pods.target
+	not data.kspm.lib.pss.windows
 }
 
-profile_type(sc) := namespaces.field(namespaces.field(namespaces.field(sc, "securityContext", {}), "seccompProfile", {}), "type", "not set")
+# The profile type of a security context; "not set" when it has none (null counts as unset).
+profile_type(sc) := t if {
+	t := sc.seccompProfile.type
+	t != null
+} else := "not set"
 
-pod_profile := profile_type(spec)
+pod_profile := profile_type(data.kspm.lib.pss.pod_security_context)
 
 confined := {"RuntimeDefault", "Localhost"}
 
 # The container's own profile wins over the pod's.
-effective(c) := t if {
-	t := profile_type(c.container)
-	t != "not set"
-}
+effective(own) := pod_profile if own == "not set"
 
-effective(c) := pod_profile if profile_type(c.container) == "not set"
+else := own
 
-unconfined contains sprintf("%s: %s", [c.name, effective(c)]) if {
-	some c in pods.containers(spec)
-	not effective(c) in confined
+unconfined contains sprintf("%s: %s", [c.name, profile]) if {
+	some c in data.kspm.lib.pss.containers
+	profile := effective(profile_type(c.sc))
+	not profile in confined
 }
 
 evidence := {

@@ -3,33 +3,29 @@ package kspm.rules.secrets_not_in_env
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-
-import data.kspm.lib.pods
-
-containers := pods.containers(pods.target_spec)
+containers := data.kspm.lib.pods.containers(data.kspm.lib.pods.target_spec)
 
 references contains sprintf("%s: env %s from Secret %s key %s", [c.name, e.name, ref.name, ref.key]) if {
 	some c in containers
-	some e in namespaces.field(c.container, "env", [])
+	some e in data.kspm.lib.namespaces.field(c.container, "env", [])
 	ref := e.valueFrom.secretKeyRef
 }
 
 references contains sprintf("%s: envFrom Secret %s (all keys)", [c.name, ref.name]) if {
 	some c in containers
-	some e in namespaces.field(c.container, "envFrom", [])
+	some e in data.kspm.lib.namespaces.field(c.container, "envFrom", [])
 	ref := e.secretRef
 }
 
 secrets contains ref.name if {
 	some c in containers
-	some e in namespaces.field(c.container, "env", [])
+	some e in data.kspm.lib.namespaces.field(c.container, "env", [])
 	ref := e.valueFrom.secretKeyRef
 }
 
 secrets contains ref.name if {
 	some c in containers
-	some e in namespaces.field(c.container, "envFrom", [])
+	some e in data.kspm.lib.namespaces.field(c.container, "envFrom", [])
 	ref := e.secretRef
 }
 
@@ -41,11 +37,11 @@ evidence := {
 expected := {"secret_references": []}
 
 finding := {"evaluation": "failed", "evidence": evidence, "expected": expected} if {
-	pods.target
+	data.kspm.lib.pods.target
 	count(references) > 0
 }
 
 finding := {"evaluation": "passed", "evidence": evidence, "expected": expected} if {
-	pods.target
+	data.kspm.lib.pods.target
 	count(references) == 0
 }

@@ -3,46 +3,45 @@ package kspm.rules.security_context_hardened
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
-
-spec := pods.target_spec
-
+# The pod facts come from kspm.lib.pss: rules, so they are computed once per object and shared
+# with every other pod-spec rule (each container's `sc` is its securityContext, {} when unset).
 applicable if {
-	pods.target
-	not namespaces.windows_spec(spec)
+	data.kspm.lib.pods.target
+	not data.kspm.lib.pss.windows
 }
 
-pod_sc := namespaces.field(spec, "securityContext", {})
+pod_sc := data.kspm.lib.pss.pod_security_context
 
-sc(c) := namespaces.field(c.container, "securityContext", {})
-
-# The container's value wins over the pod's.
-effective(c, field, fallback) := namespaces.field(sc(c), field, namespaces.field(pod_sc, field, fallback))
+# A setting of the container, else of the pod, else `fallback` (null counts as unset).
+effective(c, field, fallback) := c.sc[field] if {
+	c.sc[field] != null
+} else := pod_sc[field] if {
+	pod_sc[field] != null
+} else := fallback
 
 unmet contains sprintf("%s: privileged", [c.name]) if {
-	some c in pods.containers(spec)
-	namespaces.field(sc(c), "privileged", false) == true
+	some c in data.kspm.lib.pss.containers
+	c.sc.privileged == true
 }
 
 unmet contains sprintf("%s: allowPrivilegeEscalation is not false", [c.name]) if {
-	some c in pods.containers(spec)
-	namespaces.field(sc(c), "allowPrivilegeEscalation", true) != false
+	some c in data.kspm.lib.pss.containers
+	not c.sc.allowPrivilegeEscalation == false
 }
 
 unmet contains sprintf("%s: may run as root (needs runAsNonRoot true or a non-zero runAsUser)", [c.name]) if {
-	some c in pods.containers(spec)
+	some c in data.kspm.lib.pss.containers
 	not non_root(c)
 }
 
 unmet contains sprintf("%s: capabilities.drop lacks ALL", [c.name]) if {
-	some c in pods.containers(spec)
-	not "ALL" in namespaces.capabilities(c.container, "drop")
+	some c in data.kspm.lib.pss.containers
+	not "ALL" in data.kspm.lib.namespaces.capabilities(c.container, "drop")
 }
 
 unmet contains sprintf("%s: readOnlyRootFilesystem is not true", [c.name]) if {
-	some c in pods.containers(spec)
-	namespaces.field(sc(c), "readOnlyRootFilesystem", false) != true
+	some c in data.kspm.lib.pss.containers
+	not c.sc.readOnlyRootFilesystem == true
 }
 
 non_root(c) if {

@@ -4,16 +4,13 @@ package kspm.rules.service_account_token_automount
 
 import rego.v1
 
-import data.kspm.lib.namespaces
-import data.kspm.lib.pods
+obj := data.kspm.lib.pods.target
 
-obj := pods.target
+spec := data.kspm.lib.pods.target_spec
 
-spec := pods.target_spec
+ns := data.kspm.lib.namespaces.field(obj.metadata, "namespace", "")
 
-ns := namespaces.field(obj.metadata, "namespace", "")
-
-named_account := namespaces.field(spec, "serviceAccountName", namespaces.field(spec, "serviceAccount", ""))
+named_account := data.kspm.lib.namespaces.field(spec, "serviceAccountName", data.kspm.lib.namespaces.field(spec, "serviceAccount", ""))
 
 service_account := named_account if named_account != ""
 
@@ -22,10 +19,10 @@ service_account := "default" if named_account == ""
 # The kubelet's order: the pod's own setting, then its ServiceAccount's, then "mount".
 # (Written without `else`: regorus' VM drops to undefined when an else-branch body starts with
 # an assignment from a missing path.)
-pod_value := namespaces.field(spec, "automountServiceAccountToken", null)
+pod_value := data.kspm.lib.namespaces.field(spec, "automountServiceAccountToken", null)
 
-account_value := namespaces.field(
-	namespaces.field(namespaces.objects_in("ServiceAccount", ns), service_account, {}),
+account_value := data.kspm.lib.namespaces.field(
+	data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.objects_in("ServiceAccount", ns), service_account, {}),
 	"automountServiceAccountToken", null,
 )
 
@@ -52,7 +49,7 @@ expected := {"automountServiceAccountToken": false}
 # `obj` is undefined for objects without a pod spec, and `not` would be true for them.
 applicable if {
 	obj
-	not namespaces.mirror_pod(obj)
+	not data.kspm.lib.namespaces.mirror_pod(obj)
 }
 
 finding := {"evaluation": "failed", "evidence": evidence, "expected": expected} if {

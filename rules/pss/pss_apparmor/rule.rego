@@ -4,13 +4,10 @@ package kspm.rules.pss_apparmor
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 annotations := a if {
-	a := pods.pod_metadata(pods.target).annotations
+	a := data.kspm.lib.pods.pod_metadata(data.kspm.lib.pods.target).annotations
 	is_object(a)
 } else := {}
 
@@ -24,23 +21,23 @@ bad_annotations contains {"annotation": k, "value": v} if {
 
 # A profile that is set must name an allowed type; a profile without a type is refused too.
 pod_violation := {"securityContext.appArmorProfile.type": t} if {
-	is_object(pss.pod_security_context.appArmorProfile)
-	t := object.get(pss.pod_security_context.appArmorProfile, "type", "")
-	not t in pss.allowed_profile_types
+	is_object(data.kspm.lib.pss.pod_security_context.appArmorProfile)
+	t := object.get(data.kspm.lib.pss.pod_security_context.appArmorProfile, "type", "")
+	not t in data.kspm.lib.pss.allowed_profile_types
 } else := {}
 
 container_violations contains {"name": c.name, "type": c.type, "appArmorProfile.type": t} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	is_object(c.sc.appArmorProfile)
 	t := object.get(c.sc.appArmorProfile, "type", "")
-	not t in pss.allowed_profile_types
+	not t in data.kspm.lib.pss.allowed_profile_types
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	(count(bad_annotations) + count(pod_violation)) + count(container_violations),
 	{"annotations": bad_annotations, "pod": pod_violation, "containers": container_violations},
 	{
 		"appArmorProfile.type": "unset, RuntimeDefault or Localhost (pod and containers)",
 		"container.apparmor.security.beta.kubernetes.io/*": "unset, empty, runtime/default or localhost/<profile>",
 	},
-) if pods.target
+) if data.kspm.lib.pods.target

@@ -3,9 +3,6 @@ package kspm.rules.pss_capabilities_baseline
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 # Names are compared exactly, as upstream does: "chown" and "CAP_CHOWN" are not CHOWN.
 allowed := {
 	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
@@ -13,14 +10,14 @@ allowed := {
 }
 
 violations contains {"name": c.name, "type": c.type, "added": added} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	is_array(c.sc.capabilities.add)
 	added := [cap | some cap in c.sc.capabilities.add; not cap in allowed]
 	count(added) > 0
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(violations),
 	{"containers": violations},
 	{"securityContext.capabilities.add": sort(allowed)},
-) if pods.target
+) if data.kspm.lib.pods.target

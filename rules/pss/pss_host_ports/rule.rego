@@ -3,11 +3,8 @@ package kspm.rules.pss_host_ports
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 violations contains {"name": c.name, "type": c.type, "host_ports": ports} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	is_array(c.container.ports)
 	ports := [p.hostPort |
 		some p in c.container.ports
@@ -17,8 +14,8 @@ violations contains {"name": c.name, "type": c.type, "host_ports": ports} if {
 	count(ports) > 0
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(violations),
 	{"containers": violations},
 	{"ports[].hostPort": "unset or 0 on every container"},
-) if pods.target
+) if data.kspm.lib.pods.target

@@ -3,9 +3,6 @@ package kspm.rules.pss_host_probes_lifecycle
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 probes := ["livenessProbe", "readinessProbe", "startupProbe"]
 
 hooks := ["postStart", "preStop"]
@@ -13,7 +10,7 @@ hooks := ["postStart", "preStop"]
 actions := ["httpGet", "tcpSocket"]
 
 violations contains {"name": c.name, "type": c.type, "field": concat(".", [probe, action, "host"]), "host": host} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	some probe in probes
 	some action in actions
 	host := c.container[probe][action].host
@@ -22,7 +19,7 @@ violations contains {"name": c.name, "type": c.type, "field": concat(".", [probe
 }
 
 violations contains {"name": c.name, "type": c.type, "field": concat(".", ["lifecycle", hook, action, "host"]), "host": host} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	some hook in hooks
 	some action in actions
 	host := c.container.lifecycle[hook][action].host
@@ -30,8 +27,8 @@ violations contains {"name": c.name, "type": c.type, "field": concat(".", ["life
 	host != ""
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(violations),
 	{"containers": violations},
 	{"host": "unset or empty on every probe and lifecycle handler (httpGet, tcpSocket)"},
-) if pods.target
+) if data.kspm.lib.pods.target

@@ -4,19 +4,16 @@ package kspm.rules.pss_proc_mount
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 violations contains {"name": c.name, "type": c.type, "procMount": pm} if {
-	not pss.user_namespace
-	some c in pss.containers
+	not data.kspm.lib.pss.user_namespace
+	some c in data.kspm.lib.pss.containers
 	pm := c.sc.procMount
 	is_string(pm)
 	pm != "Default"
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(violations),
-	{"hostUsers": pss.host_users, "containers": violations},
+	{"hostUsers": data.kspm.lib.pss.host_users, "containers": violations},
 	{"securityContext.procMount": "unset or Default, unless the pod sets hostUsers: false"},
-) if pods.target
+) if data.kspm.lib.pods.target

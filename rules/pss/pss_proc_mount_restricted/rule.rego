@@ -4,18 +4,15 @@ package kspm.rules.pss_proc_mount_restricted
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 violations contains {"name": c.name, "type": c.type, "procMount": pm} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	pm := c.sc.procMount
 	is_string(pm)
 	pm != "Default"
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(violations),
 	{"containers": violations},
 	{"securityContext.procMount": "unset or Default on every container"},
-) if pods.target
+) if data.kspm.lib.pods.target

@@ -3,9 +3,6 @@ package kspm.rules.pss_restricted_volumes
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 allowed := {
 	"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
 	"persistentVolumeClaim", "projected", "secret",
@@ -14,8 +11,8 @@ allowed := {
 # A volume that names no source at all is defaulted to emptyDir by the API server, so only the
 # sources that are actually set are looked at.
 violations contains {"name": object.get(v, "name", ""), "types": types} if {
-	is_array(pss.spec.volumes)
-	some v in pss.spec.volumes
+	is_array(data.kspm.lib.pss.spec.volumes)
+	some v in data.kspm.lib.pss.spec.volumes
 	is_object(v)
 	types := [k |
 		some k, src in v
@@ -26,8 +23,8 @@ violations contains {"name": object.get(v, "name", ""), "types": types} if {
 	count(types) > 0
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(violations),
 	{"volumes": violations},
 	{"volumes[] source": sort(allowed)},
-) if pods.target
+) if data.kspm.lib.pods.target

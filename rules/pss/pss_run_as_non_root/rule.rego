@@ -4,37 +4,34 @@ package kspm.rules.pss_run_as_non_root
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
-pod_value := object.get(pss.pod_security_context, "runAsNonRoot", null)
+pod_value := object.get(data.kspm.lib.pss.pod_security_context, "runAsNonRoot", null)
 
 pod_violation := {"securityContext.runAsNonRoot": false} if {
-	not pss.user_namespace
+	not data.kspm.lib.pss.user_namespace
 	pod_value == false
 } else := {}
 
 # A container breaks the rule when it sets false itself, or when it sets nothing (or null) and
 # the pod does not set true.
 container_violations contains {"name": c.name, "type": c.type, "runAsNonRoot": false} if {
-	not pss.user_namespace
-	some c in pss.containers
+	not data.kspm.lib.pss.user_namespace
+	some c in data.kspm.lib.pss.containers
 	c.sc.runAsNonRoot == false
 }
 
 container_violations contains {"name": c.name, "type": c.type, "runAsNonRoot": null} if {
-	not pss.user_namespace
+	not data.kspm.lib.pss.user_namespace
 	pod_value != true
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	not is_boolean(c.sc.runAsNonRoot)
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(pod_violation) + count(container_violations),
 	{
-		"hostUsers": pss.host_users,
+		"hostUsers": data.kspm.lib.pss.host_users,
 		"pod": {"securityContext.runAsNonRoot": pod_value},
 		"containers": container_violations,
 	},
 	{"runAsNonRoot": "true on the pod (containers unset or true) or true on every container; not checked when hostUsers is false"},
-) if pods.target
+) if data.kspm.lib.pods.target

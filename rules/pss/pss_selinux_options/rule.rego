@@ -4,9 +4,6 @@ package kspm.rules.pss_selinux_options
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 # The offending fields of a seLinuxOptions object; {} when it is acceptable. Only called for
@@ -25,18 +22,18 @@ bad("user", v) if not v in {"", null}
 
 bad("role", v) if not v in {"", null}
 
-pod_violation := offending(pss.pod_security_context.seLinuxOptions) if {
-	is_object(pss.pod_security_context.seLinuxOptions)
+pod_violation := offending(data.kspm.lib.pss.pod_security_context.seLinuxOptions) if {
+	is_object(data.kspm.lib.pss.pod_security_context.seLinuxOptions)
 } else := {}
 
 container_violations contains {"name": c.name, "type": c.type, "seLinuxOptions": fields} if {
-	some c in pss.containers
+	some c in data.kspm.lib.pss.containers
 	is_object(c.sc.seLinuxOptions)
 	fields := offending(c.sc.seLinuxOptions)
 	count(fields) > 0
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(pod_violation) + count(container_violations),
 	{"pod": pod_violation, "containers": container_violations},
 	{
@@ -44,4 +41,4 @@ finding := pss.result(
 		"seLinuxOptions.user": "unset or empty",
 		"seLinuxOptions.role": "unset or empty",
 	},
-) if pods.target
+) if data.kspm.lib.pods.target

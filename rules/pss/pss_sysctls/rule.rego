@@ -3,9 +3,6 @@ package kspm.rules.pss_sysctls
 
 import rego.v1
 
-import data.kspm.lib.pods
-import data.kspm.lib.pss
-
 # The safe set of policy v1.37 (grown at 1.27, 1.29, 1.32 and 1.37).
 allowed := {
 	"kernel.shm_rmid_forced",
@@ -25,14 +22,14 @@ allowed := {
 }
 
 forbidden contains name if {
-	is_array(pss.pod_security_context.sysctls)
-	some s in pss.pod_security_context.sysctls
+	is_array(data.kspm.lib.pss.pod_security_context.sysctls)
+	some s in data.kspm.lib.pss.pod_security_context.sysctls
 	name := object.get(s, "name", "")
 	not name in allowed
 }
 
-finding := pss.result(
+finding := data.kspm.lib.pss.result(
 	count(forbidden),
 	{"sysctls": forbidden},
 	{"securityContext.sysctls[].name": sort(allowed)},
-) if pods.target
+) if data.kspm.lib.pods.target

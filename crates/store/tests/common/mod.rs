@@ -172,7 +172,7 @@ pub fn finding(
             evidence: RawJson::from(
                 json!({"observed": outcome.as_str(), "resource": resource.name}),
             ),
-            expected: RawJson::from(json!({"privileged": false})),
+            expected: std::sync::Arc::new(RawJson::from(json!({"privileged": false}))),
         },
         rule: rule(spec, &format!("Fix {} now.", resource.name)).into(),
         resource: resource.into(),
