@@ -187,11 +187,18 @@ pub fn gather(inputs: &Inputs, cluster: &ClusterInfo) -> (Vec<Resource>, Vec<Dia
             },
         );
         diagnostics.extend(loaded.diagnostics);
-        resources.extend(loaded.objects.into_iter().map(|o| {
-            let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
-            r.origin = Some(o.origin);
-            r
-        }));
+        // In parallel: each object's id is a SHA-1 based UUID.
+        use rayon::prelude::*;
+        let objects: Vec<Resource> = loaded
+            .objects
+            .into_par_iter()
+            .map(|o| {
+                let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
+                r.origin = Some(o.origin);
+                r
+            })
+            .collect();
+        resources.extend(objects);
     }
     let mut nodes = BTreeSet::new();
     for root in &inputs.host_roots {

@@ -36,7 +36,9 @@ pub(crate) struct RuleText {
     /// The rule part of every finding, with the remediation as written.
     shared: Arc<FindingRule>,
     template: Arc<str>,
-    has_placeholders: bool,
+    placeholders: Vec<Placeholder>,
+    /// Some placeholder quotes the evidence (`{{evidence.…}}`), which must then be parsed.
+    quotes_evidence: bool,
     /// The first `expected` value the rule returned: most rules return the same one for every
     /// resource, and their findings then share it.
     expected: std::sync::OnceLock<Arc<RawJson>>,
@@ -154,7 +156,8 @@ impl RuleText {
         RuleText {
             shared: Arc::new(shared),
             template,
-            has_placeholders: meta.remediation.contains("{{"),
+            placeholders: placeholders(&meta.remediation),
+            quotes_evidence: meta.remediation.contains("{{evidence."),
             expected: std::sync::OnceLock::new(),
         }
     }
@@ -172,14 +175,14 @@ pub(crate) fn build(
 ) -> Finding {
     let cluster = &resource.context.cluster;
     // Evidence stays compact text; it is parsed only for remediation that quotes it.
-    let evidence = if meta.remediation.contains("{{evidence.") {
+    let evidence = if text.quotes_evidence {
         result.evidence.to_value()
     } else {
         Value::Null
     };
-    let rule = if text.has_placeholders {
+    let rule = if !text.placeholders.is_empty() {
         let template = text.template.clone();
-        let fills = placeholder_values(&template, resource, &evidence).0;
+        let fills = resolve(&text.placeholders, resource, &evidence).0;
         Arc::new(FindingRule {
             remediation: Remediation::filled(template, fills),
             ..FindingRule::clone(&text.shared)
@@ -247,21 +250,49 @@ pub(crate) fn placeholder_values(
     resource: &Resource,
     evidence: &Value,
 ) -> (Vec<(usize, usize, String)>, Vec<String>) {
-    let mut fills = Vec::new();
-    let mut unresolved = Vec::new();
+    resolve(&placeholders(text), resource, evidence)
+}
+
+/// A `{{key}}` of a remediation template: its byte range and trimmed key.
+#[derive(Debug)]
+pub(crate) struct Placeholder {
+    start: usize,
+    end: usize,
+    key: String,
+}
+
+/// The placeholders of a template, in order (found once per rule, not per finding).
+pub(crate) fn placeholders(text: &str) -> Vec<Placeholder> {
+    let mut found = Vec::new();
     let mut at = 0;
-    while let Some(found) = text[at..].find("{{") {
-        let start = at + found;
+    while let Some(offset) = text[at..].find("{{") {
+        let start = at + offset;
         let Some(len) = text[start + 2..].find("}}") else {
             break;
         };
         let end = start + 2 + len + 2;
-        let key = text[start + 2..start + 2 + len].trim();
-        match lookup(key, resource, evidence) {
-            Some(v) => fills.push((start, end, v)),
-            None => unresolved.push(key.to_owned()),
-        }
+        found.push(Placeholder {
+            start,
+            end,
+            key: text[start + 2..start + 2 + len].trim().to_owned(),
+        });
         at = end;
+    }
+    found
+}
+
+fn resolve(
+    placeholders: &[Placeholder],
+    resource: &Resource,
+    evidence: &Value,
+) -> (Vec<(usize, usize, String)>, Vec<String>) {
+    let mut fills = Vec::new();
+    let mut unresolved = Vec::new();
+    for p in placeholders {
+        match lookup(&p.key, resource, evidence) {
+            Some(v) => fills.push((p.start, p.end, v)),
+            None => unresolved.push(p.key.clone()),
+        }
     }
     (fills, unresolved)
 }

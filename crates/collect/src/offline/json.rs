@@ -55,9 +55,9 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut map = Map::new();
-        let mut seen = HashSet::new();
         while let Some(key) = access.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
+            // Checked before the value is read, so the error's line is the key's.
+            if map.contains_key(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
             let Strict(v) = access.next_value()?;
@@ -95,51 +95,54 @@ impl Item {
     }
 }
 
-/// A top-level document: a map whose `items` array is streamed element by element.
-struct TopDoc {
+/// A top-level document: a map whose `items` array is streamed element by element. With
+/// `PARALLEL`, the items are first split as raw text and then parsed on all cores; errors are
+/// then reported without their exact line, so a document that fails is parsed again serially
+/// (see [`parse_stream`]).
+struct TopDoc<const PARALLEL: bool> {
     value: Value,
     items: Option<Vec<Item>>,
 }
 
-impl<'de> Deserialize<'de> for TopDoc {
+impl<'de, const PARALLEL: bool> Deserialize<'de> for TopDoc<PARALLEL> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TopVisitor)
+        d.deserialize_any(TopVisitor::<PARALLEL>)
     }
 }
 
-struct TopVisitor;
+struct TopVisitor<const PARALLEL: bool>;
 
-impl<'de> Visitor<'de> for TopVisitor {
-    type Value = TopDoc;
+impl<'de, const PARALLEL: bool> Visitor<'de> for TopVisitor<PARALLEL> {
+    type Value = TopDoc<PARALLEL>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON document")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<TopDoc, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<TopDoc<PARALLEL>, E> {
         Ok(whole(Value::Bool(v)))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<TopDoc, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<TopDoc<PARALLEL>, E> {
         Ok(whole(Value::from(v)))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<TopDoc, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<TopDoc<PARALLEL>, E> {
         Ok(whole(Value::from(v)))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopDoc, E> {
-        StrictVisitor.visit_f64(v).map(whole)
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopDoc<PARALLEL>, E> {
+        StrictVisitor.visit_f64(v).map(whole::<PARALLEL>)
     }
-    fn visit_str<E>(self, v: &str) -> Result<TopDoc, E> {
+    fn visit_str<E>(self, v: &str) -> Result<TopDoc<PARALLEL>, E> {
         Ok(whole(Value::String(v.to_owned())))
     }
-    fn visit_string<E>(self, v: String) -> Result<TopDoc, E> {
+    fn visit_string<E>(self, v: String) -> Result<TopDoc<PARALLEL>, E> {
         Ok(whole(Value::String(v)))
     }
-    fn visit_unit<E>(self) -> Result<TopDoc, E> {
+    fn visit_unit<E>(self) -> Result<TopDoc<PARALLEL>, E> {
         Ok(whole(Value::Null))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopDoc, A::Error> {
-        StrictVisitor.visit_seq(seq).map(whole)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopDoc<PARALLEL>, A::Error> {
+        StrictVisitor.visit_seq(seq).map(whole::<PARALLEL>)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopDoc, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopDoc<PARALLEL>, A::Error> {
         let mut map = Map::new();
         let mut seen = HashSet::new();
         let mut items = None;
@@ -148,7 +151,7 @@ impl<'de> Visitor<'de> for TopVisitor {
                 return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
             }
             if key == "items" {
-                match access.next_value_seed(ItemsSeed)? {
+                match access.next_value_seed(ItemsSeed::<PARALLEL>)? {
                     Items::Streamed(list) => items = Some(list),
                     Items::Other(v) => {
                         map.insert(key, v);
@@ -175,7 +178,7 @@ impl<'de> Visitor<'de> for TopVisitor {
     }
 }
 
-fn whole(value: Value) -> TopDoc {
+fn whole<const PARALLEL: bool>(value: Value) -> TopDoc<PARALLEL> {
     TopDoc { value, items: None }
 }
 
@@ -184,19 +187,19 @@ enum Items {
     Other(Value),
 }
 
-struct ItemsSeed;
+struct ItemsSeed<const PARALLEL: bool>;
 
-impl<'de> DeserializeSeed<'de> for ItemsSeed {
+impl<'de, const PARALLEL: bool> DeserializeSeed<'de> for ItemsSeed<PARALLEL> {
     type Value = Items;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Items, D::Error> {
-        d.deserialize_any(ItemsVisitor)
+        d.deserialize_any(ItemsVisitor::<PARALLEL>)
     }
 }
 
-struct ItemsVisitor;
+struct ItemsVisitor<const PARALLEL: bool>;
 
-impl<'de> Visitor<'de> for ItemsVisitor {
+impl<'de, const PARALLEL: bool> Visitor<'de> for ItemsVisitor<PARALLEL> {
     type Value = Items;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -228,24 +231,48 @@ impl<'de> Visitor<'de> for ItemsVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(Strict(mut v)) = seq.next_element()? {
-            let is_object = |v: &Value, k: &str| {
-                v.get(k)
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| !s.is_empty())
-            };
-            let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
-            if is_object(&v, "kind") && is_object(&v, "apiVersion") && !kind.ends_with("List") {
-                crate::sanitize::sanitize(&mut v);
-                items.push(Item::Compact(
-                    kspm_model::k8s_identity(&v),
-                    Arc::new(RawJson::new(&v)),
-                ));
-            } else {
-                items.push(Item::Whole(v));
+        if PARALLEL {
+            // Split first (syntax is checked here, with exact lines), then parse, sanitise and
+            // compact the items on all cores.
+            let mut raws: Vec<&'de serde_json::value::RawValue> = Vec::new();
+            while let Some(raw) = seq.next_element()? {
+                raws.push(raw);
+            }
+            use rayon::prelude::*;
+            let parsed: Vec<Result<Item, String>> = raws
+                .par_iter()
+                .map(|raw| {
+                    serde_json::from_str::<Strict>(raw.get())
+                        .map(|Strict(v)| item(v))
+                        .map_err(|e| e.to_string())
+                })
+                .collect();
+            for result in parsed {
+                items.push(result.map_err(de::Error::custom)?);
+            }
+        } else {
+            while let Some(Strict(v)) = seq.next_element()? {
+                items.push(item(v));
             }
         }
         Ok(Items::Streamed(items))
+    }
+}
+
+/// A list element: a Kubernetes object (it has `kind` and `apiVersion`) is sanitised and kept
+/// as identity plus compact text; anything else stays whole.
+fn item(mut v: Value) -> Item {
+    let is_object = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if is_object(&v, "kind") && is_object(&v, "apiVersion") && !kind.ends_with("List") {
+        crate::sanitize::sanitize(&mut v);
+        Item::Compact(kspm_model::k8s_identity(&v), Arc::new(RawJson::new(&v)))
+    } else {
+        Item::Whole(v)
     }
 }
 
@@ -262,8 +289,17 @@ pub struct JsonError {
 /// Parses a stream of JSON documents. Stops at the first error (a JSON stream cannot be
 /// re-synchronised), returning the documents read before it.
 pub fn parse_stream(text: &str) -> (Vec<JsonDoc>, Option<JsonError>) {
+    match parse_stream_as::<true>(text) {
+        // The parallel pass reports an error inside a list item at the end of the list; the
+        // serial pass finds its exact line (errors are rare, so reading twice costs little).
+        (_, Some(_)) => parse_stream_as::<false>(text),
+        ok => ok,
+    }
+}
+
+fn parse_stream_as<const PARALLEL: bool>(text: &str) -> (Vec<JsonDoc>, Option<JsonError>) {
     let mut docs = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<TopDoc>();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<TopDoc<PARALLEL>>();
     let mut offset = 0;
     loop {
         let start = offset + text[offset..].len() - text[offset..].trim_start().len();
@@ -317,6 +353,61 @@ mod tests {
         assert_eq!(err.document, 1);
         assert_eq!(err.line, 3);
         assert!(err.message.contains("duplicate key `x`"), "{}", err.message);
+    }
+
+    #[test]
+    fn duplicate_key_inside_a_list_item_names_the_line_of_the_key() {
+        let text = "{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [\n {\"kind\": \"Pod\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"a\"}},\n {\"kind\": \"Pod\", \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\"}\n]}";
+        let (docs, err) = parse_stream(text);
+        assert!(docs.is_empty());
+        let err = err.unwrap();
+        assert_eq!((err.document, err.line), (0, 4));
+        assert!(
+            err.message.contains("duplicate key `kind`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn list_items_read_in_parallel_equal_the_serial_reading() {
+        let pod = |i: usize| {
+            format!(
+                "{{\"kind\": \"Pod\", \"apiVersion\": \"v1\", \"metadata\": {{\"name\": \"p{i}\", \"annotations\": null}}, \"spec\": {{\"containers\": [{{\"name\": \"c\", \"env\": [{{\"name\": \"PASSWORD\", \"value\": \"x\"}}]}}]}}}}"
+            )
+        };
+        let items: Vec<String> = (0..50)
+            .map(pod)
+            .chain(["[1, 2]".to_owned(), "{\"a\": 1}".to_owned()])
+            .collect();
+        let text = format!(
+            "{{\"kind\": \"PodList\", \"apiVersion\": \"v1\", \"items\": [{}]}}",
+            items.join(",\n")
+        );
+        let summary = |docs: Vec<JsonDoc>| -> Vec<String> {
+            docs.into_iter()
+                .flat_map(|d| d.items.unwrap_or_default())
+                .map(|item| match item {
+                    Item::Compact(identity, raw) => format!("{identity} {}", raw.as_str()),
+                    Item::Whole(v) => v.to_string(),
+                })
+                .collect()
+        };
+        let (parallel, e1) = parse_stream_as::<true>(&text);
+        let (serial, e2) = parse_stream_as::<false>(&text);
+        assert!(e1.is_none() && e2.is_none());
+        let (parallel, serial) = (summary(parallel), summary(serial));
+        assert_eq!(parallel.len(), 52);
+        assert_eq!(parallel, serial);
+    }
+
+    #[test]
+    fn deep_nesting_inside_list_items_is_an_error_not_a_stack_overflow() {
+        let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let text = format!("{{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [{nested}]}}");
+        let (docs, err) = parse_stream(&text);
+        assert!(docs.is_empty());
+        assert!(err.unwrap().message.contains("recursion limit"));
     }
 
     #[test]
