@@ -87,7 +87,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let mut findings = evaluation.findings;
     // Unstable sort: no buffer of half the findings (a stable sort's), and the finding id as
     // the last key keeps the order total, so the output is the same on every run.
-    findings.sort_unstable_by(|a, b| {
+    use rayon::slice::ParallelSliceMut as _;
+    findings.par_sort_unstable_by(|a, b| {
         (
             &a.resource.name,
             &a.resource.sub_type,
@@ -147,7 +148,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         started.elapsed().as_secs_f64(),
         memory()
     );
-
+    // The process ends right after this: freeing every finding one by one would only add
+    // time (a tenth of a second on a large scan), so the report is left to the exit.
+    std::mem::forget(report);
     Ok(exit_code(&input_errors, failed, args.fail_on))
 }
 
