@@ -32,13 +32,77 @@ pub struct SarifEmitter;
 
 impl Emitter for SarifEmitter {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &sarif_log(report))?;
+        let (log, results) = sarif_log(report);
+        // The log is written around its results, which are formatted in parallel windows and
+        // written as they are ready, so that a large scan never holds all of them as SARIF
+        // objects. The bytes are those of pretty-printing the whole log.
+        let skeleton = serde_json::to_vec_pretty(&log)?;
+        let marker: &[u8] = b"\"results\": []";
+        let Some(at) = skeleton.windows(marker.len()).position(|w| w == marker) else {
+            return Err(crate::Error::Json(
+                <serde_json::Error as serde::ser::Error>::custom(
+                    "the SARIF log has no results array",
+                ),
+            ));
+        };
+        let line_start = skeleton[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let item_indent = vec![b' '; at - line_start + 2];
+        out.write_all(&skeleton[..at])?;
+        if results.is_empty() {
+            out.write_all(marker)?;
+        } else {
+            out.write_all(b"\"results\": [\n")?;
+            write_results(&results, &item_indent, out)?;
+            out.write_all(b"\n")?;
+            out.write_all(&item_indent[2..])?;
+            out.write_all(b"]")?;
+        }
+        out.write_all(&skeleton[at + marker.len()..])?;
         out.write_all(b"\n")?;
         Ok(())
     }
 }
 
-fn sarif_log(report: &Report) -> Sarif {
+/// A finding that becomes a SARIF result, with its level and the index of its rule.
+type Pending<'a> = (&'a Finding, ResultLevel, i64);
+
+/// Writes the results as the items of a pretty-printed array whose items are indented by
+/// `indent`, separated by ",\n".
+fn write_results(results: &[Pending<'_>], indent: &[u8], out: &mut dyn Write) -> Result<()> {
+    use rayon::prelude::*;
+    const WINDOW: usize = 512;
+    let mut first = true;
+    for window in results.chunks(WINDOW) {
+        let formatted: Vec<Vec<u8>> = window
+            .par_iter()
+            .map(|(finding, level, index)| {
+                let item = serde_json::to_vec_pretty(&result(finding, level.clone(), *index))?;
+                let mut buf = Vec::with_capacity(item.len() + item.len() / 8);
+                for line in item.split(|&b| b == b'\n') {
+                    buf.extend_from_slice(indent);
+                    buf.extend_from_slice(line);
+                    buf.push(b'\n');
+                }
+                buf.pop();
+                Ok(buf)
+            })
+            .collect::<std::result::Result<_, serde_json::Error>>()?;
+        for item in formatted {
+            if !std::mem::take(&mut first) {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(&item)?;
+        }
+    }
+    Ok(())
+}
+
+/// The log without its results (an empty array stands in for them), and the findings that
+/// become results, in order.
+fn sarif_log(report: &Report) -> (Sarif, Vec<Pending<'_>>) {
     let mut scored: Vec<&Finding> = report
         .findings
         .iter()
@@ -59,10 +123,9 @@ fn sarif_log(report: &Report) -> Sarif {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i as i64))
         .collect();
-    let results: Vec<SarifResult> = scored
+    let results: Vec<Pending<'_>> = scored
         .iter()
-        .filter_map(|f| level(f.outcome()).map(|level| (f, level)))
-        .map(|(f, level)| result(f, level, rule_index[&*f.rule.id]))
+        .filter_map(|f| level(f.outcome()).map(|level| (*f, level, rule_index[&*f.rule.id])))
         .collect();
 
     let driver = ToolComponent::builder()
@@ -74,14 +137,15 @@ fn sarif_log(report: &Report) -> Sarif {
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .invocations(vec![invocation(report)])
-        .results(results)
+        .results(Vec::new())
         .properties(run_properties(report))
         .build();
-    Sarif::builder()
+    let log = Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
         .runs(vec![run])
-        .build()
+        .build();
+    (log, results)
 }
 
 /// The SARIF level of an outcome that becomes a result; `None` for outcomes that do not.
@@ -308,15 +372,35 @@ mod tests {
 
     #[test]
     fn passed_findings_are_not_results_but_their_rules_are_described() {
-        let log = sarif_log(&Report {
+        let report = Report {
             findings: scored("cis_k8s", 2, 1),
             ..Report::default()
-        });
+        };
+        let (log, results) = sarif_log(&report);
         let run = &log.runs[0];
-        let results = run.results.as_ref().unwrap();
         assert_eq!(results.len(), 1);
-        assert_eq!(results[0].level, Some(ResultLevel::Error));
+        assert_eq!(results[0].1, ResultLevel::Error);
         assert_eq!(run.tool.driver.rules.as_ref().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn streamed_results_give_the_bytes_of_the_whole_log_pretty_printed() {
+        // More results than one window.
+        let report = Report {
+            findings: scored("cis_k8s", 10, 1100),
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        SarifEmitter.emit(&report, &mut out).unwrap();
+        let (mut log, results) = sarif_log(&report);
+        log.runs[0].results = Some(
+            results
+                .iter()
+                .map(|(f, level, index)| result(f, level.clone(), *index))
+                .collect(),
+        );
+        let whole = format!("{}\n", serde_json::to_string_pretty(&log).unwrap());
+        assert_eq!(String::from_utf8(out).unwrap(), whole);
     }
 
     #[test]
