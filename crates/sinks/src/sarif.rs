@@ -79,7 +79,7 @@ fn write_results(results: &[Pending<'_>], indent: &[u8], out: &mut dyn Write) ->
         let formatted: Vec<Vec<u8>> = window
             .par_iter()
             .map(|(finding, level, index)| {
-                let item = serde_json::to_vec_pretty(&result(finding, level.clone(), *index))?;
+                let item = serde_json::to_vec_pretty(&result(finding, *level, *index))?;
                 let mut buf = Vec::with_capacity(item.len() + item.len() / 8);
                 for line in item.split(|&b| b == b'\n') {
                     buf.extend_from_slice(indent);
@@ -396,7 +396,7 @@ mod tests {
         log.runs[0].results = Some(
             results
                 .iter()
-                .map(|(f, level, index)| result(f, level.clone(), *index))
+                .map(|(f, level, index)| result(f, *level, *index))
                 .collect(),
         );
         let whole = format!("{}\n", serde_json::to_string_pretty(&log).unwrap());
