@@ -162,6 +162,9 @@ where(p, s) := sprintf("from the flag %s", [object.get(s, "flag", "")]) if {
 	object.get(s, "flag", "") != ""
 } else := "from the command line" if {
 	s.source == "flag"
+} else := sprintf("from the config drop-in %s", [s.dropin]) if {
+	s.source == "config"
+	is_string(s.dropin)
 } else := sprintf("from the config file %s", [p.config_path]) if {
 	s.source == "config"
 	has_config_file(p)

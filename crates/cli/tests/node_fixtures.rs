@@ -245,12 +245,8 @@ const EKS_WORKER: &[Row] = &[
     ("4.2.8", "kubelet_event_record_qps", "kubelet", "passed"),
     // serverTLSBootstrap: true: the serving certificate comes from the CSR API.
     ("4.2.9", "kubelet_serving_tls_cert", "kubelet", "passed"),
-    // rotateCertificates is unset, and the kubelet's default is false; the rule deliberately
-    // fails an unset value where kube-bench passes it.
-    // BUG?: this kubelet has no client certificate at all (its kubeconfig authenticates with an
-    // `aws eks get-token` exec plugin), so client certificate rotation does not apply; we would
-    // expect no finding (or passed) here. Pinned as today: failed.
-    ("4.2.10", "kubelet_client_cert_rotation", "kubelet", "failed"),
+    // No 4.2.10: this kubelet has no client certificate at all (its kubeconfig authenticates
+    // with an `aws eks get-token` exec plugin), so client-certificate rotation does not apply.
     ("4.2.11", "kubelet_server_cert_rotation", "kubelet", "passed"),
     // EKS's list includes TLS_RSA_WITH_AES_{128,256}_GCM_* (no forward secrecy), which older CIS
     // remediation text listed; the rule's allow-list (documented) is ECDHE AEAD suites only.
@@ -750,17 +746,20 @@ fn odd_layouts_kubelet_reads_its_json_config_at_the_non_default_config_path() {
     assert_eq!(mode["result"]["evidence"]["mode"], "0640");
     assert!(findings_for(findings, "4.1.9", "odd-node:/var/lib/kubelet/config.yaml").is_empty());
     // The --config-dir drop-in is merged over it: podPidsLimit 1024 in the file, 2048 in the
-    // drop-in.
-    // BUG?: the evidence says "podPidsLimit = 2048 (from the config file
-    // /etc/kubelet/kubelet-config.json)"; it should name the drop-in
-    // /etc/kubelet/conf.d/10-pids.conf, where the value comes from (the collector records only
-    // `source: config`). Only the value is asserted here.
+    // drop-in, and the evidence names the drop-in the value comes from.
     assert_eq!(raw["config_dropins"][0], "/etc/kubelet/conf.d/10-pids.conf");
     assert_eq!(raw["effective"]["podPidsLimit"]["value"], 2048);
+    assert_eq!(
+        raw["effective"]["podPidsLimit"]["dropin"],
+        "/etc/kubelet/conf.d/10-pids.conf"
+    );
+    // A key only the main file sets names no drop-in.
+    assert!(raw["effective"]["readOnlyPort"].get("dropin").is_none());
     let pids = finding(findings, "4.2.13", "odd-node/kubelet");
     assert_eq!(pids["result"]["evaluation"], "passed");
-    assert!(
-        s(&pids["result"]["evidence"]["pod_pids_limit"]).starts_with("podPidsLimit = 2048"),
+    assert_eq!(
+        s(&pids["result"]["evidence"]["pod_pids_limit"]),
+        "podPidsLimit = 2048 (from the config drop-in /etc/kubelet/conf.d/10-pids.conf)",
         "{}",
         pids["result"]["evidence"]
     );

@@ -296,6 +296,8 @@ fn component_from_proc(
     };
     let mut config = None;
     let mut broken = false;
+    // (path, parsed value) of each kubelet drop-in, in merge order.
+    let mut dropin_values: Vec<(String, Value)> = Vec::new();
     if let Some(path) = &config_flag {
         facts.insert("config_path".into(), json!(path));
         match read_for_process(host, path, c.pid).and_then(|(text, _)| parse_config(&text)) {
@@ -327,7 +329,10 @@ fn component_from_proc(
             }
             let path = format!("{}/{name}", absolute(&dir).trim_end_matches('/'));
             match read_for_process(host, &path, c.pid).and_then(|(t, _)| parse_config(&t)) {
-                Ok(v) => merge_into(&mut merged, v),
+                Ok(v) => {
+                    dropin_values.push((path.clone(), v.clone()));
+                    merge_into(&mut merged, v);
+                }
                 Err(e) => {
                     diagnostics.push(diag(
                         Severity::Error,
@@ -349,7 +354,24 @@ fn component_from_proc(
         (None, _) => ConfigState::None,
     };
     let effective = match c.component {
-        "kubelet" => Some(settings::kubelet(&c.flags, state)),
+        "kubelet" => {
+            let mut e = settings::kubelet(&c.flags, state);
+            // A setting read from the merged config names the drop-in that set it last.
+            for entry in e.values_mut() {
+                if entry["source"] != "config" {
+                    continue;
+                }
+                let key = entry["key"].as_str().unwrap_or_default().to_owned();
+                if let Some((path, _)) = dropin_values
+                    .iter()
+                    .rev()
+                    .find(|(_, v)| settings::lookup(v, &key).is_some())
+                {
+                    entry["dropin"] = json!(path);
+                }
+            }
+            Some(e)
+        }
         "etcd" => Some(settings::etcd(&c.flags, &entry.etcd_env, state)),
         "kube-proxy" => Some(settings::kube_proxy(&c.flags, state)),
         _ => None,
@@ -359,6 +381,23 @@ fn component_from_proc(
     }
     if let Some(v) = config.filter(|_| !broken) {
         facts.insert("config".into(), v);
+    }
+    // How the kubelet authenticates to the API server (only the method, never a credential):
+    // client-certificate rotation (4.2.10) only concerns a kubelet with a client certificate.
+    if c.component == "kubelet"
+        && let Some(path) = c.flag("--kubeconfig")
+    {
+        match read_for_process(host, path, c.pid).and_then(|(t, _)| parse_config(&t)) {
+            Ok(kubeconfig) => {
+                facts.insert(
+                    "kubeconfig_auth".into(),
+                    json!(kubeconfig_auth(&kubeconfig)),
+                );
+            }
+            Err(e) => {
+                facts.insert("kubeconfig_error".into(), json!(format!("{path}: {e}")));
+            }
+        }
     }
     if c.component == "kube-apiserver" {
         let mut referenced = Map::new();
@@ -433,6 +472,47 @@ fn redact_keys(value: &mut Value) {
 /// Reads a file a process named: on the host first, then through `/proc/<pid>/root` (for a
 /// containerised process whose paths exist only in its own mount namespace). The flag tells
 /// whether the second way was used.
+/// The authentication method of a kubeconfig's current user (the only user when no context is
+/// current): `client-certificate`, `exec`, `token`, `auth-provider`, `basic` or `none`.
+fn kubeconfig_auth(kubeconfig: &Value) -> &'static str {
+    let named = |list: &str, name: &str| {
+        kubeconfig[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["name"] == name)
+            .cloned()
+    };
+    let user_name = kubeconfig["current-context"]
+        .as_str()
+        .and_then(|cc| named("contexts", cc))
+        .and_then(|ctx| ctx["context"]["user"].as_str().map(str::to_owned));
+    let user = match user_name {
+        Some(name) => named("users", &name),
+        None => match kubeconfig["users"].as_array() {
+            Some(users) if users.len() == 1 => Some(users[0].clone()),
+            _ => None,
+        },
+    };
+    let Some(user) = user.as_ref().and_then(|u| u.get("user")) else {
+        return "none";
+    };
+    let has = |k: &str| user.get(k).is_some_and(|v| !v.is_null());
+    if has("client-certificate") || has("client-certificate-data") {
+        "client-certificate"
+    } else if has("exec") {
+        "exec"
+    } else if has("token") || has("tokenFile") {
+        "token"
+    } else if has("auth-provider") {
+        "auth-provider"
+    } else if has("username") {
+        "basic"
+    } else {
+        "none"
+    }
+}
+
 fn read_for_process(host: &Host, path: &str, pid: u32) -> Result<(String, bool), String> {
     let path = absolute(path);
     match host.read_text(host.root(), &path) {
@@ -520,6 +600,36 @@ fn diag(severity: Severity, file: &str, message: String) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubeconfig_auth_names_the_method_of_the_current_user() {
+        let config = |users: Value, current: Option<&str>| {
+            json!({
+                "contexts": [{"name": "a", "context": {"user": "cert"}},
+                             {"name": "b", "context": {"user": "plugin"}}],
+                "current-context": current,
+                "users": users,
+            })
+        };
+        let users = json!([
+            {"name": "cert", "user": {"client-certificate": "/var/lib/kubelet/pki/kubelet-client-current.pem"}},
+            {"name": "plugin", "user": {"exec": {"command": "aws"}}},
+        ]);
+        assert_eq!(
+            kubeconfig_auth(&config(users.clone(), Some("a"))),
+            "client-certificate"
+        );
+        assert_eq!(kubeconfig_auth(&config(users.clone(), Some("b"))), "exec");
+        // No current context and two users: unknown.
+        assert_eq!(kubeconfig_auth(&config(users, None)), "none");
+        let one = json!([{"name": "x", "user": {"tokenFile": "/t"}}]);
+        assert_eq!(kubeconfig_auth(&config(one, None)), "token");
+        let data = json!([{"name": "cert", "user": {"client-certificate-data": "QQ=="}}]);
+        assert_eq!(
+            kubeconfig_auth(&config(data, Some("a"))),
+            "client-certificate"
+        );
+    }
 
     #[test]
     fn parse_config_reads_json_yaml_and_empty_documents() {
