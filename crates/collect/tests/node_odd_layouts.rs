@@ -257,7 +257,8 @@ fn kubelet_config_drop_ins_are_merged_over_the_config_file() {
     );
     assert_eq!(
         kubelet["effective"]["podPidsLimit"],
-        json!({"value": 2048, "source": "config", "key": "podPidsLimit"})
+        json!({"value": 2048, "source": "config", "key": "podPidsLimit",
+               "dropin": "/etc/kubelet/conf.d/10-pids.conf"})
     );
     // The main file's other settings stay.
     assert_eq!(kubelet["config"]["staticPodPath"], "/srv/static-pods");
