@@ -110,7 +110,20 @@ error_finding(p, names) := {
 	count(reasons) > 0
 }
 
-# Where an etcd setting is changed, for evidence and remediation.
-change_in(p) := "the static pod manifest /etc/kubernetes/manifests/etcd.yaml (kubeadm's path)" if {
-	object.get(p, "config_path", "") == ""
-} else := sprintf("the config file %s, or the etcd command line", [p.config_path])
+# Where an etcd setting is changed, for evidence and remediation: the config file when etcd has
+# one; the ETCD_* environment when that is how this etcd is configured; else its command line,
+# which lives in a static pod manifest on kubeadm clusters.
+change_in(p) := sprintf("the config file %s, or the etcd command line", [p.config_path]) if {
+	object.get(p, "config_path", "") != ""
+} else := "the etcd static pod manifest (kubeadm: /etc/kubernetes/manifests/etcd.yaml)" if {
+	object.get(p, "source", "") == "mirror-pod"
+} else := "the ETCD_* environment of the etcd service (its systemd unit or environment file), or its command line" if {
+	env_configured(p)
+} else := "the etcd command line: its static pod manifest (kubeadm: /etc/kubernetes/manifests/etcd.yaml) or its service unit"
+
+# Some setting of this etcd comes from an ETCD_* variable. (A separate function: regorus' VM
+# does not run a `some` loop inside an `else` body.)
+env_configured(p) if {
+	some s in object.get(p, "effective", {})
+	s.source == "env"
+}
