@@ -8,48 +8,20 @@ use crate::{Emitter, Report, Result};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonEmitter;
 
-/// Findings formatted together: in parallel across a window, written in order, so that memory
-/// stays bounded by the window whatever the number of findings.
-const WINDOW: usize = 512;
-
 impl Emitter for JsonEmitter {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        use rayon::prelude::*;
         if report.findings.is_empty() {
             out.write_all(b"[]\n")?;
             return Ok(());
         }
         out.write_all(b"[\n")?;
-        let mut first = true;
-        for window in report.findings.chunks(WINDOW) {
-            let formatted: Vec<Vec<u8>> = window
-                .par_chunks(128)
-                .map(|chunk| {
-                    let mut buf = Vec::with_capacity(chunk.len() * 8192);
-                    for finding in chunk {
-                        element(finding, &mut buf)?;
-                    }
-                    Ok(buf)
-                })
-                .collect::<std::result::Result<_, serde_json::Error>>()?;
-            for buf in formatted {
-                // Each element ends with ",\n"; the very first has no separator before it.
-                if first {
-                    first = false;
-                } else {
-                    out.write_all(b",\n")?;
-                }
-                let body = buf.strip_suffix(b",\n").unwrap_or(&buf);
-                out.write_all(body)?;
-            }
-        }
+        crate::windowed::write_items(&report.findings, b",\n", out, element)?;
         out.write_all(b"\n]\n")?;
         Ok(())
     }
 }
 
-/// One finding as an element of the pretty array: indented as serde_json indents array items,
-/// each followed by ",\n".
+/// One finding as an element of the pretty array, indented as serde_json indents array items.
 fn element(finding: &kspm_model::Finding, buf: &mut Vec<u8>) -> serde_json::Result<()> {
     // Findings keep evidence and raw objects as compact text, which serde_json copies
     // verbatim; transcoding the compact document indents them too, in field order.
@@ -57,14 +29,7 @@ fn element(finding: &kspm_model::Finding, buf: &mut Vec<u8>) -> serde_json::Resu
     let mut de = serde_json::Deserializer::from_slice(&compact);
     let mut pretty = Vec::with_capacity(compact.len() * 2);
     serde_transcode::transcode(&mut de, &mut serde_json::Serializer::pretty(&mut pretty))?;
-    // JSON text has no raw newline inside strings, so indenting by lines is exact.
-    for line in pretty.split(|&b| b == b'\n') {
-        buf.extend_from_slice(b"  ");
-        buf.extend_from_slice(line);
-        buf.push(b'\n');
-    }
-    buf.pop();
-    buf.extend_from_slice(b",\n");
+    crate::windowed::indented(&pretty, b"  ", buf);
     Ok(())
 }
 

@@ -17,6 +17,7 @@ mod ndjson;
 mod report;
 mod sarif;
 mod table;
+mod windowed;
 
 use std::io::Write;
 

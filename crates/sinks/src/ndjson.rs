@@ -8,30 +8,13 @@ use crate::{Emitter, Report, Result};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NdjsonEmitter;
 
-/// Findings encoded together: in parallel across a window, written in order, so that memory
-/// stays bounded by the window (a finding is a few kilobytes of text).
-const WINDOW: usize = 512;
-
 impl Emitter for NdjsonEmitter {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        use rayon::prelude::*;
-        for window in report.findings.chunks(WINDOW) {
-            let encoded: Vec<Vec<u8>> = window
-                .par_chunks(128)
-                .map(|chunk| {
-                    let mut buf = Vec::with_capacity(chunk.len() * 4096);
-                    for finding in chunk {
-                        serde_json::to_writer(&mut buf, finding)?;
-                        buf.push(b'\n');
-                    }
-                    Ok(buf)
-                })
-                .collect::<std::result::Result<_, serde_json::Error>>()?;
-            for buf in encoded {
-                out.write_all(&buf)?;
-            }
-        }
-        Ok(())
+        crate::windowed::write_items(&report.findings, b"", out, |finding, buf| {
+            serde_json::to_writer(&mut *buf, finding)?;
+            buf.push(b'\n');
+            Ok(())
+        })
     }
 }
 

@@ -72,32 +72,11 @@ type Pending<'a> = (&'a Finding, ResultLevel, i64);
 /// Writes the results as the items of a pretty-printed array whose items are indented by
 /// `indent`, separated by ",\n".
 fn write_results(results: &[Pending<'_>], indent: &[u8], out: &mut dyn Write) -> Result<()> {
-    use rayon::prelude::*;
-    const WINDOW: usize = 512;
-    let mut first = true;
-    for window in results.chunks(WINDOW) {
-        let formatted: Vec<Vec<u8>> = window
-            .par_iter()
-            .map(|(finding, level, index)| {
-                let item = serde_json::to_vec_pretty(&result(finding, *level, *index))?;
-                let mut buf = Vec::with_capacity(item.len() + item.len() / 8);
-                for line in item.split(|&b| b == b'\n') {
-                    buf.extend_from_slice(indent);
-                    buf.extend_from_slice(line);
-                    buf.push(b'\n');
-                }
-                buf.pop();
-                Ok(buf)
-            })
-            .collect::<std::result::Result<_, serde_json::Error>>()?;
-        for item in formatted {
-            if !std::mem::take(&mut first) {
-                out.write_all(b",\n")?;
-            }
-            out.write_all(&item)?;
-        }
-    }
-    Ok(())
+    crate::windowed::write_items(results, b",\n", out, |(finding, level, index), buf| {
+        let item = serde_json::to_vec_pretty(&result(finding, *level, *index))?;
+        crate::windowed::indented(&item, indent, buf);
+        Ok(())
+    })
 }
 
 /// The log without its results (an empty array stands in for them), and the findings that
