@@ -13,7 +13,7 @@ use std::time::Instant;
 mod common;
 use common::{env_or, peak_rss_mb, print_child_rss};
 
-use kspm_collect::node::fixture::{self, Fixture};
+use kspm_fixtures::node::{self as fixture, Fixture};
 
 const TARGET_MS: f64 = 100.0;
 const TARGET_MB: f64 = 30.0;

@@ -257,7 +257,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rules(cmd) => crate::rules_cmd::run(cmd),
         Command::Synth { pods, seed } => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            crate::synth::write(pods, seed, &mut out)?;
+            kspm_fixtures::cluster::write(pods, seed, &mut out)?;
             std::io::Write::flush(&mut out)?;
             Ok(Exit::Clean)
         }
@@ -283,7 +283,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         }),
         Command::SynthNode { kind, dir } => {
             use anyhow::Context as _;
-            use kspm_collect::node::fixture::{Fixture, write};
+            use kspm_fixtures::node::{Fixture, write};
             if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
                 anyhow::bail!("{} exists and is not empty", dir.display());
             }

@@ -9,7 +9,6 @@ mod push;
 mod rules_cmd;
 mod scan;
 mod serve;
-mod synth;
 
 // jemalloc: a 10,000-pod scan allocates and frees millions of small values on every core;
 // against glibc malloc it measured about 10% faster with 20 MB less peak memory.

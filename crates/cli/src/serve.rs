@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use kspm_collect::node::fixture::{Fixture, write as write_fixture};
 use kspm_engine::{Evaluator, ScanContext};
+use kspm_fixtures::node::{Fixture, write as write_fixture};
 use kspm_model::{ClusterInfo, Finding, cluster_id_from_name, rfc3339};
 use kspm_server::{AppState, AuthConfig, Limits};
 use kspm_store::{CycleStart, Store};

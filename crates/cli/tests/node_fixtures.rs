@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kspm_collect::node::fixture::{self, Fixture};
+use kspm_fixtures::node::{self as fixture, Fixture};
 use serde_json::Value;
 
 /// (CIS number, rule id, host path or component, expected outcome)

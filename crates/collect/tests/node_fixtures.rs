@@ -3,7 +3,7 @@
 #[path = "node_support.rs"]
 mod support;
 
-use kspm_collect::node::fixture::Fixture;
+use kspm_fixtures::node::Fixture;
 use kspm_model::{ResourceType, resource_id};
 use serde_json::json;
 use support::*;

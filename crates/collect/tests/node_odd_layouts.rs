@@ -4,7 +4,7 @@
 #[path = "node_support.rs"]
 mod support;
 
-use kspm_collect::node::fixture::Fixture;
+use kspm_fixtures::node::Fixture;
 use serde_json::json;
 use support::*;
 

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kspm_collect::node::fixture::{self, Fixture};
 use kspm_collect::node::{self, NodeOptions, NodeScan};
+use kspm_fixtures::node::{self as fixture, Fixture};
 use kspm_model::{ClusterInfo, ResourceType};
 use serde_json::Value;
 

@@ -9,7 +9,6 @@
 //! input: what cannot be read becomes an `error` fact or a [`Diagnostic`].
 
 mod discover;
-pub mod fixture;
 pub mod flags;
 mod host;
 mod procs;
