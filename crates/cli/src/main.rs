@@ -1,14 +1,25 @@
-//! The `kspm` binary: parse arguments, run, map the outcome to an exit code.
+//! The `kspm` binary: parse arguments, run the command, map the outcome to an exit code.
+//!
+//! Modules: `args` (the command line), `exit` (exit codes), `logging`, `bundle` (which rules),
+//! `pipeline` (collect → evaluate → sinks, wired), and one module per command. Commands use
+//! the others; nothing uses a command.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-mod cli;
-mod push;
-mod rules_cmd;
+mod args;
+mod bundle;
+mod demo;
+mod exit;
+mod logging;
+mod pipeline;
+mod rules;
 mod scan;
-mod serve;
+mod server;
+
+use args::{Cli, Command};
+use exit::Exit;
 
 // jemalloc: a 10,000-pod scan allocates and frees millions of small values on every core;
 // against glibc malloc it measured about 10% faster with 20 MB less peak memory.
@@ -16,13 +27,76 @@ mod serve;
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    cli::init_tracing(args.verbose);
-    match cli::run(args) {
+    let cli = Cli::parse();
+    logging::init(cli.verbose);
+    match run(cli.command) {
         Ok(code) => code.into(),
         Err(e) => {
+            // A reader that went away (`kspm rules list | head -1`) is a normal end.
+            if exit::is_broken_pipe(&e) {
+                return Exit::Clean.into();
+            }
             eprintln!("error: {e:#}");
-            cli::Exit::Runtime.into()
+            exit::code_of(&e).into()
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<Exit> {
+    match command {
+        Command::Scan(args) => scan::run(args),
+        Command::Rules(cmd) => rules::run(cmd),
+        Command::Synth {
+            pods,
+            seed,
+            without_replicasets,
+        } => {
+            use kspm_fixtures::cluster::{Shape, write};
+            let shape = if without_replicasets {
+                Shape::WithoutReplicaSets
+            } else {
+                Shape::Complete
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(pods, seed, shape, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            Ok(Exit::Clean)
+        }
+        Command::Server {
+            db,
+            listen,
+            write_token,
+            read_token,
+        } => server::run(server::ServerOptions {
+            db,
+            listen,
+            write_token,
+            read_token,
+        }),
+        Command::Demo {
+            data_dir,
+            listen,
+            no_serve,
+        } => demo::run(demo::DemoOptions {
+            data_dir,
+            listen,
+            serve: !no_serve,
+        }),
+        Command::SynthNode { kind, dir } => {
+            use anyhow::Context as _;
+            use kspm_fixtures::node::{Fixture, write};
+            if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+                anyhow::bail!("{} exists and is not empty", dir.display());
+            }
+            let fixture = match kind {
+                args::NodeFixture::KubeadmControlPlane => Fixture::KubeadmControlPlane,
+                args::NodeFixture::Worker => Fixture::Worker,
+                args::NodeFixture::Hardened => Fixture::Hardened,
+                args::NodeFixture::Odd => Fixture::OddLayouts,
+                args::NodeFixture::EksWorker => Fixture::EksWorker,
+            };
+            write(fixture, &dir).with_context(|| format!("writing {}", dir.display()))?;
+            Ok(Exit::Clean)
         }
     }
 }

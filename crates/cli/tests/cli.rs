@@ -180,10 +180,15 @@ fn benchmark_flag_limits_the_rules() {
 }
 
 #[test]
-fn user_rules_are_added_with_rules_dir_and_tested_by_rules_test() {
+fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
     let dir = tempdir("user-rules");
     let rule = dir.join("custom/no_latest_tag");
     std::fs::create_dir_all(&rule).unwrap();
+    std::fs::write(
+        dir.join("custom/benchmark.yaml"),
+        "id: custom\nname: Our image rules\nversions: [\"1\"]\nsections: [{id: C, name: Supply chain}]\n",
+    )
+    .unwrap();
     std::fs::write(rule.join("meta.yaml"), "id: no_latest_tag\nbenchmarks: [{id: custom, versions: [\"1\"], number: \"C.1\"}]\ntitle: Images are pinned\nsection: Supply chain\nprofile: custom\nassessment: automated\napplies_to: {type: k8s_object, sub_types: [Pod]}\ndescription: Pods name an image tag other than latest.\nrationale: A moving tag changes what runs without a change to the manifest.\nremediation: \"Pin the image of {{resource.name}}.\"\n").unwrap();
     std::fs::write(rule.join("rule.rego"), "package kspm.rules.no_latest_tag\nimport rego.v1\nbad contains c.name if { some c in input.resource.spec.containers; endswith(c.image, \":latest\") }\nbad contains c.name if { some c in input.resource.spec.containers; not contains(c.image, \":\") }\nfinding := {\"evaluation\": \"failed\", \"evidence\": {\"containers\": bad}} if count(bad) > 0\nfinding := {\"evaluation\": \"passed\"} if count(bad) == 0\n").unwrap();
     std::fs::write(rule.join("cases.yaml"), "cases:\n- name: untagged image fails\n  object: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: nginx}]}}\n  expect: failed\n  evidence: {containers: [c]}\n- name: pinned image passes\n  object: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: \"nginx:1.27\"}]}}\n  expect: passed\n- name: a ConfigMap is not applicable\n  object: {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n  expect: not_applicable\n").unwrap();
@@ -206,6 +211,61 @@ fn user_rules_are_added_with_rules_dir_and_tested_by_rules_test() {
             .count(),
         1
     );
+    // The finding carries the benchmark's own name and section, from benchmark.yaml.
+    let ours = findings
+        .iter()
+        .find(|f| f["rule"]["id"] == "no_latest_tag")
+        .unwrap();
+    assert_eq!(ours["rule"]["benchmark"]["name"], "Our image rules");
+    assert_eq!(ours["rule"]["section"], "Supply chain");
+    // Scanned alone and scored in the table's footer.
+    let out = common::kspm()
+        .args([
+            "scan",
+            "--fail-on",
+            "none",
+            "--benchmark",
+            "custom",
+            "--rules",
+        ])
+        .arg(&dir)
+        .arg(&pod)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Posture score: 0.0% (0 passed / 1 scored)\n  custom  0.0%"),
+        "{table}"
+    );
+    assert!(!table.contains("cis_k8s"), "{table}");
+    // Listed.
+    let out = common::kspm()
+        .args(["rules", "list", "--benchmark", "custom", "--rules"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("custom   C.1"), "{list}");
+    assert!(list.ends_with("1 rules\n"), "{list}");
+    // A rule of a benchmark nobody defined is refused with what to add.
+    std::fs::remove_file(dir.join("custom/benchmark.yaml")).unwrap();
+    let out = common::kspm()
+        .args(["rules", "list", "--rules"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("benchmark `custom` is not defined: add `custom/benchmark.yaml`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.join("custom/benchmark.yaml"),
+        "id: custom\nname: Our image rules\nversions: [\"1\"]\nsections: [{id: C, name: Supply chain}]\n",
+    )
+    .unwrap();
 
     // A failing case makes `rules test` exit 1 and say why.
     std::fs::write(rule.join("cases.yaml"), "cases:\n- name: wrong expectation\n  object: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: nginx}]}}\n  expect: passed\n").unwrap();

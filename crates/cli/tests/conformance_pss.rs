@@ -21,7 +21,7 @@ fn failures_by_file(dir: &PathBuf, levels: &[&str]) -> BTreeMap<String, (usize, 
     let mut files: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
     for f in findings {
         let Some(src) = &f.source else { continue };
-        let file = PathBuf::from(&src.file)
+        let file = PathBuf::from(&src.file().expect("read from a file").file)
             .file_name()
             .unwrap()
             .to_string_lossy()

@@ -1,14 +1,22 @@
-//! kspm collectors. Each turns a source into [`kspm_model::Resource`]s (or the raw objects
-//! they are built from) and reports what it could not read as [`Diagnostic`]s, never by
-//! stopping: one broken input must not hide the others.
+//! kspm collectors: the collect stage of the pipeline. Every [`Source`] turns a place into
+//! [`kspm_model::Resource`]s in batches and reports what it could not read as [`Diagnostic`]s
+//! (and [`kspm_model::Gap`]s when rules depend on the missing data), never by stopping: one
+//! broken input must not hide the others. A [`Plan`] says which sources one run reads.
 //!
 //! - [`offline`]: manifest files, directories, stdin, `kubectl get -o yaml|json` output.
+//! - [`node`]: a node's processes and files through its host root.
+//! - [`mirror`]: control-plane command lines from the static pods' mirror pods.
 //! - [`sanitize`]: the redaction every collector applies before objects leave it.
 
 pub mod mirror;
 pub mod node;
 pub mod offline;
+pub mod plan;
 pub mod sanitize;
+pub mod source;
+
+pub use plan::{Collected, NodeTarget, Plan};
+pub use source::{Batch, Source};
 
 use serde::Serialize;
 

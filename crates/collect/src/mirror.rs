@@ -55,6 +55,9 @@ pub fn processes(
         let mut process =
             crate::node::process_resource(component, &node, cluster, args, "mirror-pod");
         process.origin = r.origin.clone();
+        // Read through the API (or a snapshot of it): part of the cluster's cycle, not of
+        // the node's, which only a pass on the node itself reports.
+        process.scope = kspm_model::Scope::Cluster;
         out.push(process);
     }
     out

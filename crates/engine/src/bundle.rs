@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kspm_model::RuleMeta;
+use kspm_model::{BenchmarkDef, RuleMeta};
 use serde_json::Value;
 
 use crate::{Error, Result};
@@ -45,13 +45,15 @@ impl Rule {
     }
 }
 
-/// Rules plus library modules.
+/// Rules plus library modules and the benchmarks they belong to.
 #[derive(Debug, Clone, Default)]
 pub struct RuleBundle {
     /// Rules, sorted by id.
     pub rules: Vec<Rule>,
     /// Library modules: (path, source).
     pub libs: Vec<(String, String)>,
+    /// Benchmarks (`<benchmark>/benchmark.yaml`), sorted by id.
+    pub benchmarks: Vec<BenchmarkDef>,
 }
 
 impl RuleBundle {
@@ -105,7 +107,18 @@ impl RuleBundle {
             }
         }
         let mut rules = Vec::new();
+        let mut benchmarks = Vec::new();
         for (dir, files) in dirs {
+            if let Some(text) = files.get("benchmark.yaml") {
+                let source = format!("{prefix}{dir}/benchmark.yaml");
+                let value =
+                    parse_yaml(text).map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
+                let def: BenchmarkDef = serde_json::from_value(value)
+                    .map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
+                def.validate()
+                    .map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
+                benchmarks.push(def);
+            }
             let Some(meta_text) = files.get("meta.yaml") else {
                 continue;
             };
@@ -131,10 +144,22 @@ impl RuleBundle {
             });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        Ok(RuleBundle { rules, libs })
+        benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(pair) = benchmarks.windows(2).find(|w| w[0].id == w[1].id) {
+            return Err(Error::Bundle(format!(
+                "{prefix}: benchmark `{}` is defined twice",
+                pair[0].id
+            )));
+        }
+        Ok(RuleBundle {
+            rules,
+            libs,
+            benchmarks,
+        })
     }
 
-    /// Adds user rules; a user rule with the id of a bundled rule replaces it.
+    /// Adds user rules; a user rule with the id of a bundled rule replaces it, and so does a
+    /// user benchmark definition.
     pub fn merge(&mut self, other: RuleBundle) {
         for rule in other.rules {
             self.rules.retain(|r| r.meta.id != rule.meta.id);
@@ -142,31 +167,115 @@ impl RuleBundle {
         }
         self.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         self.libs.extend(other.libs);
+        for def in other.benchmarks {
+            self.benchmarks.retain(|b| b.id != def.id);
+            self.benchmarks.push(def);
+        }
+        self.benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     }
 
-    /// Keeps only rules of a benchmark (`all` keeps everything).
-    pub fn retain_benchmark(&mut self, benchmark: &str) {
-        if benchmark != "all" {
-            self.rules.retain(|r| r.meta.benchmark(benchmark).is_some());
+    /// The definition of a benchmark id.
+    pub fn benchmark(&self, id: &str) -> Option<&BenchmarkDef> {
+        self.benchmarks.iter().find(|b| b.id == id)
+    }
+
+    /// Checks that the benchmarks asked for exist (`all` stands for every one) and returns
+    /// them in the order given, without duplicates; empty means every benchmark.
+    pub fn select_benchmarks(&self, asked: &[String]) -> Result<Vec<String>> {
+        let mut selected: Vec<String> = Vec::new();
+        for id in asked {
+            let id = id.trim();
+            if id == "all" {
+                return Ok(Vec::new());
+            }
+            if self.benchmark(id).is_none() {
+                let known: Vec<&str> = self.benchmarks.iter().map(|b| b.id.as_str()).collect();
+                return Err(Error::UnknownBenchmark {
+                    id: id.to_owned(),
+                    known: known.join(", "),
+                });
+            }
+            if !selected.iter().any(|s| s == id) {
+                selected.push(id.to_owned());
+            }
+        }
+        Ok(selected)
+    }
+
+    /// Keeps only the rules of the given benchmarks (empty keeps everything).
+    pub fn retain_benchmarks(&mut self, benchmarks: &[String]) {
+        if !benchmarks.is_empty() {
+            self.rules.retain(|r| {
+                benchmarks
+                    .iter()
+                    .any(|b| r.meta.benchmark(b.as_str()).is_some())
+            });
         }
     }
 
+    /// Checks what only the whole bundle can tell: every benchmark a rule names is defined,
+    /// with the versions the rule names, and the rule's number falls in one of its sections
+    /// (the one its `section` names).
+    pub fn validate(&self) -> Result<()> {
+        for rule in &self.rules {
+            for (i, r) in rule.meta.benchmarks.iter().enumerate() {
+                let def = self.benchmark(&r.id).ok_or_else(|| {
+                    Error::Bundle(format!(
+                        "{}: benchmark `{}` is not defined: add `{}/benchmark.yaml` (id, name, \
+                         versions, sections) next to the rule directories; see rules/README.md",
+                        rule.source, r.id, r.id
+                    ))
+                })?;
+                if let Some(v) = r.versions.iter().find(|v| !def.versions.contains(v)) {
+                    return Err(Error::Bundle(format!(
+                        "{}: version `{v}` is not a version of `{}` ({})",
+                        rule.source,
+                        r.id,
+                        def.versions.join(", ")
+                    )));
+                }
+                let section = def
+                    .section_of(&r.number, Some(&rule.meta.section))
+                    .ok_or_else(|| {
+                        Error::Bundle(format!(
+                            "{}: number `{}` is in no section of `{}`",
+                            rule.source, r.number, r.id
+                        ))
+                    })?;
+                if i == 0 && section.name != rule.meta.section {
+                    return Err(Error::Bundle(format!(
+                        "{}: section `{}` differs from `{}`, the section of {} in {}/benchmark.yaml",
+                        rule.source, rule.meta.section, section.name, r.number, r.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Keeps only the rules that some of `resources` would be routed to (counting the
-    /// synthetic Cluster resource the evaluator adds when Kubernetes objects are present), so
-    /// that a scan compiles only what it can use: a node scan does not compile the RBAC rules.
-    pub fn retain_routed(&mut self, resources: &[kspm_model::Resource]) {
+    /// synthetic Cluster resource the evaluator adds when Kubernetes objects are present or
+    /// missing), and those routed to data a gap says could not be read (they report the gap),
+    /// so that a scan compiles only what it can use: a node scan does not compile the RBAC
+    /// rules.
+    pub fn retain_routed(&mut self, resources: &[kspm_model::Resource], gaps: &[kspm_model::Gap]) {
         use kspm_model::ResourceType;
         let mut present: std::collections::HashSet<(ResourceType, &str)> = resources
             .iter()
             .map(|r| (r.kind, r.sub_type.as_str()))
             .collect();
-        if present.iter().any(|(k, _)| *k == ResourceType::K8sObject) {
+        let k8s_gap = gaps.iter().any(|g| g.kind == ResourceType::K8sObject);
+        if k8s_gap || present.iter().any(|(k, _)| *k == ResourceType::K8sObject) {
             present.insert((ResourceType::K8sObject, "Cluster"));
         }
         self.rules.retain(|r| {
+            let a = &r.meta.applies_to;
             present
                 .iter()
-                .any(|(kind, sub_type)| r.meta.applies_to.matches(*kind, sub_type))
+                .any(|(kind, sub_type)| a.matches(*kind, sub_type))
+                || gaps.iter().any(|g| {
+                    g.kind == a.kind && (g.sub_type == "*" || a.matches(g.kind, &g.sub_type))
+                })
         });
     }
 

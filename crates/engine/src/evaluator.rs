@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use kspm_model::{
-    ClusterInfo, Context, Finding, Outcome, RawJson, Resource, ResourceType, k8s_identity,
-    resource_id,
+    BenchmarkDef, ClusterInfo, Context, Finding, Gap, Outcome, RawJson, Resource, ResourceFindings,
+    ResourceType, Scope, k8s_identity, resource_id,
 };
 use rayon::prelude::*;
 use regorus::languages::rego::compiler::Compiler;
@@ -14,32 +14,36 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::bundle::{Rule, RuleBundle};
+use crate::context::ScanContext;
 use crate::findings::{self, RuleResult};
 use crate::{Error, Result};
 
-/// Per-scan facts stamped on every finding.
-#[derive(Debug, Clone)]
-pub struct ScanContext {
-    /// The cluster (used for the synthetic Cluster resource).
-    pub cluster: ClusterInfo,
-    /// RFC 3339 time of the scan.
-    pub timestamp: String,
-    /// Cycle sequence number.
-    pub sequence: i64,
-    /// Benchmark whose numbering findings carry (`cis_k8s`, `pss`, or `all`).
-    pub benchmark: String,
-}
-
-/// The result of evaluating a set of resources.
+/// Every finding of an evaluation, collected (for tests and small scans; a scan streams them
+/// with [`Evaluator::evaluate_stream`]).
 #[derive(Debug, Default)]
 pub struct Evaluation {
-    /// Findings (not_applicable ones are not kept).
+    /// Findings (not_applicable ones are not kept), in output order.
     pub findings: Vec<Finding>,
     /// How many (resource, rule) pairs were routed but did not apply.
     pub not_applicable: usize,
     /// How many resources were evaluated (the synthetic Cluster resource included).
     pub resources: usize,
 }
+
+/// Counts of a streamed evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvaluationStats {
+    /// How many resources were evaluated (the synthetic Cluster resource included).
+    pub resources: usize,
+    /// How many (resource, rule) pairs were routed but did not apply.
+    pub not_applicable: usize,
+    /// How many findings were handed out.
+    pub findings: usize,
+}
+
+/// Resources evaluated together and handed out as one batch: enough to keep every core busy,
+/// few enough that one window of findings stays a few megabytes.
+pub const WINDOW: usize = 256;
 
 /// A set of rules evaluated together in one VM call, for resources of some (type, sub_type).
 struct Group {
@@ -50,6 +54,7 @@ struct Group {
 /// The compiled bundle. Cheap to share across threads; compile once per scan.
 pub struct Evaluator {
     rules: Vec<Rule>,
+    benchmarks: Vec<BenchmarkDef>,
     /// Rules that do not compile: id → compiler message. They yield `error` findings.
     broken: HashMap<String, String>,
     /// Rules the VM cannot run; evaluated by the interpreter instead.
@@ -94,7 +99,12 @@ impl Evaluator {
     }
 
     fn build(bundle: RuleBundle, interpreter_only: bool) -> Result<Evaluator> {
-        let RuleBundle { rules, libs } = bundle;
+        bundle.validate()?;
+        let RuleBundle {
+            rules,
+            libs,
+            benchmarks,
+        } = bundle;
         let mut base = regorus::Engine::new();
         for (path, source) in &libs {
             base.add_policy(path.clone(), source.clone())
@@ -135,6 +145,7 @@ impl Evaluator {
             match Self::compile(&rules, &base, &broken, &interpreted) {
                 Ok(mut evaluator) => {
                     evaluator.broken = broken;
+                    evaluator.benchmarks = benchmarks;
                     return Ok(evaluator);
                 }
                 Err(failure) => {
@@ -286,6 +297,7 @@ impl Evaluator {
         }
         Ok(Evaluator {
             rules: rules.to_vec(),
+            benchmarks: Vec::new(),
             broken: HashMap::new(),
             interpreted: interpreted.clone(),
             program,
@@ -319,12 +331,67 @@ impl Evaluator {
         self.groups.get(*index)
     }
 
-    /// Evaluates resources. Adds the synthetic Cluster resource when Kubernetes objects are
-    /// present. Runs in parallel across resources.
-    pub fn evaluate(&self, mut resources: Vec<Resource>, ctx: &ScanContext) -> Evaluation {
-        if resources.iter().any(|r| r.kind == ResourceType::K8sObject) {
+    /// The benchmark definitions of the compiled bundle.
+    pub fn benchmarks(&self) -> &[BenchmarkDef] {
+        &self.benchmarks
+    }
+
+    /// The rule part every finding of each active rule will carry (remediation unfilled), as
+    /// the evaluation numbers them for `ctx`: what a report lists as its rules before the
+    /// first finding arrives.
+    pub fn finding_rules(&self, ctx: &ScanContext) -> Vec<Arc<kspm_model::FindingRule>> {
+        self.rules
+            .iter()
+            .map(|r| {
+                findings::RuleText::new(&r.meta, &ctx.benchmarks, &self.benchmarks)
+                    .shared()
+                    .clone()
+            })
+            .collect()
+    }
+
+    /// Evaluates resources and collects every finding, in output order. See
+    /// [`Evaluator::evaluate_stream`].
+    pub fn evaluate(&self, resources: Vec<Resource>, ctx: &ScanContext) -> Evaluation {
+        let mut findings = Vec::new();
+        let stats = self
+            .evaluate_stream(resources, &[], ctx, |batch| {
+                findings.extend(batch.into_iter().flat_map(|r| r.findings));
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap_or_else(|never| match never {});
+        Evaluation {
+            findings,
+            not_applicable: stats.not_applicable,
+            resources: stats.resources,
+        }
+    }
+
+    /// Evaluates resources and hands their findings to `emit` window by window (at most
+    /// [`WINDOW`] resources at a time), in output order: resources by display name, sub type
+    /// and id; a resource's findings by rule number, then rule id. Peak memory follows the
+    /// input plus one window of findings, whatever the number of findings. The first error
+    /// `emit` returns stops the evaluation and is returned.
+    ///
+    /// Adds the synthetic Cluster resource when Kubernetes objects are present (or missing:
+    /// a [`Gap`] of Kubernetes objects). Rules routed to or reading (`reads`) data that a gap
+    /// covers report the gap's outcome with its reason: `error` findings, or not applicable.
+    pub fn evaluate_stream<E>(
+        &self,
+        mut resources: Vec<Resource>,
+        gaps: &[Gap],
+        ctx: &ScanContext,
+        mut emit: impl FnMut(Vec<ResourceFindings>) -> Result<(), E>,
+    ) -> Result<EvaluationStats, E> {
+        let k8s_gap = gaps.iter().any(|g| g.kind == ResourceType::K8sObject);
+        if k8s_gap || resources.iter().any(|r| r.kind == ResourceType::K8sObject) {
             resources.push(cluster_resource(&ctx.cluster));
         }
+        // Output order by construction: the resources are sorted (a few thousand keys), never
+        // the findings.
+        resources.par_sort_unstable_by(|a, b| {
+            (&a.name, &a.sub_type, &a.id).cmp(&(&b.name, &b.sub_type, &b.id))
+        });
         // Cluster objects share one context value, converted once.
         let cluster_context = Context {
             cluster: ctx.cluster.clone(),
@@ -370,52 +437,71 @@ impl Evaluator {
         let texts: Vec<findings::RuleText> = self
             .rules
             .iter()
-            .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmark))
+            .map(|r| findings::RuleText::new(&r.meta, &ctx.benchmarks, &self.benchmarks))
             .collect();
         let constants = findings::Constants::new(ctx);
         // The interpreter (fallback path) gets the inventory once per scan; clones share it.
         let mut interpreter = self.interpreter.clone();
-        let _ = interpreter.add_data(data.clone());
+        let inventory_error = interpreter
+            .add_data(data.clone())
+            .err()
+            .map(|e| format!("the inventory could not be loaded: {e:#}"));
+        let blocked = self.blocked_rules(gaps, inventory_error.as_deref());
+        let orphans = self.orphan_gap_rules(gaps, &resources);
         tracing::debug!("interpreter data ready{}", rss());
-        let per_resource: Vec<(Vec<Finding>, usize)> = resources
-            .par_iter()
-            .zip(inputs.par_iter())
-            .zip(raws.par_iter())
-            .zip(owned.par_iter())
-            .map_init(
-                || {
-                    self.program.as_ref().map(|p| {
-                        let mut vm = RegoVM::new();
-                        vm.load_program(p.clone());
-                        // The default (25,000) is far too low for cross-object rules on a
-                        // large cluster; this bound only stops runaway rules.
-                        vm.set_max_instructions(MAX_VM_INSTRUCTIONS);
-                        // The program's rule tree never clashes with `inventory`.
-                        let _ = vm.set_data(data.clone());
-                        vm
-                    })
-                },
-                |vm, (((resource, input), raw), &owned)| {
-                    let shared = (&texts[..], &constants);
-                    self.evaluate_one(
-                        vm.as_mut(),
-                        &interpreter,
-                        shared,
-                        (resource, raw, owned),
-                        input,
-                        ctx,
-                    )
-                },
-            )
-            .collect();
-        let mut evaluation = Evaluation {
+
+        let mut stats = EvaluationStats {
             resources: resources.len(),
             ..Default::default()
         };
-        evaluation.findings = Vec::with_capacity(per_resource.iter().map(|(f, _)| f.len()).sum());
-        for (findings, na) in per_resource {
-            evaluation.findings.extend(findings);
-            evaluation.not_applicable += na;
+        let shared = (&texts[..], &constants, &blocked[..]);
+        for (w, window) in resources.chunks(WINDOW).enumerate() {
+            let start = w * WINDOW;
+            let range = start..start + window.len();
+            let per_resource: Vec<(ResourceFindings, usize)> = window
+                .par_iter()
+                .zip(inputs[range.clone()].par_iter())
+                .zip(raws[range.clone()].par_iter())
+                .zip(owned[range].par_iter())
+                .map_init(
+                    || self.vm(&data),
+                    |vm, (((resource, input), raw), &owned)| {
+                        let extra = if resource.sub_type == "Cluster"
+                            && resource.kind == ResourceType::K8sObject
+                        {
+                            &orphans[..]
+                        } else {
+                            &[]
+                        };
+                        let (findings, na) = self.evaluate_one(
+                            vm.as_mut(),
+                            &interpreter,
+                            shared,
+                            (resource, raw, owned),
+                            (input, extra),
+                            ctx,
+                        );
+                        (
+                            ResourceFindings {
+                                scope: resource.scope.clone(),
+                                findings,
+                            },
+                            na,
+                        )
+                    },
+                )
+                .collect();
+            let mut batch = Vec::with_capacity(per_resource.len());
+            for (group, na) in per_resource {
+                stats.not_applicable += na;
+                stats.findings += group.findings.len();
+                if !group.findings.is_empty() {
+                    batch.push(group);
+                }
+            }
+            if !batch.is_empty() {
+                emit(batch)?;
+            }
         }
         // The inventory and the interpreter only hold references to the objects' values:
         // dropped first, so that the values themselves are freed in parallel.
@@ -428,30 +514,102 @@ impl Evaluator {
             freeing.elapsed().as_secs_f64(),
             rss()
         );
-        evaluation
+        Ok(stats)
+    }
+
+    /// A VM loaded with the program and the scan's inventory, one per worker.
+    fn vm(&self, data: &regorus::Value) -> Option<RegoVM> {
+        self.program.as_ref().map(|p| {
+            let mut vm = RegoVM::new();
+            vm.load_program(p.clone());
+            // The default (25,000) is far too low for cross-object rules on a large cluster;
+            // this bound only stops runaway rules.
+            vm.set_max_instructions(MAX_VM_INSTRUCTIONS);
+            // The program's rule tree never clashes with `inventory`; a failure here is caught
+            // by the interpreter's own `add_data` of the same value (see `blocked_rules`).
+            let _ = vm.set_data(data.clone());
+            vm
+        })
+    }
+
+    /// Per rule: the result it must report instead of being evaluated, because data it is
+    /// routed to or reads is missing (a [`Gap`]) or the inventory did not load.
+    fn blocked_rules(&self, gaps: &[Gap], inventory_error: Option<&str>) -> Vec<Option<Blocked>> {
+        self.rules
+            .iter()
+            .map(|rule| {
+                let meta = &rule.meta;
+                let reads = meta.read_kinds();
+                if let Some(message) = inventory_error
+                    && !reads.is_empty()
+                {
+                    return Some(Blocked {
+                        outcome: Outcome::Error,
+                        reason: message.to_owned(),
+                    });
+                }
+                let hit = gaps.iter().find(|g| {
+                    reads
+                        .iter()
+                        .any(|(kind, sub)| g.kind == *kind && (*sub == "*" || g.covers(*kind, sub)))
+                })?;
+                Some(Blocked {
+                    outcome: hit.outcome,
+                    reason: format!(
+                        "rule `{}` reads {} {}, which could not be collected: {}",
+                        meta.id,
+                        hit.kind.as_str(),
+                        hit.sub_type,
+                        hit.reason
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// Rules whose resources a gap made unreadable and that therefore have nothing to be
+    /// evaluated on: they report on the synthetic Cluster resource, with the gap's reason.
+    fn orphan_gap_rules(&self, gaps: &[Gap], resources: &[Resource]) -> Vec<(usize, Gap)> {
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let a = &rule.meta.applies_to;
+            let routed_here = resources.iter().any(|r| a.matches(r.kind, &r.sub_type));
+            if routed_here {
+                continue;
+            }
+            if let Some(gap) = gaps
+                .iter()
+                .find(|g| g.kind == a.kind && (g.sub_type == "*" || a.matches(g.kind, &g.sub_type)))
+            {
+                out.push((i, gap.clone()));
+            }
+        }
+        out
     }
 
     fn evaluate_one(
         &self,
         vm: Option<&mut RegoVM>,
         interpreter: &regorus::Engine,
-        (texts, constants): (&[findings::RuleText], &findings::Constants),
+        (texts, constants, blocked): (
+            &[findings::RuleText],
+            &findings::Constants,
+            &[Option<Blocked>],
+        ),
         (resource, raw, owned): (&Resource, &Arc<RawJson>, bool),
-        input: &regorus::Value,
+        (input, orphans): (&regorus::Value, &[(usize, Gap)]),
         ctx: &ScanContext,
     ) -> (Vec<Finding>, usize) {
-        let Some(group) = self.group_for(resource.kind, &resource.sub_type) else {
-            return (Vec::new(), 0);
-        };
+        let group = self.group_for(resource.kind, &resource.sub_type);
+        let members: &[usize] = group.map_or(&[], |g| &g.rules);
         // An object managed by a controller in the scan is only for rules that want it
         // (`applies_to.owned`); pod-spec rules report on the controller instead.
         let skipped = |i: usize| owned && !self.rules[i].meta.applies_to.owned;
-        if group.rules.iter().all(|&i| skipped(i)) {
-            return (Vec::new(), group.rules.len());
-        }
-        let mut results: Vec<(usize, Option<RuleResult>)> = Vec::with_capacity(group.rules.len());
-        let aggregated = match vm {
-            Some(vm) => {
+        let mut results: Vec<(usize, Option<RuleResult>)> =
+            Vec::with_capacity(members.len() + orphans.len());
+        let live = members.iter().any(|&i| !skipped(i) && blocked[i].is_none());
+        let aggregated = match (vm, group) {
+            (Some(vm), Some(group)) if live => {
                 vm.set_input(input.clone());
                 match vm.execute_entry_point_by_name(&group.entry) {
                     Ok(v) => Some(v),
@@ -464,14 +622,18 @@ impl Evaluator {
                     }
                 }
             }
-            None => None,
+            _ => None,
         };
         // Rules outside the VM, and every rule when the VM call failed, run on the
         // interpreter one at a time, so that an error names its own rule.
         let mut engine: Option<regorus::Engine> = None;
-        for &i in &group.rules {
+        for &i in members {
             if skipped(i) {
                 results.push((i, None));
+                continue;
+            }
+            if let Some(b) = &blocked[i] {
+                results.push((i, b.result()));
                 continue;
             }
             let rule = &self.rules[i];
@@ -493,6 +655,20 @@ impl Evaluator {
             };
             results.push((i, result));
         }
+        for (i, gap) in orphans {
+            let reason = format!(
+                "rule `{}` is evaluated on {} {}, which could not be collected: {}",
+                self.rules[*i].meta.id,
+                gap.kind.as_str(),
+                gap.sub_type,
+                gap.reason
+            );
+            let blocked = Blocked {
+                outcome: gap.outcome,
+                reason,
+            };
+            results.push((*i, blocked.result()));
+        }
         let mut findings = Vec::new();
         let mut not_applicable = 0;
         let mut parts = None;
@@ -510,6 +686,15 @@ impl Evaluator {
                 None => not_applicable += 1,
             }
         }
+        // Output order within a resource: by rule number, then rule id (the finding id makes
+        // the order total).
+        findings.sort_unstable_by(|a, b| {
+            (&a.rule.benchmark.rule_number, &a.rule.id, &a.event.id).cmp(&(
+                &b.rule.benchmark.rule_number,
+                &b.rule.id,
+                &b.event.id,
+            ))
+        });
         (findings, not_applicable)
     }
 
@@ -569,6 +754,22 @@ impl Evaluator {
     }
 }
 
+/// What a rule reports instead of being evaluated (see [`Evaluator::blocked_rules`]).
+#[derive(Debug, Clone)]
+struct Blocked {
+    outcome: Outcome,
+    reason: String,
+}
+
+impl Blocked {
+    fn result(&self) -> Option<RuleResult> {
+        match self.outcome {
+            Outcome::NotApplicable => None,
+            _ => Some(RuleResult::error(self.reason.clone())),
+        }
+    }
+}
+
 /// The synthetic resource standing for the whole cluster.
 pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
     Resource {
@@ -584,6 +785,7 @@ pub(crate) fn cluster_resource(cluster: &ClusterInfo) -> Resource {
             node: None,
         },
         origin: None,
+        scope: Scope::Cluster,
         raw: None,
     }
 }

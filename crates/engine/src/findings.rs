@@ -1,15 +1,15 @@
 //! Turning one rule result into a [`Finding`] document.
 
 use kspm_model::{
-    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host,
-    Orchestrator, OrchestratorCluster, OrchestratorResource, Origin, Outcome, RawJson, Remediation,
-    Resource, ResourceType, RuleMeta, benchmark_name, finding_id,
+    BenchmarkDef, ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult,
+    FindingRule, Host, Orchestrator, OrchestratorCluster, OrchestratorResource, Origin, Outcome,
+    RawJson, Remediation, Resource, ResourceType, RuleMeta, finding_id,
 };
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::evaluator::ScanContext;
+use crate::context::ScanContext;
 
 /// What a rule said about a resource.
 pub(crate) struct RuleResult {
@@ -116,11 +116,23 @@ fn orchestrator(resource: &Resource) -> Arc<Orchestrator> {
 }
 
 impl RuleText {
-    pub fn new(meta: &RuleMeta, benchmark: &str) -> RuleText {
-        let bench = meta
-            .benchmark(benchmark)
+    /// The rule part of its findings, remediation unfilled.
+    pub fn shared(&self) -> &Arc<FindingRule> {
+        &self.shared
+    }
+
+    /// The text of `meta` numbered in the first of `selected` benchmarks it belongs to (its
+    /// first numbering when none is selected), with names from the benchmark definitions.
+    pub fn new(meta: &RuleMeta, selected: &[String], benchmarks: &[BenchmarkDef]) -> RuleText {
+        let bench = selected
+            .iter()
+            .find_map(|id| meta.benchmark(id))
             .or_else(|| meta.benchmarks.first())
             .expect("validated rules have a benchmark");
+        let def = benchmarks.iter().find(|b| b.id == bench.id);
+        let section = def
+            .and_then(|d| d.section_of(&bench.number, Some(&meta.section)))
+            .map_or(meta.section.as_str(), |s| s.name.as_str());
         let versions: Vec<String> = bench
             .versions
             .iter()
@@ -140,13 +152,13 @@ impl RuleText {
             impact: meta.impact.as_str().into(),
             default_value: meta.default_value.as_str().into(),
             references: meta.references.join("\n").into(),
-            section: meta.section.as_str().into(),
+            section: section.into(),
             profile_applicability: meta.profile.as_str().into(),
             tags: tags.into(),
             remediation: Remediation::new(template.clone()),
             benchmark: Arc::new(FindingBenchmark {
                 id: bench.id.clone(),
-                name: benchmark_name(&bench.id).into(),
+                name: def.map_or(bench.id.as_str(), |d| d.name.as_str()).into(),
                 version: versions.last().cloned().unwrap_or_default(),
                 versions,
                 rule_number: bench.number.clone(),

@@ -2,10 +2,11 @@
 //! `cases.yaml` is evaluated through the real engine (routing, inventory, VM) and compared
 //! with the expected outcome and evidence.
 
-use kspm_model::{ClusterInfo, Context, Outcome, Resource, ResourceType, resource_id};
+use kspm_model::{ClusterInfo, Context, Outcome, Resource, ResourceType, Scope, resource_id};
 use serde_json::Value;
 
-use crate::evaluator::{Evaluator, ScanContext};
+use crate::context::ScanContext;
+use crate::evaluator::Evaluator;
 use crate::findings::fill_placeholders;
 use crate::{Result, RuleBundle};
 
@@ -58,12 +59,8 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
     // Every case also runs on the interpreter: the VM must agree with it (the VM reports some
     // rule errors, such as conflicting definitions, as not applicable).
     let reference = Evaluator::interpreter_only(bundle.clone())?;
-    let ctx = ScanContext {
-        cluster: test_cluster(),
-        timestamp: "2026-01-01T00:00:00Z".into(),
-        sequence: 0,
-        benchmark: "all".into(),
-    };
+    // 2026-01-01T00:00:00Z.
+    let ctx = ScanContext::new(test_cluster(), 1_767_225_600);
     let mut report = HarnessReport::default();
     for (id, message) in evaluator.broken_rules() {
         report
@@ -262,7 +259,12 @@ fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource,
     if context.cluster.id.is_empty() {
         context.cluster = cluster.clone();
     }
+    let scope = match (&context.node, kind) {
+        (Some(node), ResourceType::File | ResourceType::Process) => Scope::Node(node.name.clone()),
+        _ => Scope::Cluster,
+    };
     Ok(Resource {
+        scope,
         kind,
         id: resource_id(&context.cluster.id, kind, &format!("{sub_type}/{name}")),
         sub_type,

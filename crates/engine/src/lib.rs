@@ -7,13 +7,15 @@
 //! and the cause; it never panics the scan and never passes silently.
 
 mod bundle;
+mod context;
 mod evaluator;
 mod findings;
 pub mod harness;
 mod inventory;
 
 pub use bundle::{Rule, RuleBundle};
-pub use evaluator::{Evaluation, Evaluator, ScanContext};
+pub use context::ScanContext;
+pub use evaluator::{Evaluation, EvaluationStats, Evaluator};
 pub use findings::fill_placeholders;
 
 /// Engine errors (bundle loading and compilation; per-rule failures are findings).
@@ -25,6 +27,14 @@ pub enum Error {
     /// A bundle file could not be read.
     #[error("cannot read {0}")]
     Io(String, #[source] std::io::Error),
+    /// `--benchmark` named a benchmark no loaded bundle defines.
+    #[error("unknown benchmark `{id}` (the loaded rules define: {known}, or `all`)")]
+    UnknownBenchmark {
+        /// The id as given.
+        id: String,
+        /// The ids the bundles define.
+        known: String,
+    },
     /// A library module does not compile (every rule depends on it).
     #[error("library module {path} does not compile: {message}")]
     Library {

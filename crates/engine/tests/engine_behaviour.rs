@@ -14,6 +14,11 @@ fn write_rule(root: &Path, id: &str, sub_types: &str, rego: Option<&str>) {
         "id: {id}\nbenchmarks: [{{id: custom, versions: [\"1\"], number: \"{id}\"}}]\ntitle: Test rule {id}\nsection: Tests\nprofile: test\nassessment: automated\napplies_to: {{type: k8s_object, sub_types: [{sub_types}]}}\ndescription: d\nrationale: r\nremediation: \"kubectl -n {{{{resource.namespace}}}} edit pod {{{{resource.name}}}}\"\n"
     );
     std::fs::write(dir.join("meta.yaml"), meta).unwrap();
+    std::fs::write(
+        root.join("custom/benchmark.yaml"),
+        "id: custom\nname: Custom tests\nversions: [\"1\"]\nsections: [{id: tests, name: Tests}]\n",
+    )
+    .unwrap();
     if let Some(rego) = rego {
         std::fs::write(
             dir.join("rule.rego"),
@@ -24,12 +29,7 @@ fn write_rule(root: &Path, id: &str, sub_types: &str, rego: Option<&str>) {
 }
 
 fn ctx() -> ScanContext {
-    ScanContext {
-        cluster: cluster(),
-        timestamp: "2026-01-01T00:00:00Z".into(),
-        sequence: 1,
-        benchmark: "all".into(),
-    }
+    ScanContext::new(cluster(), 1_767_225_600)
 }
 
 fn cluster() -> ClusterInfo {
@@ -53,9 +53,10 @@ fn custom_bundle(root: &Path) -> RuleBundle {
 
 #[test]
 fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
-    let dir = tempdir();
+    let tmp = tempdir();
+    let dir = tmp.path();
     write_rule(
-        &dir,
+        dir,
         "divides_by_zero",
         "Pod",
         Some(
@@ -63,20 +64,20 @@ fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
         ),
     );
     write_rule(
-        &dir,
+        dir,
         "conflicting",
         "Pod",
         Some("finding := {\"evaluation\": \"passed\"}\nfinding := {\"evaluation\": \"failed\"}"),
     );
     write_rule(
-        &dir,
+        dir,
         "always_fails",
         "Pod",
         Some(
             "finding := {\"evaluation\": \"failed\", \"evidence\": {\"name\": input.resource.metadata.name}}",
         ),
     );
-    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
     let evaluation = evaluator.evaluate(vec![pod("web", "shop")], &ctx());
     let outcome = |rule: &str| {
         evaluation
@@ -88,7 +89,7 @@ fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
     // regorus' VM reports a rule with conflicting definitions as undefined; the interpreter
     // reports the error. `kspm rules test` runs every case on both and flags the difference.
     assert!(outcome("conflicting").is_none_or(|(o, _)| o == Outcome::Error));
-    let interpreted = Evaluator::interpreter_only(custom_bundle(&dir))
+    let interpreted = Evaluator::interpreter_only(custom_bundle(dir))
         .unwrap()
         .evaluate(vec![pod("web", "shop")], &ctx());
     let conflicting = interpreted
@@ -115,20 +116,21 @@ fn runtime_error_in_one_rule_is_an_error_finding_and_other_rules_still_run() {
 
 #[test]
 fn a_rule_that_does_not_compile_yields_error_findings_naming_it() {
-    let dir = tempdir();
+    let tmp = tempdir();
+    let dir = tmp.path();
     write_rule(
-        &dir,
+        dir,
         "broken_syntax",
         "Pod",
         Some("finding := {\"evaluation\": "),
     );
     write_rule(
-        &dir,
+        dir,
         "fine",
         "Pod",
         Some("finding := {\"evaluation\": \"passed\"}"),
     );
-    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
     assert!(evaluator.broken_rules().contains_key("broken_syntax"));
     let evaluation = evaluator.evaluate(vec![pod("a", "x")], &ctx());
     let broken = evaluation
@@ -158,26 +160,27 @@ fn a_rule_that_does_not_compile_yields_error_findings_naming_it() {
 
 #[test]
 fn resources_reach_only_rules_whose_applies_to_matches() {
-    let dir = tempdir();
+    let tmp = tempdir();
+    let dir = tmp.path();
     write_rule(
-        &dir,
+        dir,
         "pods_only",
         "Pod",
         Some("finding := {\"evaluation\": \"passed\"}"),
     );
     write_rule(
-        &dir,
+        dir,
         "namespaces_only",
         "Namespace",
         Some("finding := {\"evaluation\": \"passed\"}"),
     );
     write_rule(
-        &dir,
+        dir,
         "everything",
         "",
         Some("finding := {\"evaluation\": \"passed\"}"),
     );
-    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
     let ns = Resource::k8s_object(
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
         cluster(),
@@ -209,16 +212,17 @@ fn resources_reach_only_rules_whose_applies_to_matches() {
 
 #[test]
 fn inventory_lets_a_rule_see_other_objects_and_remediation_is_filled() {
-    let dir = tempdir();
+    let tmp = tempdir();
+    let dir = tmp.path();
     write_rule(
-        &dir,
+        dir,
         "needs_netpol",
         "Pod",
         Some(
             "finding := {\"evaluation\": \"passed\"} if count(object.get(data.inventory.objects, [\"NetworkPolicy\", input.resource.metadata.namespace], {})) > 0\nfinding := {\"evaluation\": \"failed\", \"evidence\": {\"namespace\": input.resource.metadata.namespace}} if count(object.get(data.inventory.objects, [\"NetworkPolicy\", input.resource.metadata.namespace], {})) == 0",
         ),
     );
-    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
     let np = Resource::k8s_object(
         json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "a"}}),
         cluster(),
@@ -239,17 +243,18 @@ fn inventory_lets_a_rule_see_other_objects_and_remediation_is_filled() {
 
 #[test]
 fn inventory_indexes_each_namespace_workloads_without_controller_owned_copies() {
-    let dir = tempdir();
+    let tmp = tempdir();
+    let dir = tmp.path();
     // The evidence lists what the index holds for the namespace: "kind/name: containers".
     write_rule(
-        &dir,
+        dir,
         "lists_workloads",
         "Namespace",
         Some(
             "finding := {\"evaluation\": \"passed\", \"evidence\": {\"workloads\": [sprintf(\"%s/%s: %s\", [w.object.kind, w.object.metadata.name, concat(\",\", [sprintf(\"%s %s\", [c.type, c.name]) | some c in w.containers])]) | some w in object.get(data.inventory.workloads, input.resource.metadata.name, [])]}}",
         ),
     );
-    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
     let object = |v: serde_json::Value| Resource::k8s_object(v, cluster());
     let owner = |kind: &str, name: &str| json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "controller": true}]);
     let template = json!({"spec": {"initContainers": [{"name": "init"}], "containers": [{"name": "web"}, "not an object"]}});
@@ -316,24 +321,16 @@ fn bundled_rules_name_library_rules_by_their_full_path() {
 
 #[test]
 fn manual_only_rules_yield_one_manual_finding_on_the_cluster() {
-    let dir = tempdir();
-    write_rule(&dir, "ask_a_human", "Cluster", None);
-    let evaluator = Evaluator::new(custom_bundle(&dir)).unwrap();
+    let tmp = tempdir();
+    let dir = tmp.path();
+    write_rule(dir, "ask_a_human", "Cluster", None);
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
     let evaluation = evaluator.evaluate(vec![pod("a", "x"), pod("b", "y")], &ctx());
     assert_eq!(evaluation.findings.len(), 1);
     assert_eq!(evaluation.findings[0].outcome(), Outcome::Manual);
     assert_eq!(evaluation.findings[0].resource.sub_type, "Cluster");
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "kspm-engine-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
 }

@@ -199,6 +199,16 @@ impl Finding {
     }
 }
 
+/// The findings of one resource, as the engine hands them to the sinks: in order (by rule
+/// number, then rule id), with the scope of the cycle they belong to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceFindings {
+    /// The scope of the resource (cluster, its node, a cloud account).
+    pub scope: crate::Scope,
+    /// Its findings (`not_applicable` ones are not included).
+    pub findings: Vec<Finding>,
+}
+
 /// JSON schema of the finding document.
 pub fn finding_schema() -> Value {
     serde_json::to_value(schemars::schema_for!(Finding)).expect("schema serialises")

@@ -4,6 +4,7 @@
 //!
 //! No IO and no async live here, so each stage can be tested on its own.
 
+mod coverage;
 mod finding;
 mod ids;
 mod outcome;
@@ -11,9 +12,11 @@ mod raw;
 mod remediation;
 mod resource;
 mod rule;
+mod scope;
 mod score;
 mod time;
 
+pub use coverage::Gap;
 pub use finding::*;
 pub use ids::*;
 pub use outcome::Outcome;
@@ -21,8 +24,9 @@ pub use raw::RawJson;
 pub use remediation::Remediation;
 pub use resource::*;
 pub use rule::*;
+pub use scope::{Scope, ScopeError};
 pub use score::*;
-pub use time::rfc3339;
+pub use time::{rfc3339, unix_now};
 
 /// Errors raised while validating contract data (rule metadata, ids).
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +36,14 @@ pub enum Error {
     InvalidRule {
         /// The rule id or directory.
         rule: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A benchmark definition (`benchmark.yaml`) broke the bundle contract.
+    #[error("invalid benchmark definition `{benchmark}`: {reason}")]
+    InvalidBenchmark {
+        /// The benchmark id.
+        benchmark: String,
         /// What is wrong.
         reason: String,
     },

@@ -75,9 +75,10 @@ pub struct Context {
     pub node: Option<NodeInfo>,
 }
 
-/// Where an offline resource came from, for messages that point at the input.
+/// A document in an input file: where an offline resource was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Origin {
+#[serde(deny_unknown_fields)]
+pub struct FileLocation {
     /// File path as given (or `-` for stdin).
     pub file: String,
     /// Zero-based index of the YAML/JSON document in the file.
@@ -86,13 +87,92 @@ pub struct Origin {
     pub line: usize,
 }
 
-impl std::fmt::Display for Origin {
+impl std::fmt::Display for FileLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "{}: document {} (line {})",
             self.file, self.document, self.line
         )
+    }
+}
+
+/// An object as the Kubernetes API served it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiLocation {
+    /// The API server it was read from (`https://10.0.0.10:6443`).
+    pub api_server: String,
+    /// The object's `metadata.resourceVersion` when it was read.
+    pub resource_version: String,
+}
+
+/// Something read on a node through its host root.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostLocation {
+    /// The path kspm read, host root included (`/hostfs/etc/kubernetes/admin.conf`,
+    /// `/hostfs/proc/812/cmdline`).
+    pub host_path: String,
+    /// The process, for process resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+}
+
+/// A resource described by a cloud provider's API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloudLocation {
+    /// The resource's ARN (or the provider's equivalent).
+    pub arn: String,
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+}
+
+/// Where a resource was read: a file, the Kubernetes API, a node's host root, a cloud API.
+/// Findings carry it as `source` (kspm's own field). Each kind has its own fields, so the JSON
+/// needs no tag: `{file, document, line}`, `{api_server, resource_version}`,
+/// `{host_path, pid}`, `{arn, account, region}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Origin {
+    /// A document in an input file.
+    File(FileLocation),
+    /// An object served by the Kubernetes API.
+    Api(ApiLocation),
+    /// Read on a node.
+    Host(HostLocation),
+    /// Described by a cloud API.
+    Cloud(CloudLocation),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File(l) => l.fmt(f),
+            Origin::Api(l) => write!(
+                f,
+                "{} (resourceVersion {})",
+                l.api_server, l.resource_version
+            ),
+            Origin::Host(l) => match l.pid {
+                Some(pid) => write!(f, "{} (pid {pid})", l.host_path),
+                None => f.write_str(&l.host_path),
+            },
+            Origin::Cloud(l) => f.write_str(&l.arn),
+        }
+    }
+}
+
+impl Origin {
+    /// The file location, for resources read from input files.
+    pub fn file(&self) -> Option<&FileLocation> {
+        match self {
+            Origin::File(l) => Some(l),
+            _ => None,
+        }
     }
 }
 
@@ -112,9 +192,13 @@ pub struct Resource {
     pub resource: std::sync::Arc<Value>,
     /// Cluster and node.
     pub context: Context,
-    /// Input location for offline scans; not part of the rule input.
+    /// Where it was read (file, API, host root, cloud API); not part of the rule input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
+    /// The cycle it belongs to: the cluster, its node, or a cloud account and region. Set by
+    /// the source that read it; not part of the rule input.
+    #[serde(skip)]
+    pub scope: crate::Scope,
     /// The whole object as compact JSON text, when `resource` holds only its identity (see
     /// [`k8s_identity`]). Large scans keep objects this way: the rules read the engine's own
     /// value, findings show this text, and no full tree of every object is ever held.
@@ -207,6 +291,7 @@ impl Resource {
                 node: None,
             },
             origin: None,
+            scope: crate::Scope::Cluster,
             raw,
         }
     }

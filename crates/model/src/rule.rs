@@ -94,6 +94,12 @@ pub struct RuleMeta {
     /// Free tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// What the rule reads from the inventory besides the resource it is evaluated on: kinds
+    /// of Kubernetes objects (`ClusterRoleBinding`), `*` for every kind, or `<type>:<sub_type>`
+    /// for node and cloud resources (`process:kube-apiserver`). When a source could not read
+    /// one of them, the rule reports an error instead of judging missing data.
+    #[serde(default)]
+    pub reads: Vec<String>,
 }
 
 impl RuleMeta {
@@ -103,16 +109,26 @@ impl RuleMeta {
             rule: self.id.clone(),
             reason: reason.to_owned(),
         };
-        let mut chars = self.id.chars();
-        let ident = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !ident {
+        if !is_ident(&self.id) {
             return Err(bad(
                 "id must match [a-z][a-z0-9_]* (it is a Rego package name)",
             ));
         }
         if self.benchmarks.is_empty() {
             return Err(bad("at least one benchmark numbering is required"));
+        }
+        for read in &self.reads {
+            let valid = match read.split_once(':') {
+                Some((kind, sub)) => {
+                    matches!(kind, "process" | "file" | "cloud") && !sub.trim().is_empty()
+                }
+                None => !read.trim().is_empty(),
+            };
+            if !valid {
+                return Err(bad(&format!(
+                    "reads: `{read}` is neither a kind, `*`, nor `process:`/`file:`/`cloud:<sub type>`"
+                )));
+            }
         }
         for (field, value) in [
             ("title", &self.title),
@@ -128,18 +144,174 @@ impl RuleMeta {
         Ok(())
     }
 
+    /// [`RuleMeta::reads`] as (resource type, sub type); `*` as sub type means every one.
+    pub fn read_kinds(&self) -> Vec<(ResourceType, &str)> {
+        self.reads
+            .iter()
+            .map(|r| match r.split_once(':') {
+                Some(("process", sub)) => (ResourceType::Process, sub),
+                Some(("file", sub)) => (ResourceType::File, sub),
+                Some(("cloud", sub)) => (ResourceType::Cloud, sub),
+                _ => (ResourceType::K8sObject, r.as_str()),
+            })
+            .collect()
+    }
+
     /// The numbering for a benchmark id, if the rule belongs to it.
     pub fn benchmark(&self, id: &str) -> Option<&BenchmarkRef> {
         self.benchmarks.iter().find(|b| b.id == id)
     }
 }
 
-/// Human name of a benchmark id.
-pub fn benchmark_name(id: &str) -> &str {
-    match id {
-        "cis_k8s" => "CIS Kubernetes Benchmark",
-        "cis_eks" => "CIS Amazon Elastic Kubernetes Service (EKS) Benchmark",
-        "pss" => "Kubernetes Pod Security Standards",
-        other => other,
+/// A benchmark, from `rules/<benchmark>/benchmark.yaml`: adding a benchmark is adding a folder
+/// with this file and its rules, never editing code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkDef {
+    /// Id used by rules and on the command line (`cis_k8s`); `[a-z][a-z0-9_]*`.
+    pub id: String,
+    /// Display name (`CIS Kubernetes Benchmark`).
+    pub name: String,
+    /// Versions the rules may name, oldest first.
+    pub versions: Vec<String>,
+    /// Sections in reading order.
+    pub sections: Vec<SectionDef>,
+}
+
+/// One section of a benchmark.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionDef {
+    /// Section number (`1.2`) or, for benchmarks without numbered sections, a short id
+    /// (`baseline`). A rule numbered `1.2.15` belongs to the deepest section whose number is a
+    /// prefix of it (`1.2`, not `1`).
+    pub id: String,
+    /// Display name (`API Server`).
+    pub name: String,
+}
+
+impl BenchmarkDef {
+    /// Checks the parts of the contract that serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |reason: String| Error::InvalidBenchmark {
+            benchmark: self.id.clone(),
+            reason,
+        };
+        if !is_ident(&self.id) {
+            return Err(bad("id must match [a-z][a-z0-9_]*".into()));
+        }
+        if self.id == "all" {
+            return Err(bad("`all` is reserved for every benchmark".into()));
+        }
+        if self.name.trim().is_empty() {
+            return Err(bad("name is empty".into()));
+        }
+        if self.versions.is_empty() {
+            return Err(bad("at least one version is required".into()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for section in &self.sections {
+            if section.id.trim().is_empty() || section.name.trim().is_empty() {
+                return Err(bad("a section has an empty id or name".into()));
+            }
+            if !seen.insert(section.id.as_str()) {
+                return Err(bad(format!("section `{}` is listed twice", section.id)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The section a rule number belongs to: the deepest section whose id is a dotted prefix of
+    /// `number` (`1.2` for `1.2.15`), or else the section named `fallback` (benchmarks whose rules
+    /// are not numbered by section, such as the Pod Security Standards' controls).
+    pub fn section_of(&self, number: &str, fallback: Option<&str>) -> Option<&SectionDef> {
+        self.sections
+            .iter()
+            .filter(|s| {
+                number
+                    .strip_prefix(s.id.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|s| s.id.len())
+            .or_else(|| {
+                let name = fallback?;
+                self.sections.iter().find(|s| s.name == name)
+            })
+    }
+
+    /// The position of a section in reading order (for sorting).
+    pub fn section_order(&self, name: &str) -> Option<usize> {
+        self.sections.iter().position(|s| s.name == name)
+    }
+}
+
+fn is_ident(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cis() -> BenchmarkDef {
+        BenchmarkDef {
+            id: "cis_x".into(),
+            name: "CIS X".into(),
+            versions: vec!["1.0".into()],
+            sections: vec![
+                SectionDef {
+                    id: "1".into(),
+                    name: "Control Plane".into(),
+                },
+                SectionDef {
+                    id: "1.2".into(),
+                    name: "API Server".into(),
+                },
+                SectionDef {
+                    id: "1.20".into(),
+                    name: "Twenty".into(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_rule_number_belongs_to_its_deepest_section() {
+        let b = cis();
+        assert_eq!(b.section_of("1.2.15", None).unwrap().name, "API Server");
+        assert_eq!(b.section_of("1.20.1", None).unwrap().name, "Twenty");
+        assert_eq!(b.section_of("1.3.1", None).unwrap().name, "Control Plane");
+        assert!(b.section_of("2.1", None).is_none());
+        assert!(b.section_of("1", None).is_none());
+    }
+
+    #[test]
+    fn unnumbered_rules_take_the_section_they_name() {
+        let mut b = cis();
+        b.sections.push(SectionDef {
+            id: "baseline".into(),
+            name: "Baseline".into(),
+        });
+        assert_eq!(
+            b.section_of("privileged", Some("Baseline")).unwrap().id,
+            "baseline"
+        );
+        assert!(b.section_of("privileged", Some("Nope")).is_none());
+    }
+
+    #[test]
+    fn benchmark_definitions_are_validated() {
+        assert!(cis().validate().is_ok());
+        let mut b = cis();
+        b.id = "all".into();
+        assert!(b.validate().unwrap_err().to_string().contains("reserved"));
+        let mut b = cis();
+        b.sections.push(b.sections[0].clone());
+        assert!(b.validate().unwrap_err().to_string().contains("twice"));
+        let mut b = cis();
+        b.id = "CIS".into();
+        assert!(b.validate().is_err());
     }
 }

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use kspm_collect::offline::{LoadOptions, load};
 use kspm_engine::{Evaluator, RuleBundle, ScanContext};
-use kspm_model::{ClusterInfo, Resource, cluster_id_from_name, rfc3339};
+use kspm_model::{ClusterInfo, Resource, cluster_id_from_name};
 use kspm_server::{AppState, AuthConfig, Limits, router};
 use kspm_store::{CycleStart, SearchRequest, Store};
 use tower::ServiceExt;
@@ -166,12 +166,7 @@ fn fill(store: &Store, clusters: usize, copies: usize) -> usize {
             }
         }
         let at = 1_788_220_800 + c as i64 * 60;
-        let ctx = ScanContext {
-            cluster: cluster.clone(),
-            timestamp: rfc3339(at),
-            sequence: at,
-            benchmark: "all".into(),
-        };
+        let ctx = ScanContext::new(cluster.clone(), at);
         let findings = evaluator.evaluate(resources, &ctx).findings;
         total += findings.len();
         let cycle = format!("bench-{c}");
@@ -179,7 +174,7 @@ fn fill(store: &Store, clusters: usize, copies: usize) -> usize {
             .begin_cycle(&CycleStart {
                 cycle_id: cycle.clone(),
                 cluster,
-                scope: "cluster".into(),
+                scope: kspm_model::Scope::Cluster,
                 started_at: at,
             })
             .expect("begin");

@@ -114,29 +114,22 @@ fn produce(
     tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     let mut page = first;
-    let mut out = String::new();
-    if let Format::Csv = format {
-        push_csv_line(&mut out, CSV_HEADER.iter().map(|s| s.to_string()));
-    }
+    let mut header = matches!(format, Format::Csv);
     loop {
         let full = page.rows.len() as u32 == request.per_page;
-        for row in &page.rows {
-            let written = match format {
-                Format::Csv => {
-                    push_csv_line(&mut out, csv_record(row));
-                    Ok(())
-                }
-                Format::Ndjson => push_document(store, row, &mut out),
-            };
-            if let Err(err) = written {
-                let _ = tx.blocking_send(Err(std::io::Error::other(err.to_string())));
+        let written = match format {
+            Format::Csv => csv_page(&page, std::mem::take(&mut header)),
+            Format::Ndjson => ndjson_page(store, &page),
+        };
+        let out = match written {
+            Ok(out) => out,
+            Err(err) => {
+                tracing::error!("export stopped: {err}");
+                let _ = tx.blocking_send(Err(err));
                 return;
             }
-        }
-        if tx
-            .blocking_send(Ok(Bytes::from(std::mem::take(&mut out))))
-            .is_err()
-        {
+        };
+        if tx.blocking_send(Ok(Bytes::from(out))).is_err() {
             return; // the client went away
         }
         if !full {
@@ -155,24 +148,40 @@ fn produce(
     }
 }
 
-/// Appends the stored document of one row as an NDJSON line. A finding resolved or
-/// removed between the page read and this lookup is skipped.
-fn push_document(store: &Store, row: &FindingRow, out: &mut String) -> kspm_store::Result<()> {
-    if let Some(found) = store.finding(&row.id)? {
-        out.push_str(&serde_json::to_string(&found.document)?);
-        out.push('\n');
+/// The rows of one page as CSV (RFC 4180, cells that look like formulas defused), after the
+/// header when `header`.
+fn csv_page(page: &SearchPage, header: bool) -> std::io::Result<Vec<u8>> {
+    let mut csv = kspm_sinks::csv::CsvWriter::new(Vec::new());
+    if header {
+        csv.record(CSV_HEADER).map_err(std::io::Error::other)?;
     }
-    Ok(())
+    for row in &page.rows {
+        csv.record(csv_record(row)).map_err(std::io::Error::other)?;
+    }
+    csv.into_inner().map_err(std::io::Error::other)
 }
 
-fn csv_record(row: &FindingRow) -> impl Iterator<Item = String> {
+/// The stored documents of one page as NDJSON lines. A finding resolved or removed between
+/// the page read and this lookup is skipped.
+fn ndjson_page(store: &Store, page: &SearchPage) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for row in &page.rows {
+        if let Some(found) = store.finding(&row.id).map_err(std::io::Error::other)? {
+            serde_json::to_writer(&mut out, &found.document)?;
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
+}
+
+fn csv_record(row: &FindingRow) -> [String; 21] {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let time = |t: i64| kspm_model::rfc3339(t);
     [
         row.id.clone(),
         row.cluster_id.clone(),
         row.cluster_name.clone(),
-        row.scope.clone(),
+        row.scope.to_string(),
         row.resource_id.clone(),
         row.resource_name.clone(),
         row.resource_type.clone(),
@@ -191,69 +200,4 @@ fn csv_record(row: &FindingRow) -> impl Iterator<Item = String> {
         row.exception_id.map(|e| e.to_string()).unwrap_or_default(),
         row.disabled.to_string(),
     ]
-    .into_iter()
-}
-
-fn push_csv_line(out: &mut String, cells: impl Iterator<Item = String>) {
-    for (i, cell) in cells.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_csv_cell(out, &cell);
-    }
-    out.push_str("\r\n");
-}
-
-/// One CSV cell. A cell a spreadsheet would evaluate as a formula (starting with `=`, `+`,
-/// `-`, `@`, tab or carriage return) gets a leading `'`, so it shows as text; then cells
-/// holding a comma, quote or line break are quoted with inner quotes doubled (RFC 4180).
-fn push_csv_cell(out: &mut String, cell: &str) {
-    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = formula || cell.contains([',', '"', '\n', '\r']);
-    if quote {
-        out.push('"');
-    }
-    if formula {
-        out.push('\'');
-    }
-    for c in cell.chars() {
-        if c == '"' {
-            out.push('"');
-        }
-        out.push(c);
-    }
-    if quote {
-        out.push('"');
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cell(s: &str) -> String {
-        let mut out = String::new();
-        push_csv_cell(&mut out, s);
-        out
-    }
-
-    #[test]
-    fn csv_cells_are_quoted_only_when_needed() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(cell(""), "");
-    }
-
-    #[test]
-    fn csv_cells_that_look_like_formulas_are_defused() {
-        assert_eq!(cell("=1+1"), "\"'=1+1\"");
-        assert_eq!(cell("+cmd"), "\"'+cmd\"");
-        assert_eq!(cell("-2"), "\"'-2\"");
-        assert_eq!(cell("@SUM(A1)"), "\"'@SUM(A1)\"");
-        assert_eq!(cell("\tx"), "\"'\tx\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("a=b"), "a=b", "only a leading sign matters");
-    }
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use kspm_model::{ClusterInfo, Finding};
+use kspm_model::{ClusterInfo, Finding, Scope};
 use kspm_store::CycleStart;
 use serde::Deserialize;
 use serde_json::json;
@@ -37,7 +37,7 @@ pub(crate) struct IngestParams {
     cluster_version: Option<String>,
     /// `kubeadm`, `eks`, …
     platform: Option<String>,
-    /// `cluster` or `node:<name>`; defaults to `cluster`.
+    /// `cluster`, `node:<name>` or `cloud:<account>/<region>`; defaults to `cluster`.
     scope: Option<String>,
     /// Cycle start (Unix seconds); defaults to the server's now when the cycle is first seen.
     started_at: Option<i64>,
@@ -59,12 +59,12 @@ pub(crate) async fn ingest(
     if params.cluster.trim().is_empty() {
         return Err(ApiError::bad_request("cluster is required"));
     }
-    let scope = params.scope.clone().unwrap_or_else(|| "cluster".to_owned());
-    if !valid_scope(&scope) {
-        return Err(ApiError::bad_request(
-            "scope must be `cluster` or `node:<name>`",
-        ));
-    }
+    let scope: Scope = match params.scope.as_deref() {
+        None => Scope::Cluster,
+        Some(text) => text
+            .parse()
+            .map_err(|e: kspm_model::ScopeError| ApiError::bad_request(e.to_string()))?,
+    };
     let limit = state.limits.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -115,10 +115,6 @@ pub(crate) async fn ingest(
         "completed": summary,
     }))
     .into_response())
-}
-
-fn valid_scope(scope: &str) -> bool {
-    scope == "cluster" || scope.strip_prefix("node:").is_some_and(|n| !n.is_empty())
 }
 
 fn too_large_body(limit: usize) -> ApiError {
@@ -175,14 +171,6 @@ fn parse_batch(bytes: &[u8], max_lines: usize, cluster: &str) -> Result<Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scopes_are_cluster_or_a_named_node() {
-        assert!(valid_scope("cluster"));
-        assert!(valid_scope("node:cp-1"));
-        assert!(!valid_scope("node:"));
-        assert!(!valid_scope("nodes"));
-    }
 
     #[test]
     fn blank_lines_are_skipped_and_bad_lines_are_numbered() {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use kspm_collect::offline::{LoadOptions, load, load_bytes};
 use kspm_engine::{Evaluator, RuleBundle, ScanContext};
-use kspm_model::{ClusterInfo, Resource, cluster_id_from_name, rfc3339};
+use kspm_model::{ClusterInfo, Resource, cluster_id_from_name};
 use kspm_server::{AppState, AuthConfig, Limits};
 use kspm_store::{CycleStart, SearchRequest, Store};
 
@@ -131,19 +131,14 @@ fn build_fixture() -> Fixture {
                 .into_iter()
                 .map(|o| Resource::k8s_object(o, cluster.clone()))
                 .collect();
-            let ctx = ScanContext {
-                cluster: cluster.clone(),
-                timestamp: rfc3339(started),
-                sequence: started,
-                benchmark: "all".into(),
-            };
+            let ctx = ScanContext::new(cluster.clone(), started);
             let findings = evaluator.evaluate(resources, &ctx).findings;
             let cycle_id = format!("{name}-cycle-{cycle}");
             store
                 .begin_cycle(&CycleStart {
                     cycle_id: cycle_id.clone(),
                     cluster: cluster.clone(),
-                    scope: "cluster".into(),
+                    scope: kspm_model::Scope::Cluster,
                     started_at: started,
                 })
                 .expect("begin cycle");

@@ -103,12 +103,40 @@ pub(crate) fn compare_rule_numbers(a: &str, b: &str) -> Ordering {
 
 /// The order findings of one resource or one section are listed in: by benchmark number,
 /// then rule id, then resource name, then finding id (unique per cluster, resource and rule,
-/// so ties never depend on input order).
-pub(crate) fn compare_by_rule(a: &Finding, b: &Finding) -> Ordering {
-    compare_rule_numbers(&a.rule.benchmark.rule_number, &b.rule.benchmark.rule_number)
-        .then_with(|| a.rule.id.cmp(&b.rule.id))
-        .then_with(|| a.resource.name.cmp(&b.resource.name))
-        .then_with(|| a.event.id.cmp(&b.event.id))
+/// so ties never depend on input order). Kept instead of the finding by the formats that list
+/// findings only at the end (table, JUnit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleOrder {
+    rule_number: String,
+    rule_id: String,
+    resource_name: String,
+    finding_id: String,
+}
+
+impl RuleOrder {
+    pub(crate) fn of(finding: &Finding) -> RuleOrder {
+        RuleOrder {
+            rule_number: finding.rule.benchmark.rule_number.clone(),
+            rule_id: finding.rule.id.to_string(),
+            resource_name: finding.resource.name.clone(),
+            finding_id: finding.event.id.clone(),
+        }
+    }
+}
+
+impl Ord for RuleOrder {
+    fn cmp(&self, other: &RuleOrder) -> Ordering {
+        compare_rule_numbers(&self.rule_number, &other.rule_number)
+            .then_with(|| self.rule_id.cmp(&other.rule_id))
+            .then_with(|| self.resource_name.cmp(&other.resource_name))
+            .then_with(|| self.finding_id.cmp(&other.finding_id))
+    }
+}
+
+impl PartialOrd for RuleOrder {
+    fn partial_cmp(&self, other: &RuleOrder) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Cuts `text` to at most `max` characters, marking the cut with `…`.

@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use kspm_model::{
-    ErrorInfo, Event, Finding, FindingBenchmark, FindingResource, FindingResult, FindingRule, Host,
-    Orchestrator, OrchestratorCluster, OrchestratorResource, Origin, Outcome, ResourceType,
-    finding_id, resource_id,
+    ErrorInfo, Event, FileLocation, Finding, FindingBenchmark, FindingResource, FindingResult,
+    FindingRule, Host, Orchestrator, OrchestratorCluster, OrchestratorResource, Origin, Outcome,
+    ResourceType, finding_id, resource_id,
 };
 use serde_json::Value;
 
@@ -29,7 +29,12 @@ pub fn rule(id: &str, benchmark: &str, number: &str, title: &str, section: &str)
         tags: vec![benchmark.to_uppercase().replace('_', " "), section.into()].into(),
         benchmark: std::sync::Arc::new(FindingBenchmark {
             id: benchmark.into(),
-            name: kspm_model::benchmark_name(benchmark).into(),
+            name: match benchmark {
+                "cis_k8s" => "CIS Kubernetes Benchmark",
+                "pss" => "Kubernetes Pod Security Standards",
+                other => other,
+            }
+            .into(),
             version: "v1.12".into(),
             versions: vec!["v1.12".into()],
             rule_number: number.into(),
@@ -166,11 +171,11 @@ pub fn finding(rule: &FindingRule, target: &Target, outcome: Outcome, evidence: 
 
 /// Marks where the resource was read from.
 pub fn from_source(mut finding: Finding, file: &str, line: usize) -> Finding {
-    finding.source = Some(std::sync::Arc::new(Origin {
+    finding.source = Some(std::sync::Arc::new(Origin::File(FileLocation {
         file: file.into(),
         document: 0,
         line,
-    }));
+    })));
     finding
 }
 

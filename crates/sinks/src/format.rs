@@ -1,11 +1,12 @@
-//! The output format names and their emitters.
+//! The file formats `kspm scan --output` writes, and the sink of each.
 
 use std::fmt;
+use std::io::Write;
 use std::str::FromStr;
 
-use crate::{Emitter, Error, JsonEmitter, JunitEmitter, NdjsonEmitter, SarifEmitter, TableEmitter};
+use crate::{Error, JsonSink, JunitSink, NdjsonSink, SarifSink, Sink, TableSink};
 
-/// An output format of `kspm scan`.
+/// A file format of `kspm scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// Human-readable findings grouped by resource, with a score footer.
@@ -18,16 +19,19 @@ pub enum Format {
     Sarif,
     /// JUnit XML, one test suite per benchmark section.
     Junit,
+    /// CSV, one row per finding, spreadsheet-safe.
+    Csv,
 }
 
 impl Format {
     /// Every format, in the order they are documented.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Table,
         Format::Json,
         Format::Ndjson,
         Format::Sarif,
         Format::Junit,
+        Format::Csv,
     ];
 
     /// The lower-case name used on the command line.
@@ -38,6 +42,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::Csv => "csv",
         }
     }
 
@@ -46,14 +51,15 @@ impl Format {
         Format::ALL.iter().map(|f| f.name()).collect()
     }
 
-    /// The emitter that writes this format.
-    pub fn emitter(self) -> &'static dyn Emitter {
+    /// The sink that writes this format to `out` (pass a buffered writer).
+    pub fn sink<'a, W: Write + 'a>(self, out: W) -> Box<dyn Sink + 'a> {
         match self {
-            Format::Table => &TableEmitter,
-            Format::Json => &JsonEmitter,
-            Format::Ndjson => &NdjsonEmitter,
-            Format::Sarif => &SarifEmitter,
-            Format::Junit => &JunitEmitter,
+            Format::Table => Box::new(TableSink::new(out)),
+            Format::Json => Box::new(JsonSink::new(out)),
+            Format::Ndjson => Box::new(NdjsonSink::new(out)),
+            Format::Sarif => Box::new(SarifSink::new(out)),
+            Format::Junit => Box::new(JunitSink::new(out)),
+            Format::Csv => Box::new(crate::csv::CsvSink::new(out)),
         }
     }
 }
@@ -91,10 +97,10 @@ mod tests {
 
     #[test]
     fn unknown_format_error_lists_the_known_names() {
-        let err = "csv".parse::<Format>().unwrap_err();
+        let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown output format `csv` (expected one of: table, json, ndjson, sarif, junit)"
+            "unknown output format `xml` (expected one of: table, json, ndjson, sarif, junit, csv)"
         );
     }
 }

@@ -8,56 +8,96 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use kspm_model::{Finding, Outcome};
+use kspm_model::{Finding, Outcome, ResourceFindings};
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use crate::describe::{compare_by_rule, detail, evidence_summary, single_line};
-use crate::{Emitter, Report, Result};
+use crate::describe::{RuleOrder, detail, evidence_summary, single_line};
+use crate::{Delivery, RunInfo, RunSummary, Sink, SinkError};
 
 /// Name of the suite holding input errors.
 const INPUT_SUITE: &str = "kspm input";
 
-/// Writes a JUnit XML report.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JunitEmitter;
+/// Writes a JUnit XML report once the run is over. Keeps one compact test case per finding
+/// (its name, class, status and message), never the findings themselves.
+pub struct JunitSink<W: Write> {
+    out: W,
+    /// Section → (sort key, test case).
+    sections: BTreeMap<String, Vec<(RuleOrder, TestCase)>>,
+    input_errors: Vec<String>,
+    delivered: Delivery,
+}
 
-impl Emitter for JunitEmitter {
-    fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        // Serialising to memory first keeps write failures as plain IO errors.
-        let xml = junit_report(report).to_string()?;
-        out.write_all(xml.as_bytes())?;
-        Ok(())
+impl<W: Write> JunitSink<W> {
+    /// JUnit XML on `out`.
+    pub fn new(out: W) -> JunitSink<W> {
+        JunitSink {
+            out,
+            sections: BTreeMap::new(),
+            input_errors: Vec::new(),
+            delivered: Delivery::default(),
+        }
     }
 }
 
-fn junit_report(report: &Report) -> quick_junit::Report {
-    let mut by_section: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in report
-        .findings
-        .iter()
-        .filter(|f| f.outcome() != Outcome::NotApplicable)
-    {
-        by_section
-            .entry(&*finding.rule.section)
-            .or_default()
-            .push(finding);
+impl<W: Write> Sink for JunitSink<W> {
+    fn name(&self) -> String {
+        "JUnit output".into()
     }
 
+    fn begin(&mut self, run: &RunInfo<'_>) -> Result<(), SinkError> {
+        self.input_errors = run.input_errors.to_vec();
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &[ResourceFindings]) -> Result<(), SinkError> {
+        for finding in batch
+            .iter()
+            .flat_map(|r| &r.findings)
+            .filter(|f| f.outcome() != Outcome::NotApplicable)
+        {
+            self.sections
+                .entry(finding.rule.section.to_string())
+                .or_default()
+                .push((RuleOrder::of(finding), test_case(finding)));
+            self.delivered.findings += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _summary: &RunSummary) -> Result<Delivery, SinkError> {
+        let sections = std::mem::take(&mut self.sections);
+        let report = junit_report(sections, &self.input_errors);
+        // Serialising to memory first keeps write failures as plain IO errors.
+        let xml = report
+            .to_string()
+            .map_err(|e| crate::file_error(self, e.into(), &self.delivered))?;
+        self.out
+            .write_all(xml.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| crate::file_error(self, e.into(), &self.delivered))?;
+        Ok(self.delivered.clone())
+    }
+}
+
+fn junit_report(
+    sections: BTreeMap<String, Vec<(RuleOrder, TestCase)>>,
+    input_errors: &[String],
+) -> quick_junit::Report {
     let mut junit = quick_junit::Report::new("kspm");
-    for (section, mut findings) in by_section {
-        findings.sort_by(|a, b| compare_by_rule(a, b));
+    for (section, mut cases) in sections {
+        cases.sort_by(|a, b| a.0.cmp(&b.0));
         let name = if section.is_empty() {
             "(no section)"
         } else {
-            section
+            section.as_str()
         };
         let mut suite = TestSuite::new(name);
-        suite.add_test_cases(findings.into_iter().map(test_case));
+        suite.add_test_cases(cases.into_iter().map(|(_, case)| case));
         junit.add_test_suite(suite);
     }
-    if !report.input_errors.is_empty() {
+    if !input_errors.is_empty() {
         let mut suite = TestSuite::new(INPUT_SUITE);
-        suite.add_test_cases(report.input_errors.iter().enumerate().map(|(i, message)| {
+        suite.add_test_cases(input_errors.iter().enumerate().map(|(i, message)| {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status
                 .set_message(single_line(message))
@@ -112,6 +152,7 @@ fn test_case(finding: &Finding) -> TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Report;
     use crate::fixtures::scored;
 
     #[test]
@@ -121,12 +162,25 @@ mod tests {
             input_errors: vec!["bad.yaml: not YAML".into()],
             ..Report::default()
         };
-        let junit = junit_report(&report);
-        let suites: Vec<(&str, usize, usize, usize)> = junit
-            .test_suites
-            .iter()
-            .map(|s| (s.name.as_str(), s.tests, s.failures, s.errors))
+        let mut out = Vec::new();
+        crate::emit(crate::Format::Junit, &report, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        let suites: Vec<&str> = xml
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<testsuite "))
             .collect();
-        assert_eq!(suites, vec![("Fixtures", 3, 1, 0), (INPUT_SUITE, 1, 0, 1)]);
+        assert_eq!(suites.len(), 2, "{xml}");
+        assert!(
+            suites[0].contains(
+                "name=\"Fixtures\" tests=\"3\" skipped=\"0\" errors=\"0\" failures=\"1\""
+            ),
+            "{xml}"
+        );
+        assert!(
+            suites[1].contains(&format!(
+                "name=\"{INPUT_SUITE}\" tests=\"1\" skipped=\"0\" errors=\"1\" failures=\"0\""
+            )),
+            "{xml}"
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! `sarif`: SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, VS Code viewers).
 //!
-//! One run. The driver lists one rule per rule id seen in the report; failed, error and manual
+//! One run. The driver lists one rule per rule id seen in a result; failed, error and manual
 //! findings become results (levels `error`, `warning`, `note`); passed findings do not, as
 //! SARIF results are things to look at. Offline inputs point at their file and line; every
 //! result also names the Kubernetes object as a logical location, and carries the finding id
 //! as a partial fingerprint so that uploads of the same finding are merged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
-use kspm_model::{Finding, Origin, Outcome};
-use serde_json::{Value, json};
+use kspm_model::{FileLocation, Finding, Origin, Outcome, ResourceFindings, Tally};
+use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingDescriptor,
@@ -18,7 +18,7 @@ use serde_sarif::sarif::{
 };
 
 use crate::describe::{evidence_summary, qualified_name, resource_label, resource_short_name};
-use crate::{Emitter, Report, Result};
+use crate::{Delivery, RunInfo, RunSummary, Sink, SinkError};
 
 /// Where SARIF consumers find the schema of what we write.
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -26,106 +26,178 @@ const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The partial fingerprint key holding the finding id (versioned, as SARIF recommends).
 const FINGERPRINT_KEY: &str = "findingId/v1";
 
-/// Writes a SARIF 2.1.0 log with one run.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SarifEmitter;
+/// Writes a SARIF 2.1.0 log with one run, results streamed as findings arrive.
+///
+/// The run's members are written as `invocations`, `results`, `properties` (totals, known only
+/// at the end), then `tool` (every rule seen, in the order findings first named them); each
+/// part is formatted as serde_json's pretty printer formats it.
+pub struct SarifSink<W: Write> {
+    out: W,
+    tool_version: String,
+    /// Indentation of a result inside the results array.
+    item_indent: Vec<u8>,
+    /// Rules seen so far, in order of first use: descriptors are built from their first
+    /// finding, so that their help shows a filled-in remediation.
+    rules: Vec<ReportingDescriptor>,
+    rule_index: HashMap<String, i64>,
+    first: bool,
+    tally: Tally,
+    delivered: Delivery,
+}
 
-impl Emitter for SarifEmitter {
-    fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        let (log, results) = sarif_log(report);
-        // The log is written around its results, which are formatted in parallel windows and
-        // written as they are ready, so that a large scan never holds all of them as SARIF
-        // objects. The bytes are those of pretty-printing the whole log.
+impl<W: Write> SarifSink<W> {
+    /// SARIF on `out`.
+    pub fn new(out: W) -> SarifSink<W> {
+        SarifSink {
+            out,
+            tool_version: String::new(),
+            item_indent: Vec::new(),
+            rules: Vec::new(),
+            rule_index: HashMap::new(),
+            first: true,
+            tally: Tally::default(),
+            delivered: Delivery::default(),
+        }
+    }
+
+    fn fail(&self, e: crate::Error) -> SinkError {
+        crate::file_error(self, e, &self.delivered)
+    }
+
+    /// The log with an empty results array, the run properties left out, and the driver's
+    /// rules as known so far.
+    fn skeleton(&self, invocation: Option<Invocation>) -> crate::Result<(Vec<u8>, usize)> {
+        let driver = ToolComponent::builder()
+            .name("kspm")
+            .version(self.tool_version.clone())
+            .information_uri(env!("CARGO_PKG_REPOSITORY"))
+            .rules(self.rules.clone())
+            .build();
+        let mut run = Run::builder()
+            .tool(Tool::builder().driver(driver).build())
+            .results(Vec::new())
+            .build();
+        run.invocations = invocation.map(|i| vec![i]);
+        let log = Sarif::builder()
+            .schema(SCHEMA_URI)
+            .version(json!("2.1.0"))
+            .runs(vec![run])
+            .build();
         let skeleton = serde_json::to_vec_pretty(&log)?;
-        let marker: &[u8] = b"\"results\": []";
-        let Some(at) = skeleton.windows(marker.len()).position(|w| w == marker) else {
-            return Err(crate::Error::Json(
-                <serde_json::Error as serde::ser::Error>::custom(
+        let at = skeleton
+            .windows(RESULTS_MARKER.len())
+            .position(|w| w == RESULTS_MARKER)
+            .ok_or_else(|| {
+                crate::Error::Json(<serde_json::Error as serde::ser::Error>::custom(
                     "the SARIF log has no results array",
-                ),
-            ));
-        };
+                ))
+            })?;
+        Ok((skeleton, at))
+    }
+}
+
+/// Where the results go in the skeleton.
+const RESULTS_MARKER: &[u8] = b"\"results\": []";
+
+impl<W: Write> Sink for SarifSink<W> {
+    fn name(&self) -> String {
+        "SARIF output".into()
+    }
+
+    fn begin(&mut self, run: &RunInfo<'_>) -> Result<(), SinkError> {
+        self.tool_version = run.tool_version.to_owned();
+        let (skeleton, at) = self
+            .skeleton(Some(invocation(run.input_errors)))
+            .map_err(|e| self.fail(e))?;
         let line_start = skeleton[..at]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let item_indent = vec![b' '; at - line_start + 2];
-        out.write_all(&skeleton[..at])?;
-        if results.is_empty() {
-            out.write_all(marker)?;
-        } else {
-            out.write_all(b"\"results\": [\n")?;
-            write_results(&results, &item_indent, out)?;
-            out.write_all(b"\n")?;
-            out.write_all(&item_indent[2..])?;
-            out.write_all(b"]")?;
+        self.item_indent = vec![b' '; at - line_start + 2];
+        self.out
+            .write_all(&skeleton[..at])
+            .and_then(|()| self.out.write_all(b"\"results\": ["))
+            .map_err(|e| self.fail(e.into()))
+    }
+
+    fn write(&mut self, batch: &[ResourceFindings]) -> Result<(), SinkError> {
+        let mut pending: Vec<Pending<'_>> = Vec::new();
+        for finding in batch.iter().flat_map(|r| &r.findings) {
+            if finding.outcome() == Outcome::NotApplicable {
+                continue;
+            }
+            self.tally.add(finding.outcome());
+            self.delivered.findings += 1;
+            // Every rule seen is described, passed or not: a rule without results tells a
+            // code-scanning tool that its earlier results are fixed.
+            let index = match self.rule_index.get(&*finding.rule.id) {
+                Some(&i) => i,
+                None => {
+                    let i = self.rules.len() as i64;
+                    self.rules.push(rule_descriptor(finding));
+                    self.rule_index.insert(finding.rule.id.to_string(), i);
+                    i
+                }
+            };
+            if let Some(level) = level(finding.outcome()) {
+                pending.push((finding, level, index));
+            }
         }
-        out.write_all(&skeleton[at + marker.len()..])?;
-        out.write_all(b"\n")?;
-        Ok(())
+        if pending.is_empty() {
+            return Ok(());
+        }
+        if self.first {
+            self.out.write_all(b"\n").map_err(|e| self.fail(e.into()))?;
+        }
+        let indent = self.item_indent.clone();
+        crate::windowed::write_items(
+            &pending,
+            b",\n",
+            &mut self.first,
+            &mut self.out,
+            |(finding, level, index), buf| {
+                let item = serde_json::to_vec_pretty(&result(finding, *level, *index))?;
+                crate::windowed::indented(&item, &indent, buf);
+                Ok(())
+            },
+        )
+        .map_err(|e| crate::file_error(self, e, &self.delivered))
+    }
+
+    fn finish(&mut self, summary: &RunSummary) -> Result<Delivery, SinkError> {
+        let (skeleton, at) = self.skeleton(None).map_err(|e| self.fail(e))?;
+        let member_indent = &self.item_indent[2..];
+        let mut tail = Vec::new();
+        if !self.first {
+            tail.push(b'\n');
+            tail.extend_from_slice(member_indent);
+        }
+        tail.push(b']');
+        // The totals, as the member after the results.
+        let properties = serde_json::to_vec_pretty(&run_properties(&self.tally, summary))
+            .map_err(|e| self.fail(e.into()))?;
+        tail.extend_from_slice(b",\n");
+        tail.extend_from_slice(member_indent);
+        tail.extend_from_slice(b"\"properties\": ");
+        for (i, line) in properties.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                tail.push(b'\n');
+                tail.extend_from_slice(member_indent);
+            }
+            tail.extend_from_slice(line);
+        }
+        tail.extend_from_slice(&skeleton[at + RESULTS_MARKER.len()..]);
+        tail.push(b'\n');
+        self.out
+            .write_all(&tail)
+            .and_then(|()| self.out.flush())
+            .map_err(|e| self.fail(e.into()))?;
+        Ok(self.delivered.clone())
     }
 }
 
 /// A finding that becomes a SARIF result, with its level and the index of its rule.
 type Pending<'a> = (&'a Finding, ResultLevel, i64);
-
-/// Writes the results as the items of a pretty-printed array whose items are indented by
-/// `indent`, separated by ",\n".
-fn write_results(results: &[Pending<'_>], indent: &[u8], out: &mut dyn Write) -> Result<()> {
-    crate::windowed::write_items(results, b",\n", out, |(finding, level, index), buf| {
-        let item = serde_json::to_vec_pretty(&result(finding, *level, *index))?;
-        crate::windowed::indented(&item, indent, buf);
-        Ok(())
-    })
-}
-
-/// The log without its results (an empty array stands in for them), and the findings that
-/// become results, in order.
-fn sarif_log(report: &Report) -> (Sarif, Vec<Pending<'_>>) {
-    let mut scored: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.outcome() != Outcome::NotApplicable)
-        .collect();
-    // The finding id is unique per (cluster, resource, rule), so this order is total.
-    scored.sort_by(|a, b| {
-        (&a.rule.id, &a.resource.name, &a.event.id).cmp(&(
-            &b.rule.id,
-            &b.resource.name,
-            &b.event.id,
-        ))
-    });
-
-    let rules = rule_descriptors(&scored);
-    let rule_index: BTreeMap<&str, i64> = rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i as i64))
-        .collect();
-    let results: Vec<Pending<'_>> = scored
-        .iter()
-        .filter_map(|f| level(f.outcome()).map(|level| (*f, level, rule_index[&*f.rule.id])))
-        .collect();
-
-    let driver = ToolComponent::builder()
-        .name("kspm")
-        .version(report.tool_version.clone())
-        .information_uri(env!("CARGO_PKG_REPOSITORY"))
-        .rules(rules)
-        .build();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .invocations(vec![invocation(report)])
-        .results(Vec::new())
-        .properties(run_properties(report))
-        .build();
-    let log = Sarif::builder()
-        .schema(SCHEMA_URI)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    (log, results)
-}
 
 /// The SARIF level of an outcome that becomes a result; `None` for outcomes that do not.
 fn level(outcome: Outcome) -> Option<ResultLevel> {
@@ -137,54 +209,41 @@ fn level(outcome: Outcome) -> Option<ResultLevel> {
     }
 }
 
-/// One descriptor per rule id, ordered by id. `findings` must be sorted by rule id.
-fn rule_descriptors(findings: &[&Finding]) -> Vec<ReportingDescriptor> {
-    findings
-        .chunk_by(|a, b| a.rule.id == b.rule.id)
-        .map(|same_rule| {
-            let rule = &same_rule[0].rule;
-            // A rule can carry several benchmark numberings across findings; tag them all.
-            let mut tags = vec!["security".to_owned()];
-            let mut benchmarks = Vec::new();
-            for finding in same_rule {
-                let bench = &finding.rule.benchmark;
-                let entry = json!({"id": bench.id, "name": bench.name, "version": bench.version,
-                                   "ruleNumber": bench.rule_number});
-                if !benchmarks.contains(&entry) {
-                    benchmarks.push(entry);
-                }
-                tags.push(bench.id.clone());
-                if !bench.rule_number.is_empty() {
-                    tags.push(format!("{} {}", bench.id, bench.rule_number));
-                }
-            }
-            tags.extend(rule.tags.iter().cloned());
-            let mut properties = PropertyBag::builder().tags(unique(tags)).build();
-            properties
-                .additional_properties
-                .insert("section".into(), json!(rule.section));
-            properties
-                .additional_properties
-                .insert("benchmarks".into(), Value::Array(benchmarks));
-            if !rule.profile_applicability.is_empty() {
-                properties
-                    .additional_properties
-                    .insert("profile".into(), json!(rule.profile_applicability));
-            }
-
-            let mut descriptor = ReportingDescriptor::builder()
-                .id(rule.id.to_string())
-                .name(rule.name.to_string())
-                .short_description(text(&rule.name))
-                .help(text(&rule.remediation.text()))
-                .properties(properties)
-                .build();
-            if !rule.description.is_empty() {
-                descriptor.full_description = Some(text(&rule.description));
-            }
-            descriptor
-        })
-        .collect()
+/// The descriptor of a finding's rule: its benchmark numbering, section and profile as tags
+/// and properties, the remediation (as filled in for this first finding) as help.
+fn rule_descriptor(finding: &Finding) -> ReportingDescriptor {
+    let rule = &finding.rule;
+    let bench = &rule.benchmark;
+    let mut tags = vec!["security".to_owned(), bench.id.clone()];
+    if !bench.rule_number.is_empty() {
+        tags.push(format!("{} {}", bench.id, bench.rule_number));
+    }
+    tags.extend(rule.tags.iter().cloned());
+    let benchmarks = json!([{"id": bench.id, "name": bench.name, "version": bench.version,
+                             "ruleNumber": bench.rule_number}]);
+    let mut properties = PropertyBag::builder().tags(unique(tags)).build();
+    properties
+        .additional_properties
+        .insert("section".into(), json!(rule.section));
+    properties
+        .additional_properties
+        .insert("benchmarks".into(), benchmarks);
+    if !rule.profile_applicability.is_empty() {
+        properties
+            .additional_properties
+            .insert("profile".into(), json!(rule.profile_applicability));
+    }
+    let mut descriptor = ReportingDescriptor::builder()
+        .id(rule.id.to_string())
+        .name(rule.name.to_string())
+        .short_description(text(&rule.name))
+        .help(text(&rule.remediation.text()))
+        .properties(properties)
+        .build();
+    if !rule.description.is_empty() {
+        descriptor.full_description = Some(text(&rule.description));
+    }
+    descriptor
 }
 
 fn result(finding: &Finding, level: ResultLevel, rule_index: i64) -> SarifResult {
@@ -239,11 +298,15 @@ fn location(finding: &Finding) -> Location {
         .kind("resource")
         .build();
     let mut location = Location::builder().logical_locations(vec![logical]).build();
-    location.physical_location = finding.source.as_deref().map(physical_location);
+    location.physical_location = finding
+        .source
+        .as_deref()
+        .and_then(Origin::file)
+        .map(physical_location);
     location
 }
 
-fn physical_location(source: &Origin) -> PhysicalLocation {
+fn physical_location(source: &FileLocation) -> PhysicalLocation {
     let mut physical = PhysicalLocation::builder()
         .artifact_location(
             ArtifactLocation::builder()
@@ -284,9 +347,8 @@ fn percent_encode_path(path: &str) -> String {
 }
 
 /// Input errors are tool notifications: the run completed, but these inputs were not scanned.
-fn invocation(report: &Report) -> Invocation {
-    let notifications: Vec<Notification> = report
-        .input_errors
+fn invocation(input_errors: &[String]) -> Invocation {
+    let notifications: Vec<Notification> = input_errors
         .iter()
         .map(|e| {
             Notification::builder()
@@ -302,18 +364,17 @@ fn invocation(report: &Report) -> Invocation {
     invocation
 }
 
-fn run_properties(report: &Report) -> PropertyBag {
-    let tally = report.tally();
+fn run_properties(tally: &Tally, summary: &RunSummary) -> PropertyBag {
     let mut properties = PropertyBag::builder().build();
     properties.additional_properties.insert(
         "kspm".into(),
         json!({
-            "resourcesEvaluated": report.resources_evaluated,
+            "resourcesEvaluated": summary.resources_evaluated,
             "passed": tally.passed,
             "failed": tally.failed,
             "manual": tally.manual,
             "error": tally.error,
-            "notApplicable": report.not_applicable,
+            "notApplicable": summary.not_applicable,
             // One decimal, as the table shows it.
             "postureScore": tally.score().map(|score| (score * 10.0).round() / 10.0),
         }),
@@ -336,10 +397,17 @@ fn unique(items: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::fixtures::{Target, finding, from_source, rule, scored};
+    use crate::{Format, Report};
+
+    fn sarif(report: &Report) -> Value {
+        let mut out = Vec::new();
+        crate::emit(Format::Sarif, report, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
 
     #[test]
     fn relative_paths_stay_relative_and_odd_characters_are_percent_encoded() {
@@ -355,31 +423,62 @@ mod tests {
             findings: scored("cis_k8s", 2, 1),
             ..Report::default()
         };
-        let (log, results) = sarif_log(&report);
-        let run = &log.runs[0];
-        assert_eq!(results.len(), 1);
-        assert_eq!(results[0].1, ResultLevel::Error);
-        assert_eq!(run.tool.driver.rules.as_ref().unwrap().len(), 1);
+        let log = sarif(&report);
+        let run = &log["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), 1);
+        assert_eq!(run["results"][0]["level"], "error");
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 1);
+        assert_eq!(run["properties"]["kspm"]["passed"], 2);
+        assert_eq!(run["properties"]["kspm"]["failed"], 1);
     }
 
     #[test]
-    fn streamed_results_give_the_bytes_of_the_whole_log_pretty_printed() {
-        // More results than one window.
-        let report = Report {
-            findings: scored("cis_k8s", 10, 1100),
-            ..Report::default()
-        };
-        let mut out = Vec::new();
-        SarifEmitter.emit(&report, &mut out).unwrap();
-        let (mut log, results) = sarif_log(&report);
-        log.runs[0].results = Some(
-            results
-                .iter()
-                .map(|(f, level, index)| result(f, *level, *index))
-                .collect(),
-        );
-        let whole = format!("{}\n", serde_json::to_string_pretty(&log).unwrap());
-        assert_eq!(String::from_utf8(out).unwrap(), whole);
+    fn streamed_results_give_the_bytes_of_the_whole_run_pretty_printed() {
+        // More results than one window; no result at all; the member order is invocations,
+        // results, properties, tool, each formatted as serde_json formats the whole value.
+        for failed in [1100, 0] {
+            let report = Report {
+                findings: scored("cis_k8s", 10, failed),
+                input_errors: vec!["bad.yaml: not YAML".into()],
+                ..Report::default()
+            };
+            let mut out = Vec::new();
+            crate::emit(Format::Sarif, &report, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let log: Value = serde_json::from_str(&text).unwrap();
+            let run = &log["runs"][0];
+            let members: Vec<&str> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("      \"")?.split('"').next())
+                .collect();
+            assert_eq!(members, ["invocations", "results", "properties", "tool"]);
+            let mut rebuilt = serde_json::Map::new();
+            for key in members {
+                rebuilt.insert(key.to_owned(), run[key].clone());
+            }
+            let mut whole = log.clone();
+            whole["runs"][0] = Value::Object(rebuilt);
+            // serde_json sorts object keys (no preserve_order), so compare values, and the
+            // formatting of each member line by line.
+            assert_eq!(log, whole);
+            assert_eq!(run["results"].as_array().unwrap().len(), failed);
+            let pretty = serde_json::to_string_pretty(&run["properties"]).unwrap();
+            let indented: String = pretty
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == 0 {
+                        l.to_owned()
+                    } else {
+                        format!("\n      {l}")
+                    }
+                })
+                .collect();
+            assert!(
+                text.contains(&format!("\"properties\": {indented}")),
+                "{text}"
+            );
+        }
     }
 
     #[test]

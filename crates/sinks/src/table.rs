@@ -4,64 +4,231 @@
 //! ones are only counted). A footer gives the outcome counts and the posture score overall and
 //! per benchmark. No colour and no terminal-width logic, so the output is the same everywhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::Write;
 
-use kspm_model::{Finding, Outcome, Tally};
+use kspm_model::{Finding, Outcome, ResourceFindings, Tally};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::describe::{
-    compare_by_rule, detail, resource_kind, resource_namespace, resource_short_name, single_line,
+    RuleOrder, detail, resource_kind, resource_namespace, resource_short_name, single_line,
 };
-use crate::{Emitter, Report, Result};
+use crate::{Delivery, RunInfo, RunSummary, Sink, SinkError};
 
 /// Rule titles wider than this many terminal columns are cut so the evidence stays in view.
 const TITLE_COLUMNS: usize = 60;
 
-/// Writes the human-readable table.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TableEmitter;
+/// Writes the human-readable table once the run is over (resources are ordered by how many of
+/// their findings failed). Keeps, per resource, its header, its outcome counts and one short
+/// row per failed, error or manual finding: never the findings themselves.
+pub struct TableSink<W: Write> {
+    out: W,
+    blocks: Vec<ResourceBlock>,
+    /// Resource id → index in `blocks` (a resource read twice is one block).
+    by_id: HashMap<String, usize>,
+    total: Tally,
+    by_benchmark: BTreeMap<String, Tally>,
+    input_errors: usize,
+    delivered: Delivery,
+}
 
-impl Emitter for TableEmitter {
-    fn emit(&self, report: &Report, out: &mut dyn Write) -> Result<()> {
-        out.write_all(render(report).as_bytes())?;
-        Ok(())
+impl<W: Write> TableSink<W> {
+    /// The table on `out`.
+    pub fn new(out: W) -> TableSink<W> {
+        TableSink {
+            out,
+            blocks: Vec::new(),
+            by_id: HashMap::new(),
+            total: Tally::default(),
+            by_benchmark: BTreeMap::new(),
+            input_errors: 0,
+            delivered: Delivery::default(),
+        }
     }
 }
 
-/// The findings of one resource.
-struct ResourceBlock<'a> {
-    /// Any of its findings; they all describe the same resource.
-    first: &'a Finding,
-    tally: Tally,
-    /// Failed, error and manual findings, in display order.
-    listed: Vec<&'a Finding>,
+impl<W: Write> Sink for TableSink<W> {
+    fn name(&self) -> String {
+        "table output".into()
+    }
+
+    fn begin(&mut self, run: &RunInfo<'_>) -> Result<(), SinkError> {
+        self.input_errors = run.input_errors.len();
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &[ResourceFindings]) -> Result<(), SinkError> {
+        for finding in batch
+            .iter()
+            .flat_map(|r| &r.findings)
+            .filter(|f| f.outcome() != Outcome::NotApplicable)
+        {
+            let index = match self.by_id.get(finding.resource.id.as_str()) {
+                Some(&i) => i,
+                None => {
+                    self.blocks.push(ResourceBlock::new(finding));
+                    self.by_id
+                        .insert(finding.resource.id.clone(), self.blocks.len() - 1);
+                    self.blocks.len() - 1
+                }
+            };
+            let block = &mut self.blocks[index];
+            block.tally.add(finding.outcome());
+            if finding.outcome() != Outcome::Passed {
+                block.rows.push(Row::new(finding));
+            }
+            self.total.add(finding.outcome());
+            self.by_benchmark
+                .entry(finding.rule.benchmark.id.clone())
+                .or_default()
+                .add(finding.outcome());
+            self.delivered.findings += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &RunSummary) -> Result<Delivery, SinkError> {
+        let blocks = std::mem::take(&mut self.blocks);
+        let text = render(
+            blocks,
+            &Footer {
+                total: self.total,
+                by_benchmark: &self.by_benchmark,
+                not_applicable: summary.not_applicable,
+                resources_evaluated: summary.resources_evaluated,
+                input_errors: self.input_errors,
+            },
+        );
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| crate::file_error(self, e.into(), &self.delivered))?;
+        Ok(self.delivered.clone())
+    }
 }
 
-/// One row under a resource header, already made printable.
+/// What the table keeps of one resource.
+struct ResourceBlock {
+    /// `Deployment web (namespace shop, manifests/app.yaml:12)`, without the counts.
+    title: String,
+    /// Sort keys: display name and kind.
+    name: String,
+    kind: String,
+    tally: Tally,
+    /// Failed, error and manual findings.
+    rows: Vec<Row>,
+}
+
+impl ResourceBlock {
+    fn new(finding: &Finding) -> ResourceBlock {
+        let mut context = Vec::new();
+        if let Some(ns) = resource_namespace(finding) {
+            context.push(format!("namespace {}", single_line(ns)));
+        }
+        if let Some(host) = &finding.host {
+            context.push(format!("node {}", single_line(&host.name)));
+        }
+        if let Some(source) = finding.source.as_ref().and_then(|s| s.file()) {
+            context.push(format!("{}:{}", single_line(&source.file), source.line));
+        }
+        let mut title = format!(
+            "{} {}",
+            single_line(resource_kind(finding)),
+            single_line(resource_short_name(finding))
+        );
+        if !context.is_empty() {
+            let _ = write!(title, " ({})", context.join(", "));
+        }
+        ResourceBlock {
+            title,
+            name: finding.resource.name.clone(),
+            kind: resource_kind(finding).to_owned(),
+            tally: Tally::default(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// `<title> — 2 failed / 3 passed / 1 error`
+    fn header(&self) -> String {
+        let mut line = self.title.clone();
+        let tally = &self.tally;
+        let _ = write!(line, " — {} failed / {} passed", tally.failed, tally.passed);
+        if tally.error > 0 {
+            let _ = write!(line, " / {} error", tally.error);
+        }
+        if tally.manual > 0 {
+            let _ = write!(line, " / {} manual", tally.manual);
+        }
+        line
+    }
+}
+
+/// One row under a resource header, already made printable, with its sort keys.
 struct Row {
+    rank: u8,
+    order: RuleOrder,
     outcome: &'static str,
     number: String,
     title: String,
     detail: String,
 }
 
-fn render(report: &Report) -> String {
-    let blocks = resource_blocks(report);
-    let rows: Vec<Vec<Row>> = blocks
+impl Row {
+    fn new(finding: &Finding) -> Row {
+        Row {
+            rank: outcome_rank(finding),
+            order: RuleOrder::of(finding),
+            outcome: match finding.outcome() {
+                Outcome::Failed => "FAILED",
+                Outcome::Error => "ERROR",
+                Outcome::Manual => "MANUAL",
+                Outcome::Passed => "PASSED",
+                Outcome::NotApplicable => "N/A",
+            },
+            number: single_line(&finding.rule.benchmark.rule_number),
+            title: truncate_columns(&single_line(&finding.rule.name), TITLE_COLUMNS),
+            detail: detail(finding),
+        }
+    }
+
+    /// Failed first, then by rule.
+    fn order(&self, other: &Row) -> std::cmp::Ordering {
+        (self.rank, &self.order).cmp(&(other.rank, &other.order))
+    }
+}
+
+/// The totals under the table.
+struct Footer<'a> {
+    total: Tally,
+    by_benchmark: &'a BTreeMap<String, Tally>,
+    not_applicable: usize,
+    resources_evaluated: usize,
+    input_errors: usize,
+}
+
+fn render(mut blocks: Vec<ResourceBlock>, footer: &Footer<'_>) -> String {
+    for block in &mut blocks {
+        block.rows.sort_by(|a, b| a.order(b));
+    }
+    // Blocks arrive in a fixed order (name, kind, id) and the sort is stable, so equal keys
+    // keep a fixed order.
+    blocks.sort_by(|a, b| {
+        b.tally
+            .failed
+            .cmp(&a.tally.failed)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.kind.cmp(&b.kind))
+    });
+    let number_width = blocks
         .iter()
-        .map(|b| b.listed.iter().map(|f| row(f)).collect())
-        .collect();
-    let number_width = rows
-        .iter()
-        .flatten()
+        .flat_map(|b| &b.rows)
         .map(|r| r.number.width())
         .max()
         .unwrap_or(0);
-    let title_width = rows
+    let title_width = blocks
         .iter()
-        .flatten()
+        .flat_map(|b| &b.rows)
         .map(|r| r.title.width())
         .max()
         .unwrap_or(0);
@@ -70,13 +237,13 @@ fn render(report: &Report) -> String {
     if blocks.is_empty() {
         text.push_str("No findings.\n");
     }
-    for (block, rows) in blocks.iter().zip(&rows) {
+    for block in &blocks {
         if !text.is_empty() {
             text.push('\n');
         }
-        text.push_str(&header(block));
+        text.push_str(&block.header());
         text.push('\n');
-        for row in rows {
+        for row in &block.rows {
             let line = format!(
                 "  {:<6}  {}  {}  {}",
                 row.outcome,
@@ -89,47 +256,8 @@ fn render(report: &Report) -> String {
         }
     }
     text.push('\n');
-    footer(report, &mut text);
+    write_footer(footer, &mut text);
     text
-}
-
-/// Groups scored, error and manual findings by resource id, most failed first, then by name.
-fn resource_blocks(report: &Report) -> Vec<ResourceBlock<'_>> {
-    let mut by_id: BTreeMap<&str, ResourceBlock<'_>> = BTreeMap::new();
-    for finding in report
-        .findings
-        .iter()
-        .filter(|f| f.outcome() != Outcome::NotApplicable)
-    {
-        let block = by_id
-            .entry(finding.resource.id.as_str())
-            .or_insert_with(|| ResourceBlock {
-                first: finding,
-                tally: Tally::default(),
-                listed: Vec::new(),
-            });
-        block.tally.add(finding.outcome());
-        if finding.outcome() != Outcome::Passed {
-            block.listed.push(finding);
-        }
-    }
-    let mut blocks: Vec<ResourceBlock<'_>> = by_id.into_values().collect();
-    for block in &mut blocks {
-        block.listed.sort_by(|a, b| {
-            outcome_rank(a)
-                .cmp(&outcome_rank(b))
-                .then_with(|| compare_by_rule(a, b))
-        });
-    }
-    // `by_id` was ordered by id, and the sort is stable, so equal keys keep a fixed order.
-    blocks.sort_by(|a, b| {
-        b.tally
-            .failed
-            .cmp(&a.tally.failed)
-            .then_with(|| a.first.resource.name.cmp(&b.first.resource.name))
-            .then_with(|| resource_kind(a.first).cmp(resource_kind(b.first)))
-    });
-    blocks
 }
 
 /// Failed first: that is what needs fixing; errors next, since they hide a verdict.
@@ -142,64 +270,21 @@ fn outcome_rank(finding: &Finding) -> u8 {
     }
 }
 
-fn row(finding: &Finding) -> Row {
-    Row {
-        outcome: match finding.outcome() {
-            Outcome::Failed => "FAILED",
-            Outcome::Error => "ERROR",
-            Outcome::Manual => "MANUAL",
-            Outcome::Passed => "PASSED",
-            Outcome::NotApplicable => "N/A",
-        },
-        number: single_line(&finding.rule.benchmark.rule_number),
-        title: truncate_columns(&single_line(&finding.rule.name), TITLE_COLUMNS),
-        detail: detail(finding),
-    }
-}
-
-/// `Deployment web (namespace shop, manifests/app.yaml:12) — 2 failed / 3 passed / 1 error`
-fn header(block: &ResourceBlock<'_>) -> String {
-    let finding = block.first;
-    let mut context = Vec::new();
-    if let Some(ns) = resource_namespace(finding) {
-        context.push(format!("namespace {}", single_line(ns)));
-    }
-    if let Some(host) = &finding.host {
-        context.push(format!("node {}", single_line(&host.name)));
-    }
-    if let Some(source) = &finding.source {
-        context.push(format!("{}:{}", single_line(&source.file), source.line));
-    }
-    let mut line = format!(
-        "{} {}",
-        single_line(resource_kind(finding)),
-        single_line(resource_short_name(finding))
-    );
-    if !context.is_empty() {
-        let _ = write!(line, " ({})", context.join(", "));
-    }
-    let tally = &block.tally;
-    let _ = write!(line, " — {} failed / {} passed", tally.failed, tally.passed);
-    if tally.error > 0 {
-        let _ = write!(line, " / {} error", tally.error);
-    }
-    if tally.manual > 0 {
-        let _ = write!(line, " / {} manual", tally.manual);
-    }
-    line
-}
-
-fn footer(report: &Report, text: &mut String) {
-    let total = report.tally();
+fn write_footer(footer: &Footer<'_>, text: &mut String) {
+    let total = &footer.total;
     let _ = writeln!(
         text,
         "Findings: {} failed, {} passed, {} manual, {} error, {} not applicable",
-        total.failed, total.passed, total.manual, total.error, report.not_applicable
+        total.failed, total.passed, total.manual, total.error, footer.not_applicable
     );
-    let _ = writeln!(text, "Posture score: {}", score(&total));
-    let by_benchmark = report.tally_by_benchmark();
-    let id_width = by_benchmark.keys().map(|id| id.width()).max().unwrap_or(0);
-    for (id, tally) in &by_benchmark {
+    let _ = writeln!(text, "Posture score: {}", score(total));
+    let id_width = footer
+        .by_benchmark
+        .keys()
+        .map(|id| id.width())
+        .max()
+        .unwrap_or(0);
+    for (id, tally) in footer.by_benchmark {
         let _ = writeln!(
             text,
             "  {}  {}",
@@ -207,8 +292,8 @@ fn footer(report: &Report, text: &mut String) {
             score(tally)
         );
     }
-    let _ = writeln!(text, "Resources evaluated: {}", report.resources_evaluated);
-    let _ = writeln!(text, "Input errors: {}", report.input_errors.len());
+    let _ = writeln!(text, "Resources evaluated: {}", footer.resources_evaluated);
+    let _ = writeln!(text, "Input errors: {}", footer.input_errors);
 }
 
 /// `75.0% (3 passed / 4 scored)`, or `n/a (nothing scored)`.
@@ -255,6 +340,7 @@ mod tests {
 
     use super::*;
     use crate::fixtures::{Target, finding, rule, scored};
+    use crate::{Format, Report};
 
     fn report(findings: Vec<Finding>) -> Report {
         Report {
@@ -263,6 +349,12 @@ mod tests {
             tool_version: "0.1.0".into(),
             ..Report::default()
         }
+    }
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        crate::emit(Format::Table, report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     #[test]

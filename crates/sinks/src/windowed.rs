@@ -12,15 +12,16 @@ const WINDOW: usize = 512;
 /// Items one thread encodes into one buffer.
 const CHUNK: usize = 128;
 
-/// Writes `encode` of every item, in order, with `separator` between two items (not after the
-/// last).
+/// Writes `encode` of every item, in order, with `separator` between two items (not before the
+/// first item ever written: `first` carries that across calls, so a stream written in several
+/// calls reads as one).
 pub(crate) fn write_items<T: Sync>(
     items: &[T],
     separator: &[u8],
+    first: &mut bool,
     out: &mut dyn Write,
     encode: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
 ) -> Result<()> {
-    let mut first = true;
     for window in items.chunks(WINDOW) {
         let encoded: Vec<Vec<u8>> = window
             .par_chunks(CHUNK)
@@ -36,7 +37,7 @@ pub(crate) fn write_items<T: Sync>(
             })
             .collect::<std::result::Result<_, serde_json::Error>>()?;
         for buf in encoded {
-            if !std::mem::take(&mut first) {
+            if !std::mem::take(first) {
                 out.write_all(separator)?;
             }
             out.write_all(&buf)?;

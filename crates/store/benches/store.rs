@@ -63,7 +63,7 @@ fn run_cycle(
         .begin_cycle(&CycleStart {
             cycle_id: id.into(),
             cluster: c,
-            scope: scope.into(),
+            scope: scope.parse().expect("a valid scope"),
             started_at: T0,
         })
         .expect("begin");

@@ -9,11 +9,6 @@ use crate::doc::{detail_json, labels_json, resource_json};
 use crate::policy::{disabled_sql, exception_sql};
 use crate::{CycleStart, CycleSummary, Error, IngestOutcome, Result, Store};
 
-/// Checks `cluster` / `node:<name>`.
-pub(crate) fn valid_scope(scope: &str) -> bool {
-    scope == "cluster" || scope.strip_prefix("node:").is_some_and(|n| !n.is_empty())
-}
-
 struct CycleRow {
     seq: i64,
     cluster_id: String,
@@ -46,12 +41,6 @@ impl Store {
     /// Begins a cycle. Idempotent: beginning the same cycle id again (same cluster and scope)
     /// changes nothing. Records or refreshes the cluster's name, version and platform.
     pub fn begin_cycle(&self, start: &CycleStart) -> Result<()> {
-        if !valid_scope(&start.scope) {
-            return Err(Error::Invalid(format!(
-                "scope must be `cluster` or `node:<name>`, not `{}`",
-                start.scope
-            )));
-        }
         if start.cluster.id.is_empty() || start.cycle_id.is_empty() {
             return Err(Error::Invalid(
                 "cycle id and cluster id must not be empty".into(),
@@ -77,12 +66,17 @@ impl Store {
             )
             .optional()?;
         match existing {
-            Some((cluster, scope)) if cluster == c.id && scope == start.scope => {}
+            Some((cluster, scope)) if cluster == c.id && scope == start.scope.to_string() => {}
             Some(_) => return Err(Error::CycleMismatch(start.cycle_id.clone())),
             None => {
                 tx.execute(
                     "INSERT INTO cycles (id, cluster_id, scope, started_at) VALUES (?, ?, ?, ?)",
-                    params![start.cycle_id, c.id, start.scope, start.started_at],
+                    params![
+                        start.cycle_id,
+                        c.id,
+                        start.scope.to_string(),
+                        start.started_at
+                    ],
                 )?;
             }
         }
@@ -154,7 +148,10 @@ impl Store {
         let mut summary = CycleSummary {
             cycle_id: cycle_id.to_owned(),
             cluster_id: cycle.cluster_id.clone(),
-            scope: cycle.scope.clone(),
+            scope: cycle
+                .scope
+                .parse()
+                .map_err(|e: kspm_model::ScopeError| Error::Invalid(e.to_string()))?,
             findings: 0,
             new_or_reopened: 0,
             resolved: 0,

@@ -34,7 +34,16 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         id: r.get(0)?,
         cluster_id: r.get(1)?,
         cluster_name: r.get(2)?,
-        scope: r.get(3)?,
+        scope: r
+            .get::<_, String>(3)?
+            .parse()
+            .map_err(|e: kspm_model::ScopeError| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    3,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
         resource_id: r.get(4)?,
         resource_name: r.get(5)?,
         resource_type: r.get(6)?,

@@ -1,7 +1,7 @@
 //! Requests and answers of the store's public API. Everything serialises, so the server can
 //! hand these to templates or JSON responses as they are.
 
-use kspm_model::{ClusterInfo, Finding, Outcome, Tally};
+use kspm_model::{ClusterInfo, Finding, Outcome, Scope, Tally};
 use serde::{Deserialize, Serialize};
 
 /// The start of one evaluation cycle of an agent (or a `kspm scan` pushed to the server).
@@ -11,8 +11,8 @@ pub struct CycleStart {
     pub cycle_id: String,
     /// The cluster evaluated. Its name and version are updated on every begin.
     pub cluster: ClusterInfo,
-    /// `cluster` for cluster-wide rules, `node:<name>` for the rules of one node.
-    pub scope: String,
+    /// What the cycle covers: the cluster's objects, one node, or a cloud account and region.
+    pub scope: Scope,
     /// When the cycle started (Unix seconds). Findings of the cycle are "seen" at this time.
     pub started_at: i64,
 }
@@ -35,7 +35,7 @@ pub struct CycleSummary {
     /// Its cluster id.
     pub cluster_id: String,
     /// Its scope.
-    pub scope: String,
+    pub scope: Scope,
     /// Findings the cycle reported (latest rows written or refreshed).
     pub findings: u64,
     /// Findings that appeared for the first time or came back after being resolved.
@@ -109,8 +109,8 @@ pub struct FindingRow {
     pub cluster_id: String,
     /// Cluster name.
     pub cluster_name: String,
-    /// Scope of the cycle that last reported it (`cluster` or `node:<name>`).
-    pub scope: String,
+    /// Scope of the cycle that last reported it.
+    pub scope: Scope,
     /// Resource id.
     pub resource_id: String,
     /// Resource display name.

@@ -38,26 +38,30 @@ pub fn load(
         .drain(..)
         .map(|o| {
             let mut r = Resource::k8s_compact(o.object, o.raw, cluster.clone());
-            r.origin = Some(o.origin);
+            r.origin = Some(kspm_model::Origin::File(o.origin));
             r
         })
         .collect();
-    let ctx = ScanContext {
-        cluster,
-        timestamp: "2026-01-01T00:00:00Z".into(),
-        sequence: 0,
-        benchmark: benchmark.into(),
-    };
+    // 2026-01-01T00:00:00Z.
+    let ctx = ScanContext::new(cluster, 1_767_225_600).with_benchmarks(selected(benchmark));
     (resources, ctx, loaded)
 }
 
 /// Scans paths through the library (collect → evaluate).
 pub fn scan(paths: &[PathBuf], benchmark: &str) -> (Vec<Finding>, kspm_collect::offline::Loaded) {
     let mut bundle = RuleBundle::embedded().expect("bundle");
-    bundle.retain_benchmark(benchmark);
+    bundle.retain_benchmarks(&selected(benchmark));
     let evaluator = Evaluator::new(bundle).expect("bundle compiles");
     let (resources, ctx, loaded) = load(paths, benchmark);
     (evaluator.evaluate(resources, &ctx).findings, loaded)
+}
+
+/// `all` as every benchmark, else the one named.
+fn selected(benchmark: &str) -> Vec<String> {
+    match benchmark {
+        "all" => Vec::new(),
+        one => vec![one.to_owned()],
+    }
 }
 
 /// Path of the built `kspm` binary.

@@ -252,6 +252,8 @@ fn envelope(
             node: Some(node.clone()),
         },
         origin: None,
+        // Mirror-pod processes are re-scoped to the cluster by `crate::mirror`.
+        scope: kspm_model::Scope::Node(node.name.clone()),
         raw: None,
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use kspm_model::{Origin, RawJson};
+use kspm_model::{FileLocation, RawJson};
 use serde_json::Value;
 
 use crate::{Diagnostic, Severity};
@@ -41,12 +41,12 @@ pub struct LoadedObject {
     /// The whole object, compact.
     pub raw: Arc<RawJson>,
     /// Where it came from.
-    pub origin: Origin,
+    pub origin: FileLocation,
 }
 
 impl LoadedObject {
     /// Keeps a sanitised object as text plus identity.
-    pub fn new(object: &Value, origin: Origin) -> LoadedObject {
+    pub fn new(object: &Value, origin: FileLocation) -> LoadedObject {
         LoadedObject {
             object: kspm_model::k8s_identity(object),
             raw: Arc::new(RawJson::new(object)),
@@ -67,6 +67,9 @@ pub struct Loaded {
     pub objects: Vec<LoadedObject>,
     /// Problems and skipped documents.
     pub diagnostics: Vec<Diagnostic>,
+    /// Kinds of objects that documents which could not be read would have added: rules that
+    /// read those kinds cannot judge the rest of the inputs as complete.
+    pub gaps: Vec<kspm_model::Gap>,
     /// Files read (stdin counts as one).
     pub files: usize,
 }
@@ -86,27 +89,42 @@ impl Loaded {
 pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
     let mut loaded = Loaded::default();
     for path in paths {
-        if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            match std::io::stdin()
-                .lock()
-                .take(options.max_file_size + 1)
-                .read_to_end(&mut bytes)
-            {
-                Ok(_) => load_bytes("-", &bytes, options, &mut loaded),
-                Err(e) => loaded
-                    .diagnostics
-                    .push(file_error("-", format!("cannot read standard input: {e}"))),
-            }
-            continue;
-        }
         let mut files = Vec::new();
-        collect_files(path, true, &mut files, &mut loaded.diagnostics);
+        list_files(path, &mut files, &mut loaded.diagnostics);
         for file in files {
-            load_file(&file, options, &mut loaded);
+            load_path(&file, options, &mut loaded);
         }
     }
     loaded
+}
+
+/// The files an input path stands for: itself (`-` is stdin), or the manifests under a
+/// directory (`.yaml`, `.yml`, `.json`, sorted, hidden entries and symlinked directories
+/// skipped). Problems listing it become diagnostics.
+pub fn list_files(path: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {
+    if path.as_os_str() == "-" {
+        files.push(path.to_path_buf());
+    } else {
+        collect_files(path, true, files, diagnostics);
+    }
+}
+
+/// Reads one file (or stdin for `-`) into `loaded`.
+pub fn load_path(path: &Path, options: LoadOptions, loaded: &mut Loaded) {
+    if path.as_os_str() != "-" {
+        return load_file(path, options, loaded);
+    }
+    let mut bytes = Vec::new();
+    match std::io::stdin()
+        .lock()
+        .take(options.max_file_size + 1)
+        .read_to_end(&mut bytes)
+    {
+        Ok(_) => load_bytes("-", &bytes, options, loaded),
+        Err(e) => loaded
+            .diagnostics
+            .push(file_error("-", format!("cannot read standard input: {e}"))),
+    }
 }
 
 fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
@@ -213,7 +231,7 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
         // A file that starts like JSON but is YAML (a flow mapping) falls through to YAML.
         if json_ok || !docs.is_empty() || file.ends_with(".json") {
             for (i, doc) in docs.into_iter().enumerate() {
-                let origin = Origin {
+                let origin = FileLocation {
                     file: file.into(),
                     document: i,
                     line: doc.line,
@@ -249,7 +267,7 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
                     let line = first_content_line(chunk) + start_line - 1;
                     accept(
                         value,
-                        Origin {
+                        FileLocation {
                             file: file.into(),
                             document: i,
                             line,
@@ -259,15 +277,39 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
                     );
                 }
             },
-            Err(e) => loaded.diagnostics.push(Diagnostic {
-                severity: Severity::Error,
-                file: file.into(),
-                document: Some(i),
-                line: Some(e.line + start_line - 1),
-                message: format!("invalid YAML: {}", e.message),
-            }),
+            Err(e) => {
+                let line = e.line + start_line - 1;
+                if let Some(kind) = declared_kind(chunk) {
+                    loaded.gaps.push(kspm_model::Gap::unreadable(
+                        kspm_model::ResourceType::K8sObject,
+                        kind,
+                        format!("{file}:{line} (document {i}, a {kind}) is not valid YAML"),
+                    ));
+                }
+                loaded.diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: file.into(),
+                    document: Some(i),
+                    line: Some(line),
+                    message: format!("invalid YAML: {}", e.message),
+                })
+            }
         }
     }
+}
+
+/// The `kind:` a YAML document that could not be parsed declares at its top level, if any:
+/// enough to know which kind of object the scan is missing.
+fn declared_kind(chunk: &str) -> Option<&str> {
+    chunk.lines().find_map(|line| {
+        let value = line.strip_prefix("kind:")?.trim();
+        let value = value.split(" #").next().unwrap_or(value).trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        let valid = !value.is_empty()
+            && value.chars().all(|c| c.is_ascii_alphanumeric())
+            && value.starts_with(|c: char| c.is_ascii_uppercase());
+        valid.then_some(value)
+    })
 }
 
 /// Splits a YAML stream on `---` and `...` lines, keeping each document's first line number.
@@ -314,7 +356,12 @@ fn first_content_line(chunk: &str) -> usize {
 
 /// A `*List` document whose items were kept compact while parsing: the compact ones are
 /// checked like any object, the others go through [`accept`] with the list's item kind.
-fn accept_streamed_list(list: Value, items: Vec<json::Item>, origin: Origin, loaded: &mut Loaded) {
+fn accept_streamed_list(
+    list: Value,
+    items: Vec<json::Item>,
+    origin: FileLocation,
+    loaded: &mut Loaded,
+) {
     let Value::Object(mut map) = list else {
         return;
     };
@@ -347,7 +394,7 @@ fn accept_streamed_list(list: Value, items: Vec<json::Item>, origin: Origin, loa
     }
 }
 
-fn no_name(kind: &str, origin: &Origin) -> Diagnostic {
+fn no_name(kind: &str, origin: &FileLocation) -> Diagnostic {
     Diagnostic {
         severity: Severity::Error,
         file: origin.file.clone(),
@@ -358,7 +405,7 @@ fn no_name(kind: &str, origin: &Origin) -> Diagnostic {
 }
 
 /// Unwraps lists and keeps Kubernetes objects; anything else becomes a note.
-fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loaded) {
+fn accept(value: Value, origin: FileLocation, item_lines: &[usize], loaded: &mut Loaded) {
     let note = |message: String| Diagnostic {
         severity: Severity::Note,
         file: origin.file.clone(),
@@ -408,7 +455,7 @@ fn accept(value: Value, origin: Origin, item_lines: &[usize], loaded: &mut Loade
             let line = item_lines.get(i).copied().unwrap_or(origin.line);
             accept(
                 item,
-                Origin {
+                FileLocation {
                     line,
                     ..origin.clone()
                 },

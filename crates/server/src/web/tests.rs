@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use kspm_collect::offline::{LoadOptions, Loaded, load_bytes};
 use kspm_engine::{Evaluator, RuleBundle, ScanContext};
-use kspm_model::{ClusterInfo, Resource, cluster_id_from_name, rfc3339};
+use kspm_model::{ClusterInfo, Resource, cluster_id_from_name};
 use kspm_store::{CycleStart, Store};
 use tower::ServiceExt;
 
@@ -102,12 +102,7 @@ fn hostile_store() -> (tempfile::TempDir, Store) {
         .collect();
     let evaluator = Evaluator::new(RuleBundle::embedded().unwrap()).unwrap();
     let at = 1_788_220_800;
-    let ctx = ScanContext {
-        cluster: cluster.clone(),
-        timestamp: rfc3339(at),
-        sequence: at,
-        benchmark: "all".into(),
-    };
+    let ctx = ScanContext::new(cluster.clone(), at);
     let evaluation = evaluator.evaluate(resources, &ctx);
     let findings = evaluation.findings;
     assert!(!findings.is_empty());
@@ -115,7 +110,7 @@ fn hostile_store() -> (tempfile::TempDir, Store) {
         .begin_cycle(&CycleStart {
             cycle_id: "c1".into(),
             cluster,
-            scope: "cluster".into(),
+            scope: kspm_model::Scope::Cluster,
             started_at: at,
         })
         .unwrap();

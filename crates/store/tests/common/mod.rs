@@ -81,7 +81,13 @@ pub fn rule(spec: &RuleSpec, remediation: &str) -> FindingRule {
         tags: vec![spec.benchmark.to_owned(), spec.section.to_owned()].into(),
         benchmark: FindingBenchmark {
             id: spec.benchmark.into(),
-            name: kspm_model::benchmark_name(spec.benchmark).into(),
+            name: match spec.benchmark {
+                "cis_k8s" => "CIS Kubernetes Benchmark",
+                "cis_eks" => "CIS Amazon Elastic Kubernetes Service (EKS) Benchmark",
+                "pss" => "Kubernetes Pod Security Standards",
+                other => other,
+            }
+            .into(),
             version: "v1.12".into(),
             versions: vec!["v1.12".into()],
             rule_number: spec.number.into(),
@@ -255,7 +261,7 @@ pub fn cycle(
         .begin_cycle(&CycleStart {
             cycle_id: id.into(),
             cluster: cluster.clone(),
-            scope: scope.into(),
+            scope: scope.parse().expect("a valid scope"),
             started_at: at,
         })
         .expect("begin");

@@ -1,33 +1,16 @@
-//! Command-line definition and dispatch.
+//! The command line: what each command accepts, as clap reads it. Nothing here runs anything.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Exit codes (documented in the README and in `kspm --help`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// 0: scan finished, nothing failed (or `--fail-on none`).
-    Clean = 0,
-    /// 1: failed findings and `--fail-on failed`, or failing rule cases.
-    Failed = 1,
-    /// 2: usage or input error (an input could not be read or parsed; the rest was scanned).
-    Input = 2,
-    /// 3: kspm itself could not run (rule bundle, output, internal error).
-    Runtime = 3,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> ExitCode {
-        ExitCode::from(e as u8)
-    }
-}
-
-const EXIT_CODES: &str = "Exit codes:\n  0  clean: no failed findings (or --fail-on none)\n  1  failed findings with --fail-on failed; failing rule cases for `rules test`\n  2  usage or input error: an input could not be read or parsed (the other inputs were still scanned)\n  3  kspm could not run: rule bundle, output or internal error";
+const EXIT_CODES: &str = "Exit codes:\n  0  clean: no failed findings (or --fail-on none); also when the reader of the output went away (`| head`)\n  1  failed findings with --fail-on failed; failing rule cases for `rules test`\n  2  usage or input error: an input could not be read or parsed (the other inputs were still scanned), no Kubernetes object in the inputs, an unknown benchmark\n  3  kspm could not run: rule bundle, output or destination (server) error";
 
 /// kspm: Kubernetes security posture management against the CIS Kubernetes Benchmark and the
 /// Pod Security Standards.
+///
+/// `kspm demo` records a demo into SQLite and serves the dashboard; `kspm scan` evaluates
+/// manifests, snapshots and node root filesystems.
 #[derive(Debug, Parser)]
 #[command(name = "kspm", version, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -54,6 +37,10 @@ pub enum Command {
         /// Generator seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Leave the pods' ReplicaSets out (as `kubectl get pods,deploy,…` without `rs`), so
+        /// that every pod is evaluated on its own.
+        #[arg(long)]
+        without_replicasets: bool,
     },
     /// Serve the findings store: ingest API, JSON API, /metrics and the web UI.
     Server {
@@ -110,28 +97,6 @@ pub enum NodeFixture {
     EksWorker,
 }
 
-/// Which rules to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Benchmark {
-    /// CIS Kubernetes Benchmark v1.12 / v2.0.1.
-    #[value(name = "cis_k8s")]
-    CisK8s,
-    /// Kubernetes Pod Security Standards (baseline and restricted).
-    Pss,
-    /// Every rule.
-    All,
-}
-
-impl Benchmark {
-    pub fn id(self) -> &'static str {
-        match self {
-            Benchmark::CisK8s => "cis_k8s",
-            Benchmark::Pss => "pss",
-            Benchmark::All => "all",
-        }
-    }
-}
-
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -145,6 +110,8 @@ pub enum OutputFormat {
     Sarif,
     /// JUnit XML, for CI test reports.
     Junit,
+    /// CSV, one row per finding.
+    Csv,
     /// Send the findings to a kspm server (--server, --token); prints a summary.
     Server,
 }
@@ -172,9 +139,15 @@ pub struct ScanArgs {
     /// host's etc/hostname).
     #[arg(long, value_name = "NAME")]
     pub node_name: Option<String>,
-    /// Benchmark to evaluate.
-    #[arg(long, value_enum, default_value = "all")]
-    pub benchmark: Benchmark,
+    /// Benchmarks to evaluate: ids of the loaded rule bundles (`cis_k8s`, `pss`, or one added
+    /// with --rules), comma-separated; `all` for every one.
+    #[arg(
+        long,
+        value_name = "ID[,ID]",
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub benchmark: Vec<String>,
     /// Output format (written to stdout).
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: OutputFormat,
@@ -206,15 +179,23 @@ pub struct ScanArgs {
         required_if_eq("output", "server")
     )]
     pub token: Option<String>,
+    /// Findings per request with `--output server`.
+    #[arg(long, value_name = "N", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List rules with their benchmark numbers.
     List {
-        /// Only rules of this benchmark.
-        #[arg(long, value_enum, default_value = "all")]
-        benchmark: Benchmark,
+        /// Only rules of these benchmarks (comma-separated ids, or `all`).
+        #[arg(
+            long,
+            value_name = "ID[,ID]",
+            value_delimiter = ',',
+            default_value = "all"
+        )]
+        benchmark: Vec<String>,
         /// Include user rules from this directory.
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
@@ -235,80 +216,4 @@ pub enum RulesCommand {
         #[arg(long)]
         all_cases: bool,
     },
-}
-
-pub fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("KSPM_LOG").unwrap_or_else(|_| level.into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-pub fn run(cli: Cli) -> anyhow::Result<Exit> {
-    match cli.command {
-        Command::Scan(args) => crate::scan::run(args),
-        Command::Rules(cmd) => crate::rules_cmd::run(cmd),
-        Command::Synth { pods, seed } => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            kspm_fixtures::cluster::write(pods, seed, &mut out)?;
-            std::io::Write::flush(&mut out)?;
-            Ok(Exit::Clean)
-        }
-        Command::Server {
-            db,
-            listen,
-            write_token,
-            read_token,
-        } => crate::serve::server(crate::serve::ServerOptions {
-            db,
-            listen,
-            write_token,
-            read_token,
-        }),
-        Command::Demo {
-            data_dir,
-            listen,
-            no_serve,
-        } => crate::serve::demo(crate::serve::DemoOptions {
-            data_dir,
-            listen,
-            serve: !no_serve,
-        }),
-        Command::SynthNode { kind, dir } => {
-            use anyhow::Context as _;
-            use kspm_fixtures::node::{Fixture, write};
-            if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
-                anyhow::bail!("{} exists and is not empty", dir.display());
-            }
-            let fixture = match kind {
-                NodeFixture::KubeadmControlPlane => Fixture::KubeadmControlPlane,
-                NodeFixture::Worker => Fixture::Worker,
-                NodeFixture::Hardened => Fixture::Hardened,
-                NodeFixture::Odd => Fixture::OddLayouts,
-                NodeFixture::EksWorker => Fixture::EksWorker,
-            };
-            write(fixture, &dir).with_context(|| format!("writing {}", dir.display()))?;
-            Ok(Exit::Clean)
-        }
-    }
-}
-
-/// The embedded bundle plus user rule directories.
-pub fn load_bundle(extra: &[PathBuf]) -> anyhow::Result<kspm_engine::RuleBundle> {
-    use anyhow::Context as _;
-    let mut bundle =
-        kspm_engine::RuleBundle::embedded().context("loading the embedded rule bundle")?;
-    for dir in extra {
-        let user = kspm_engine::RuleBundle::from_dir(dir)
-            .with_context(|| format!("loading rules from {}", dir.display()))?;
-        bundle.merge(user);
-    }
-    Ok(bundle)
 }

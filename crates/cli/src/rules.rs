@@ -4,21 +4,24 @@ use std::io::Write as _;
 
 use anyhow::Context as _;
 
-use crate::cli::{Exit, RulesCommand, load_bundle};
+use crate::args::RulesCommand;
+use crate::exit::Exit;
 
+/// Runs `kspm rules list|show|test`.
 pub fn run(cmd: RulesCommand) -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
     match cmd {
         RulesCommand::List { benchmark, rules } => {
-            let mut bundle = load_bundle(&rules)?;
-            bundle.retain_benchmark(benchmark.id());
+            let mut bundle = crate::bundle::load(&rules)?;
+            let selected = bundle.select_benchmarks(&benchmark)?;
+            bundle.retain_benchmarks(&selected);
             let mut rows: Vec<_> = bundle
                 .rules
                 .iter()
                 .map(|r| {
-                    let b = r
-                        .meta
-                        .benchmark(benchmark.id())
+                    let b = selected
+                        .iter()
+                        .find_map(|id| r.meta.benchmark(id))
                         .or_else(|| r.meta.benchmarks.first())
                         .expect("validated");
                     (b.id.clone(), b.number.clone(), r)
@@ -46,7 +49,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<Exit> {
             Ok(Exit::Clean)
         }
         RulesCommand::Show { id, rules } => {
-            let bundle = load_bundle(&rules)?;
+            let bundle = crate::bundle::load(&rules)?;
             let Some(rule) = bundle.find(&id) else {
                 eprintln!("error: no rule with id or number `{id}` (see `kspm rules list`)");
                 return Ok(Exit::Input);
@@ -120,6 +123,12 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<Exit> {
                             .into_iter()
                             .filter(|(p, _)| !own.contains(p.rsplit('/').next().unwrap_or(""))),
                     );
+                    // ... and its benchmarks, unless the directory defines its own.
+                    for def in embedded.benchmarks {
+                        if b.benchmark(&def.id).is_none() {
+                            b.benchmarks.push(def);
+                        }
+                    }
                     b
                 }
             };

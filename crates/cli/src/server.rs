@@ -1,0 +1,89 @@
+//! `kspm server`: the findings store behind the HTTP API and web UI.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use kspm_server::{AppState, AuthConfig, Limits};
+use kspm_store::Store;
+
+use crate::exit::{Exit, UsageError};
+
+/// Options of `kspm server`.
+pub struct ServerOptions {
+    pub db: PathBuf,
+    pub listen: SocketAddr,
+    pub write_token: Option<String>,
+    pub read_token: Option<String>,
+}
+
+/// Runs `kspm server` until interrupted.
+pub fn run(options: ServerOptions) -> anyhow::Result<Exit> {
+    let store = Store::open(&options.db)
+        .with_context(|| format!("opening the store {}", options.db.display()))?;
+    let (write_token, generated) = match options.write_token {
+        Some(t) if t.len() >= 16 => (t, false),
+        Some(_) => {
+            return Err(UsageError("the write token must be at least 16 characters".into()).into());
+        }
+        None => (random_token()?, true),
+    };
+    if generated {
+        eprintln!(
+            "kspm server: no --write-token given; this run's write token is {write_token}\n\
+             (agents and `kspm scan` push with it; sign in to change rules at /login)"
+        );
+    }
+    serve_store(store, options.listen, write_token, options.read_token)
+}
+
+/// Serves `store` on `listen` until Ctrl-C.
+pub fn serve_store(
+    store: Store,
+    listen: SocketAddr,
+    write_token: String,
+    read_token: Option<String>,
+) -> anyhow::Result<Exit> {
+    let state = AppState::new(
+        store,
+        AuthConfig {
+            write_token: write_token.clone(),
+            read_token,
+        },
+        Limits::default(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        // Written, not printed: a closed stdout must not take the server down.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "kspm: dashboard on http://{addr}/");
+        let _ = writeln!(
+            out,
+            "kspm: to change rules and exceptions, sign in once: http://{addr}/login?token={write_token}"
+        );
+        let _ = out.flush();
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        kspm_server::serve(listener, state, shutdown)
+            .await
+            .context("serving HTTP")
+    })?;
+    Ok(Exit::Clean)
+}
+
+/// A random 48-hex-digit token.
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

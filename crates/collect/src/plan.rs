@@ -1,0 +1,123 @@
+//! Which sources one run reads, and reading them: the collect stage of the pipeline.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use kspm_model::{ClusterInfo, Gap, Resource, ResourceType, Scope};
+
+use crate::Diagnostic;
+use crate::node::NodeOptions;
+use crate::offline::LoadOptions;
+use crate::source::{Batch, Manifests, MirrorPods, NodeRoot, Source};
+
+/// A node to read through its root filesystem.
+#[derive(Debug, Clone)]
+pub struct NodeTarget {
+    /// The root (`/hostfs` in the agent, `/` on a bare host, a mounted disk image, a fixture).
+    pub root: PathBuf,
+    /// Node name when the kubelet has no `--hostname-override` (default: `etc/hostname`).
+    pub name: Option<String>,
+}
+
+/// What one run reads.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The cluster everything belongs to.
+    pub cluster: ClusterInfo,
+    /// Manifest files and directories (`-` is stdin).
+    pub manifests: Vec<PathBuf>,
+    /// Limits for reading manifests.
+    pub load: LoadOptions,
+    /// Nodes read through host roots.
+    pub nodes: Vec<NodeTarget>,
+}
+
+/// Everything a run collected.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Every resource, in the order read.
+    pub resources: Vec<Resource>,
+    /// Problems with the inputs and notes.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Data that could not be read (or does not exist here).
+    pub gaps: Vec<Gap>,
+    /// Kubernetes objects read from manifests or the API.
+    pub objects: usize,
+    /// Control-plane processes derived from mirror pods.
+    pub mirrored: usize,
+}
+
+impl Collected {
+    /// Diagnostics that are errors (inputs not read).
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+    }
+
+    fn add(&mut self, batch: Batch) {
+        self.objects += batch
+            .resources
+            .iter()
+            .filter(|r| r.kind == ResourceType::K8sObject)
+            .count();
+        self.resources.extend(batch.resources);
+        self.diagnostics.extend(batch.diagnostics);
+        self.gaps.extend(batch.gaps);
+    }
+}
+
+impl Plan {
+    /// The sources this plan reads first, in order: manifests, then each node. (Mirror pods
+    /// are derived from what these yield; see [`Plan::collect`].)
+    pub fn sources(&self) -> Vec<Box<dyn Source>> {
+        let mut sources: Vec<Box<dyn Source>> = Vec::new();
+        if !self.manifests.is_empty() {
+            sources.push(Box::new(Manifests::new(
+                &self.manifests,
+                self.load,
+                self.cluster.clone(),
+            )));
+        }
+        for node in &self.nodes {
+            sources.push(Box::new(NodeRoot::new(
+                node.root.clone(),
+                NodeOptions {
+                    cluster: self.cluster.clone(),
+                    node_name: node.name.clone(),
+                },
+            )));
+        }
+        sources
+    }
+
+    /// Reads every source, then the control-plane flags of the mirror pods of nodes that no
+    /// host root covered (same resource ids as a node's own processes, so the two never count
+    /// twice). `observe` sees each batch as it arrives, with its source's description.
+    pub fn collect(&self, observe: &mut dyn FnMut(&str, &Batch)) -> Collected {
+        let mut collected = Collected::default();
+        for mut source in self.sources() {
+            let describe = source.describe();
+            while let Some(batch) = source.next_batch() {
+                observe(&describe, &batch);
+                collected.add(batch);
+            }
+        }
+        let nodes_with_data: BTreeSet<String> = collected
+            .resources
+            .iter()
+            .filter_map(|r| match &r.scope {
+                Scope::Node(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut mirror = MirrorPods::new(&collected.resources, &nodes_with_data, &self.cluster);
+        let describe = mirror.describe();
+        while let Some(batch) = mirror.next_batch() {
+            observe(&describe, &batch);
+            collected.mirrored += batch.resources.len();
+            collected.add(batch);
+        }
+        collected
+    }
+}
