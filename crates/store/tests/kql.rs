@@ -10,7 +10,7 @@ fn every_documented_field_parses_with_a_value_of_its_type() {
             FieldKind::Keyword | FieldKind::Text => "x*",
             FieldKind::Outcome => "failed",
             FieldKind::Number => "5",
-            FieldKind::Date => "2026-01-01",
+            FieldKind::Date => "\"2026-01-01T00:00:00Z\"",
             FieldKind::Boolean => "true",
         };
         let q = format!("{} : {value}", f.name);
@@ -49,13 +49,17 @@ fn error_table() {
     let cases = [
         ("unknown.field : x", 0, "unknown field"),
         ("rule.id : \"open", 10, "unterminated quoted value"),
-        ("rule.id : a or or", 15, "unexpected `or`"),
+        (
+            "rule.id : a or )",
+            15,
+            "expected a field or a value, found `)`",
+        ),
         ("rule.id :", 9, "expected a value"),
         ("@timestamp < 2026-02-30", 13, "bad range value"),
         ("first_seen >= \"soon\"", 14, "bad range value"),
-        ("resource.name > 3", 14, "needs a number or date field"),
+        ("resource.name > 3", 0, "needs a number or date field"),
         ("rule.id : x\\", 11, "escapes nothing"),
-        (")", 0, "unexpected `)`"),
+        (")", 0, "expected a field or a value, found `)`"),
     ];
     for (q, pos, msg) in cases {
         let e = kql::parse(q).unwrap_err();
