@@ -74,16 +74,16 @@ pub fn clauses(input: &str) -> Option<Vec<String>> {
     )
 }
 
-/// Joins clauses with `and` so that each reads back as it did alone: a clause that ends with
-/// an unquoted `and`, `or` or `not` (text at the end of a query, a keyword anywhere else) is
-/// put in parentheses.
+/// Joins clauses with `and` so that each reads back as it did alone. A clause that ends with
+/// `not` (a keyword before whitespace even at the end of a word) or with a loose `and` / `or`
+/// (text at the end of a query, keywords before another clause) is put in parentheses.
 pub fn join_clauses(clauses: &[String]) -> String {
     let last = clauses.len().saturating_sub(1);
     clauses
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            if i < last && ends_with_loose_keyword(c) {
+            if i < last && ends_with_a_keyword(c) {
                 format!("({c})")
             } else {
                 c.clone()
@@ -93,14 +93,15 @@ pub fn join_clauses(clauses: &[String]) -> String {
         .join(" and ")
 }
 
-fn ends_with_loose_keyword(clause: &str) -> bool {
+fn ends_with_a_keyword(clause: &str) -> bool {
     let lower = clause.to_ascii_lowercase();
-    ["and", "or", "not"].iter().any(|k| {
-        lower
-            .strip_suffix(k)
-            .and_then(|rest| rest.chars().last())
-            .is_some_and(super::literal::is_space)
-    })
+    lower.ends_with("not")
+        || ["and", "or"].iter().any(|k| {
+            lower
+                .strip_suffix(k)
+                .and_then(|rest| rest.chars().last())
+                .is_some_and(super::literal::is_space)
+        })
 }
 
 /// Character spans of clauses.
@@ -549,5 +550,9 @@ mod tests {
         let joined = join_clauses(&parts);
         assert_eq!(joined, "(f : x or) and g : y");
         assert_eq!(tree(&joined), r#"and(is(f, "x or"), is(g, "y"))"#);
+        let parts = vec!["f : cannot".to_owned(), "g : y".to_owned()];
+        assert_eq!(join_clauses(&parts), "(f : cannot) and g : y");
+        let parts = vec!["f : a".to_owned(), "g : y or".to_owned()];
+        assert_eq!(join_clauses(&parts), "f : a and g : y or");
     }
 }
