@@ -6,22 +6,25 @@
 //! The fixed set (labels used in the tables):
 //!
 //! ```text
-//! label  cluster  resource (kind)                           host      rule (section)                          outcome
-//! P1     prod     web/shop (Pod)                            -         pod_privileged (Pod Security Standards)  failed
-//! P2     prod     web/cart (Pod)                            -         pod_privileged                           passed
-//! P3     prod     kube-system/coredns (Pod)                 -         pod_privileged (excepted)                failed
-//! P4     prod     web (Namespace)                           -         namespace_network_policy (Network Policies and CNI)  failed
-//! P5     prod     cluster-admin (ClusterRoleBinding)        -         rbac_cluster_admin (RBAC and Service Accounts)       manual
-//! N1     prod     cp-1/kube-apiserver (process)             cp-1      api_server_anonymous_auth (API Server)  failed
-//! N2     prod     cp-1/kube-apiserver                       cp-1      api_server_profiling (API Server)       passed
-//! N3     prod     /var/lib/kubelet/config.yaml (file)       cp-1      kubelet_conf_mode (Worker Node Configuration Files)  failed
-//! N4     prod     cp-1/kube-apiserver                       cp-1      client_cert_auth (Authentication and Authorization)  error
-//! S1     Staging  web/shop (Pod)                            -         pod_privileged                           passed
-//! S2     Staging  kube-public/probe (Pod)                   -         pod_privileged                           failed
-//! S3     Staging  /var/lib/kubelet/config.yaml (file)       Worker-1  kubelet_conf_mode                        passed
-//! S4     Staging  ops/backup (Pod)                          -         odd_rule (Odd: "quoted" *section* \ (x), cis_eks)  failed
-//! S5     Staging  ops (Namespace)                           -         namespace_network_policy                 passed
+//! P1  prod     web/shop (Pod)                         pod_privileged             failed
+//! P2  prod     web/cart (Pod)                         pod_privileged             passed
+//! P3  prod     kube-system/coredns (Pod)              pod_privileged             failed, excepted
+//! P4  prod     web (Namespace)                        namespace_network_policy   failed
+//! P5  prod     cluster-admin (ClusterRoleBinding)     rbac_cluster_admin         manual
+//! N1  prod     cp-1/kube-apiserver (process on cp-1)  api_server_anonymous_auth  failed
+//! N2  prod     cp-1/kube-apiserver                    api_server_profiling       passed
+//! N3  prod     /var/lib/kubelet/config.yaml (cp-1)    kubelet_conf_mode          failed
+//! N4  prod     cp-1/kube-apiserver                    client_cert_auth           error
+//! S1  Staging  web/shop (Pod)                         pod_privileged             passed
+//! S2  Staging  kube-public/probe (Pod)                pod_privileged             failed
+//! S3  Staging  /var/lib/kubelet/config.yaml (Worker-1) kubelet_conf_mode         passed
+//! S4  Staging  ops/backup (Pod)                       odd_rule (cis_eks)         failed
+//! S5  Staging  ops (Namespace)                        namespace_network_policy   passed
 //! ```
+//!
+//! Sections: API Server (api_server_*), Authentication and Authorization (client_cert_auth),
+//! Network Policies and CNI, Pod Security Standards, RBAC and Service Accounts, Worker Node
+//! Configuration Files (kubelet_conf_mode) and `Odd: "quoted" *section* \ (x)` (odd_rule).
 //!
 //! P* were last seen 2026-11-01T10:00:00Z, N* 2026-11-02T00:00:00Z, S* 2026-11-03T08:00:00Z.
 

@@ -262,8 +262,8 @@ impl Reader {
                 return Err(self.error(
                     self.cursor.at,
                     format!(
-                        "an unquoted value ends at `:`: quote a time (`{} {} \"2026-11-01T10:00:00Z\"`) \
-                         or escape its colons as `\\:`",
+                        "an unquoted value ends at `:`: quote a time \
+                         (`{} {} \"2026-11-01T10:00:00Z\"`) or escape its colons as `\\:`",
                         FieldName(&lit),
                         op.as_str()
                     ),
