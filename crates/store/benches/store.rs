@@ -272,9 +272,12 @@ fn main() {
             }),
         ),
     ];
-    let searches: [(&str, Option<(&str, SortDir)>); 13] = [
+    let searches: [(&str, Option<(&str, SortDir)>); 15] = [
         ("result.evaluation : failed", None),
         ("rule.section : \"API Server\"", None),
+        // The same section unquoted, as Kibana reads it, and a value list.
+        ("rule.section : API Server", None),
+        ("rule.section : (API Server or etcd)", None),
         (
             "rule.section : \"API Server\" and result.evaluation : failed",
             None,
