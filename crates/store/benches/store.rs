@@ -272,9 +272,12 @@ fn main() {
             }),
         ),
     ];
-    let searches: [(&str, Option<(&str, SortDir)>); 10] = [
+    let searches: [(&str, Option<(&str, SortDir)>); 15] = [
         ("result.evaluation : failed", None),
         ("rule.section : \"API Server\"", None),
+        // The same section unquoted, as Kibana reads it, and a value list.
+        ("rule.section : API Server", None),
+        ("rule.section : (API Server or etcd)", None),
         (
             "rule.section : \"API Server\" and result.evaluation : failed",
             None,
@@ -287,6 +290,13 @@ fn main() {
         ),
         ("host.name : node-5", None),
         ("rule.id : pod_rule_3", None),
+        // Keyword wildcards with a literal prefix: a range over the field's index.
+        ("rule.id : pod_rule_1*", None),
+        ("orchestrator.resource.namespace : ns-1*", None),
+        (
+            "orchestrator.resource.namespace : ns-1* and result.evaluation : failed",
+            None,
+        ),
         (
             "orchestrator.cluster.name : bench and not result.evaluation : passed",
             None,

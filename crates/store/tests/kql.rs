@@ -10,7 +10,7 @@ fn every_documented_field_parses_with_a_value_of_its_type() {
             FieldKind::Keyword | FieldKind::Text => "x*",
             FieldKind::Outcome => "failed",
             FieldKind::Number => "5",
-            FieldKind::Date => "2026-01-01",
+            FieldKind::Date => "\"2026-01-01T00:00:00Z\"",
             FieldKind::Boolean => "true",
         };
         let q = format!("{} : {value}", f.name);
@@ -49,13 +49,17 @@ fn error_table() {
     let cases = [
         ("unknown.field : x", 0, "unknown field"),
         ("rule.id : \"open", 10, "unterminated quoted value"),
-        ("rule.id : a or or", 15, "unexpected `or`"),
+        (
+            "rule.id : a or )",
+            15,
+            "expected a field or a value, found `)`",
+        ),
         ("rule.id :", 9, "expected a value"),
         ("@timestamp < 2026-02-30", 13, "bad range value"),
         ("first_seen >= \"soon\"", 14, "bad range value"),
-        ("resource.name > 3", 14, "needs a number or date field"),
+        ("resource.name > 3", 0, "needs a number or date field"),
         ("rule.id : x\\", 11, "escapes nothing"),
-        (")", 0, "unexpected `)`"),
+        (")", 0, "expected a field or a value, found `)`"),
     ];
     for (q, pos, msg) in cases {
         let e = kql::parse(q).unwrap_err();
@@ -88,34 +92,103 @@ fn translation_binds_every_value() {
 fn query_chars() -> impl Strategy<Value = String> {
     let atoms = prop::sample::select(vec![
         "rule.id",
+        "rule.section",
         "last_seen",
         "excepted",
+        "result.evaluation",
         ":",
         " : ",
         "(",
         ")",
+        "{",
+        "}",
         "\"",
         "\\",
+        "\\*",
+        "\\:",
+        "\\and",
+        "\\NOT",
+        "\\n",
+        "\\u0041",
+        "\\uD83D",
         "*",
         " and ",
+        " AND ",
         " or ",
         " not ",
+        "not ",
+        "\u{a0}and\u{a0}",
+        " ",
+        "\t",
         ">",
         ">=",
         "<",
+        "<=",
         "2026-01-01",
-        "2026-01-01T00:00:00Z",
+        "\"2026-01-01T00:00:00Z\"",
         "x",
+        "API Server",
         "é",
-        " ",
         "true",
+        "null",
         "5",
-        "result.evaluation",
         "failed",
         "%",
         "_",
+        "?",
+        "[",
     ]);
     prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat())
+}
+
+/// Queries made of clause-like pieces (some ending in loose keywords) and connectives.
+fn clause_queries() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "rule.id : x",
+        "rule.section : API Server",
+        "rule.section : API Server or",
+        "rule.id : a and",
+        "host.name : n not",
+        "resource.name : cannot",
+        "not rule.id : y",
+        "(rule.id : a or rule.id : b)",
+        "rule.id : (a or not b)",
+        "rule.section : \"x and y\"",
+        "rule.section : a \\and b",
+        "API Server",
+        "privileged",
+        "or x",
+        "and",
+        "not",
+        "*",
+        "x*",
+    ]);
+    let joints = prop::sample::select(vec![" and ", " AND ", "\u{a0}and ", "  and\t", " or "]);
+    (
+        pieces.clone(),
+        prop::collection::vec((joints, pieces), 0..6),
+    )
+        .prop_map(|(first, rest)| {
+            let mut q = first.to_owned();
+            for (joint, piece) in rest {
+                q.push_str(joint);
+                q.push_str(piece);
+            }
+            q
+        })
+}
+
+/// The reading of each clause alone, joined as `join_clauses` joins them.
+fn reading_of_clauses(clauses: &[String]) -> String {
+    let readings: Vec<String> = clauses
+        .iter()
+        .map(|c| kql::read(c).expect("a clause reads alone").to_string())
+        .collect();
+    match readings.len() {
+        0 => "all".to_owned(),
+        1 => readings[0].clone(),
+        _ => format!("and({})", readings.join(", ")),
+    }
 }
 
 proptest! {
@@ -131,7 +204,40 @@ proptest! {
                 let sql = kql::translate(&e, 0);
                 prop_assert_eq!(sql.sql.matches('?').count(), sql.params.len());
             }
-            Err(e) => prop_assert!(e.position <= s.chars().count()),
+            Err(e) => prop_assert!(e.position <= s.chars().count(), "{}: {}", s, e),
+        }
+    }
+
+    #[test]
+    fn quoted_values_read_back_exactly(v in "\\PC{0,40}") {
+        let q = format!("rule.section : {}", kql::quote(&v));
+        let node = kql::read(&q).unwrap();
+        let kql::Node::Is { value, .. } = node else { panic!("{q}") };
+        prop_assert_eq!(value.value, kql::LitValue::Text(v));
+    }
+
+    #[test]
+    fn clauses_joined_again_read_as_they_read_alone(
+        s in prop_oneof![query_chars(), clause_queries()],
+        keep in any::<u32>(),
+    ) {
+        let Some(clauses) = kql::clauses(&s) else { return Ok(()) };
+        // The whole query reads as its clauses do.
+        prop_assert_eq!(kql::read(&s).unwrap().to_string(), reading_of_clauses(&clauses));
+        // Any subset of them (what dropping filter pills leaves) too, also with one more
+        // clause after them (what a "narrow to this group" link adds).
+        let mut subset: Vec<String> = clauses
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep & (1 << (i % 32)) != 0)
+            .map(|(_, c)| c.clone())
+            .collect();
+        for _ in 0..2 {
+            let joined = kql::join_clauses(&subset);
+            let reading = kql::read(&joined);
+            prop_assert!(reading.is_ok(), "{:?} from {:?}: {:?}", joined, s, reading);
+            prop_assert_eq!(reading.unwrap().to_string(), reading_of_clauses(&subset));
+            subset.push("rule.id : z".to_owned());
         }
     }
 }

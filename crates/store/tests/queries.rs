@@ -148,7 +148,7 @@ fn search_counts_and_filters_match_the_generated_findings() {
             count(&all, |f| f.host.is_some()),
         ),
     ];
-    let after = format!("@timestamp > {}", kspm_model::rfc3339(T0 + 1));
+    let after = format!("@timestamp > \"{}\"", kspm_model::rfc3339(T0 + 1));
     let cases = cases
         .into_iter()
         .chain([(after.as_str(), count(&all, |f| f.host.is_some()))]);

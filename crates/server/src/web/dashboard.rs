@@ -72,6 +72,20 @@ fn failed_query(cluster: Option<&str>) -> String {
     }
 }
 
+/// The failed findings of one section of one benchmark (a section name can recur in another
+/// benchmark), narrowed to one cluster when one is selected.
+fn section_failed_query(section: &str, benchmark_id: &str, cluster: Option<&str>) -> String {
+    let mut q = and_clause(
+        &field_is("rule.section", section),
+        &field_is("rule.benchmark.id", benchmark_id),
+    );
+    q = and_clause(&q, "result.evaluation : failed");
+    if let Some(id) = cluster {
+        q = and_clause(&q, &field_is("orchestrator.cluster.id", id));
+    }
+    q
+}
+
 /// `GET /`.
 pub(crate) async fn page(
     State(state): State<AppState>,
@@ -149,13 +163,7 @@ fn build(
         .iter()
         .filter(|s| s.score.tally.failed > 0)
         .map(|s| {
-            let mut q = and_clause(
-                &field_is("rule.section", &s.section),
-                "result.evaluation : failed",
-            );
-            if let Some(id) = cluster_id {
-                q = and_clause(&q, &field_is("orchestrator.cluster.id", id));
-            }
+            let q = section_failed_query(&s.section, &s.benchmark_id, cluster_id);
             SectionView {
                 section: s.section.clone(),
                 benchmark: s.benchmark_id.clone(),
@@ -252,6 +260,33 @@ mod tests {
             v["series"][1]["values"],
             serde_json::json!([null, 40.0, 40.0])
         );
+    }
+
+    #[test]
+    fn section_links_read_back_to_their_section_and_benchmark() {
+        for section in [
+            "API Server",
+            "Authentication and Authorization",
+            r#"Odd: "quoted" *section* \ (x) not"#,
+            "not",
+            "",
+        ] {
+            let q = section_failed_query(section, "cis_k8s", Some("c-1"));
+            let node = kspm_store::kql::read(&q).unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert_eq!(
+                node.to_string(),
+                format!(
+                    "and(is(rule.section, {}), is(rule.benchmark.id, \"cis_k8s\"), \
+                     is(result.evaluation, \"failed\"), is(orchestrator.cluster.id, \"c-1\"))",
+                    kspm_store::kql::Lit {
+                        value: kspm_store::kql::LitValue::Text(section.into()),
+                        quoted: true,
+                        position: 0,
+                    }
+                ),
+                "{q}"
+            );
+        }
     }
 
     #[test]

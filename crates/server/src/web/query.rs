@@ -1,30 +1,17 @@
 //! Query text helpers for the findings page: filter pills are the top-level `and` clauses of
-//! the KQL query, and links add a clause or drop one. The store parses and validates the query;
-//! this module only splits and joins text, respecting quotes and parentheses.
+//! the KQL query, and links add a clause or drop one. Clauses are found and joined by the
+//! store's KQL grammar, so a pill is exactly what the search reads.
 
-/// Splits `query` into its top-level `and` clauses. Returns `None` when the query has a
-/// top-level `or` (its clauses cannot be removed one by one), and an empty list for a blank
-/// query.
+/// Splits `query` into its top-level `and` clauses, read with the store's KQL grammar.
+/// Returns `None` when the query has a top-level `or` (its clauses cannot be removed one by
+/// one) or does not read, and an empty list for a blank query.
 pub(crate) fn split_clauses(query: &str) -> Option<Vec<String>> {
-    let mut clauses = Vec::new();
-    let mut start = 0;
-    for (pos, word) in top_level_words(query) {
-        if word.eq_ignore_ascii_case("or") {
-            return None;
-        }
-        if word.eq_ignore_ascii_case("and") {
-            clauses.push(query[start..pos].trim().to_owned());
-            start = pos + word.len();
-        }
-    }
-    clauses.push(query[start..].trim().to_owned());
-    clauses.retain(|c| !c.is_empty());
-    Some(clauses)
+    kspm_store::kql::clauses(query)
 }
 
-/// Joins clauses with `and`.
+/// Joins clauses with `and`, each reading back as it did alone.
 pub(crate) fn join_clauses(clauses: &[String]) -> String {
-    clauses.join(" and ")
+    kspm_store::kql::join_clauses(clauses)
 }
 
 /// `query` narrowed by one more clause.
@@ -47,56 +34,6 @@ pub(crate) fn and_clause(query: &str, clause: &str) -> String {
 /// `field : "value"` with the value quoted for KQL.
 pub(crate) fn field_is(field: &str, value: &str) -> String {
     format!("{field} : {}", kspm_store::kql::quote(value))
-}
-
-/// Bare words outside quotes and parentheses, with their byte offsets.
-fn top_level_words(query: &str) -> Vec<(usize, &str)> {
-    let mut words = Vec::new();
-    let mut depth = 0usize;
-    let mut in_quote = false;
-    let mut escaped = false;
-    let mut word_start: Option<usize> = None;
-    let bytes = query.as_bytes();
-    let mut flush = |start: &mut Option<usize>, end: usize, depth: usize| {
-        if let Some(s) = start.take()
-            && depth == 0
-        {
-            words.push((s, &query[s..end]));
-        }
-    };
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_quote {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_quote = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => {
-                flush(&mut word_start, i, depth);
-                in_quote = true;
-            }
-            b'(' => {
-                flush(&mut word_start, i, depth);
-                depth += 1;
-            }
-            b')' => {
-                flush(&mut word_start, i, depth);
-                depth = depth.saturating_sub(1);
-            }
-            b' ' | b'\t' | b'\n' | b'\r' | b':' => flush(&mut word_start, i, depth),
-            _ => {
-                if word_start.is_none() {
-                    word_start = Some(i);
-                }
-            }
-        }
-    }
-    flush(&mut word_start, bytes.len(), depth);
-    words
 }
 
 #[cfg(test)]
@@ -122,6 +59,33 @@ mod tests {
         assert_eq!(
             split_clauses("(a : 1 or b : 2) and c : 3").unwrap(),
             vec!["(a : 1 or b : 2)", "c : 3"]
+        );
+    }
+
+    #[test]
+    fn clauses_follow_kibanas_reading_of_unquoted_values() {
+        assert_eq!(
+            split_clauses("rule.section : API Server and result.evaluation : failed").unwrap(),
+            vec!["rule.section : API Server", "result.evaluation : failed"]
+        );
+        // A trailing `and` without a space after it is part of the value.
+        assert_eq!(
+            split_clauses("rule.section : API Server and").unwrap(),
+            vec!["rule.section : API Server and"]
+        );
+        // Escaped quotes and parentheses outside quoted values do not open anything.
+        assert_eq!(
+            split_clauses(r#"rule.id : a\"b and rule.id : c\(d"#).unwrap(),
+            vec![r#"rule.id : a\"b"#, r"rule.id : c\(d"]
+        );
+        assert_eq!(split_clauses("rule.id : (a"), None);
+    }
+
+    #[test]
+    fn a_clause_added_after_a_loose_keyword_keeps_both_meanings() {
+        assert_eq!(
+            and_clause("rule.section : API Server or", "result.evaluation : failed"),
+            "(rule.section : API Server or) and result.evaluation : failed"
         );
     }
 

@@ -4,6 +4,33 @@
 /// (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) into Unix seconds. Fractions are dropped.
 /// Returns `None` for anything else, including impossible dates.
 pub fn parse_date(s: &str) -> Option<i64> {
+    parse_parts(s).map(|t| t.seconds)
+}
+
+/// A time read from a query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct QueryTime {
+    /// Whole Unix seconds.
+    pub seconds: i64,
+    /// The fraction of a second written after them (0 when none).
+    pub fraction: f64,
+    /// Written as `YYYY-MM-DD`: the whole (UTC) day starting at `seconds`.
+    pub whole_day: bool,
+}
+
+impl QueryTime {
+    /// The instant, fraction included.
+    pub fn instant(self) -> f64 {
+        self.seconds as f64 + self.fraction
+    }
+}
+
+/// Like [`parse_date`], keeping the fraction and whether a whole day was meant.
+pub(crate) fn parse_query_time(s: &str) -> Option<QueryTime> {
+    parse_parts(s)
+}
+
+fn parse_parts(s: &str) -> Option<QueryTime> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = b.get(r)?;
@@ -21,7 +48,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
     }
     let mut secs = days_from_civil(year, month, day) * 86_400;
     if b.len() == 10 {
-        return Some(secs);
+        return Some(QueryTime {
+            seconds: secs,
+            fraction: 0.0,
+            whole_day: true,
+        });
     }
     if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
         return None;
@@ -32,6 +63,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     }
     secs += h * 3600 + m * 60 + sec;
     let mut i = 19;
+    let mut fraction = 0.0;
     if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
@@ -41,16 +73,24 @@ pub fn parse_date(s: &str) -> Option<i64> {
         if i == start {
             return None;
         }
+        fraction = format!("0.{}", &s[start..i]).parse().ok()?;
     }
+    let time = |seconds| {
+        Some(QueryTime {
+            seconds,
+            fraction,
+            whole_day: false,
+        })
+    };
     match b.get(i) {
-        Some(b'Z' | b'z') if b.len() == i + 1 => Some(secs),
+        Some(b'Z' | b'z') if b.len() == i + 1 => time(secs),
         Some(&sign @ (b'+' | b'-')) if b.len() == i + 6 && b.get(i + 3) == Some(&b':') => {
             let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
             if oh > 23 || om > 59 {
                 return None;
             }
             let offset = oh * 3600 + om * 60;
-            Some(if sign == b'+' {
+            time(if sign == b'+' {
                 secs - offset
             } else {
                 secs + offset
@@ -95,6 +135,17 @@ mod tests {
             Some(1_795_714_560)
         );
         assert_eq!(parse_date("2026-11-26t17:36:00z"), Some(1_795_714_560));
+    }
+
+    #[test]
+    fn query_times_keep_fractions_and_whole_days() {
+        let t = super::parse_query_time("2026-11-26T17:36:00.25Z").unwrap();
+        assert_eq!(
+            (t.seconds, t.fraction, t.whole_day),
+            (1_795_714_560, 0.25, false)
+        );
+        assert_eq!(t.instant(), 1_795_714_560.25);
+        assert!(super::parse_query_time("2026-11-26").unwrap().whole_day);
     }
 
     #[test]

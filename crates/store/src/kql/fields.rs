@@ -3,11 +3,11 @@
 /// The type of a query field, which decides how `field : value` and ranges compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
-    /// Exact match (`=`); `*` wildcards make a pattern (ASCII case-insensitive).
+    /// Exact, case-sensitive match (`=`); `*` wildcards make a case-sensitive pattern (`GLOB`).
     Keyword,
-    /// Case-insensitive substring match; `*` wildcards make an anchored pattern.
+    /// ASCII case-insensitive substring match; `*` wildcards make an anchored pattern.
     Text,
-    /// One of the outcomes: `passed`, `failed`, `manual`, `error`.
+    /// One of the outcomes: `passed`, `failed`, `manual`, `error` (matched like a keyword).
     Outcome,
     /// A number; supports ranges.
     Number,

@@ -1,38 +1,39 @@
-//! A subset of Kibana's KQL, translated to parameterised SQL over the findings table.
+//! Kibana's KQL, read as Kibana reads it, and translated to parameterised SQL over the
+//! findings table.
 //!
 //! ```text
-//! rule.section : "API Server" and result.evaluation : failed
-//! not orchestrator.resource.namespace : kube-* and (resource.sub_type : Pod or resource.sub_type : Deployment)
+//! rule.section : API Server and result.evaluation : failed
+//! not orchestrator.resource.namespace : kube-* and resource.sub_type : (Pod or Deployment)
 //! rule.benchmark.id : (cis_k8s or cis_eks)
 //! last_seen >= 2026-11-01 and first_seen < "2026-11-20T10:00:00Z"
 //! privileged
 //! ```
 //!
-//! - `field : value` — keyword fields match exactly, text fields as a case-insensitive
-//!   substring; `field : *` means the field has a value.
-//! - Values are bare words or `"quoted strings"`; `\` escapes the next character in both.
-//!   `*` in a bare word is a wildcard (any run of characters); in quotes it is literal.
-//! - `and`, `or`, `not` (any case), parentheses; precedence `not` > `and` > `or`. Two terms
-//!   side by side are joined with `and`.
-//! - `field : (a or b)` matches any of the values on one field.
-//! - `<`, `<=`, `>`, `>=` on number and date fields; dates are RFC 3339 or `YYYY-MM-DD`
-//!   (UTC midnight). A time with `:` may stay unquoted after a range operator.
-//! - A bare value searches the main text fields (rule title, id, section and number, resource
-//!   name, namespace, node).
+//! Two steps. [`read`] applies Kibana's grammar and gives its reading as a [`Node`] tree
+//! (which prints in a compact notation of our own, `and(is(rule.section, "API Server"), …)`):
+//! an unquoted value runs up to the next `and` / `or` / `not` keyword or special character,
+//! spaces included; `\` escapes; `*` is a wildcard only outside quotes; `not` > `and` > `or`;
+//! no implicit `and`. [`parse`] then gives that reading kspm's meaning as an [`Expr`]: fields
+//! looked up in [`FIELDS`], values checked against their type (where kspm refuses what Kibana
+//! would accept, the error says so), dates turned into instants with Elasticsearch's rounding
+//! of whole days. [`translate`] turns an [`Expr`] into SQL in which every value is a bound
+//! parameter; keyword fields compare case-sensitively (`=` and `GLOB`), text fields and bare
+//! values as ASCII case-insensitive substrings (`LIKE`).
 //!
-//! Field names are listed in [`FIELDS`]. Every value becomes a bound parameter; the SQL text
-//! holds only our own column names and operators.
+//! The exact rules and the differences from Kibana are listed in the crate README.
 
 mod date;
 mod fields;
-mod lexer;
-mod parser;
+mod literal;
+mod resolve;
 mod sql;
+mod syntax;
 
 pub use date::parse_date;
 pub use fields::{FIELDS, Field, FieldKind, field_named};
-pub use lexer::Piece;
+pub use literal::{Lit, LitValue, Piece};
 pub use sql::{SqlFilter, SqlParam, translate};
+pub use syntax::{MAX_DEPTH, Node, clauses, join_clauses, read};
 
 /// A query error: where (character offset into the query) and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -81,9 +82,9 @@ impl RangeOp {
 /// A value to match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
-    /// Literal text (quoted, or a bare word without wildcards).
+    /// Literal text (quoted, or unquoted without wildcards).
     Literal(String),
-    /// A bare word with at least one `*`.
+    /// An unquoted value with at least one `*`.
     Pattern(Vec<Piece>),
 }
 
@@ -94,7 +95,7 @@ impl Value {
     }
 }
 
-/// A parsed query.
+/// A query as kspm searches it: fields resolved, values checked against their type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// The empty query: everything.
@@ -105,14 +106,15 @@ pub enum Expr {
     Or(Vec<Expr>),
     /// Not this.
     Not(Box<Expr>),
-    /// `field : value`. For date fields with a `YYYY-MM-DD` value, the whole day.
+    /// `field : value` (a whole day on a date field is a pair of ranges instead).
     Match {
         /// The field.
         field: &'static Field,
-        /// The value (validated against the field's type).
+        /// The value (valid for the field's type).
         value: Value,
     },
-    /// `field op value` on a number or date field (dates as Unix seconds).
+    /// `field op value` on a number or date field; dates as Unix seconds, whole days already
+    /// rounded the way Elasticsearch rounds them.
     Range {
         /// The field.
         field: &'static Field,
@@ -121,16 +123,18 @@ pub enum Expr {
         /// The bound.
         value: f64,
     },
-    /// A bare value: substring of any main text field.
+    /// A value without a field: a substring of any main text field.
     Text(Value),
 }
 
-/// Parses a query. Never panics, whatever the input.
+/// Reads a query with Kibana's grammar and resolves it against kspm's fields. Never panics,
+/// whatever the input.
 pub fn parse(query: &str) -> Result<Expr, QueryError> {
-    parser::parse(query)
+    resolve::resolve(&read(query)?)
 }
 
-/// Quotes a value for a KQL query (used to build "show these findings" links).
+/// Quotes a value for a KQL query (used to build "show these findings" links): the result
+/// reads back as exactly `value`.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
@@ -150,7 +154,16 @@ mod tests {
 
     #[test]
     fn quoted_values_round_trip_through_the_parser() {
-        for v in ["API Server", r#"a"b\c"#, "x*y", "and", ""] {
+        for v in [
+            "API Server",
+            r#"a"b\c"#,
+            "x*y",
+            "and",
+            "",
+            r"\n",
+            "tab\there",
+            r"\u0041",
+        ] {
             let q = format!("rule.section : {}", quote(v));
             match parse(&q).unwrap() {
                 Expr::Match { value, .. } => assert_eq!(value, Value::Literal(v.into())),
