@@ -167,20 +167,35 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
             }
             report.cases.push(result);
         }
-        let wanted: &[Outcome] = if rule.rego.is_none() {
-            &[Outcome::Manual]
+        // Every rule with Rego shows that it can pass, fail and not apply, or says in its meta
+        // (`outcomes_not_possible`) why one of those cannot happen; a reason for an outcome a
+        // case produces is stale. Manual-only rules (no Rego) are manual by construction.
+        if rule.rego.is_none() {
+            if !seen.contains(&Outcome::Manual) {
+                report
+                    .warnings
+                    .push(format!("{id}: no case with outcome manual"));
+            }
         } else {
-            &[Outcome::Passed, Outcome::Failed, Outcome::NotApplicable]
-        };
-        let missing: Vec<&str> = wanted
-            .iter()
-            .filter(|o| !seen.contains(o))
-            .map(|o| o.as_str())
-            .collect();
-        if !missing.is_empty() && !seen.contains(&Outcome::Manual) {
-            report
-                .warnings
-                .push(format!("{id}: no case with outcome {}", missing.join(", ")));
+            let excused = &rule.meta.outcomes_not_possible;
+            let missing: Vec<&str> = [Outcome::Passed, Outcome::Failed, Outcome::NotApplicable]
+                .into_iter()
+                .filter(|o| !seen.contains(o) && !excused.contains_key(o))
+                .map(Outcome::as_str)
+                .collect();
+            if !missing.is_empty() {
+                report.problems.push(format!(
+                    "{id}: no case with outcome {}, and no reason under outcomes_not_possible \
+                     in meta.yaml why it cannot happen",
+                    missing.join(", ")
+                ));
+            }
+            for outcome in excused.keys().filter(|o| seen.contains(o)) {
+                report.problems.push(format!(
+                    "{id}: outcomes_not_possible lists {}, but a case produces it",
+                    outcome.as_str()
+                ));
+            }
         }
     }
     Ok(report)
