@@ -261,10 +261,14 @@ _offending_objects(offending) := [w.object |
 	ref(w.object) in {split(x, " (")[0] | some x in offending}
 ]
 
+# Without a policy that selects the namespace (the common case), nothing is covered: no need to
+# look the workloads up.
+_not_covered(offending) := sort({split(x, " (")[0] | some x in offending}) if count(input_matchers) == 0
+
 _not_covered(offending) := sort([ref(obj) |
 	some obj in _offending_objects(offending)
 	not _covered(obj)
-])
+]) if count(input_matchers) > 0
 
 _covered(obj) if {
 	some m in input_matchers
