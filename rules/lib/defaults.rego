@@ -5,8 +5,10 @@
 # not matter). Names and labels alone prove nothing: anyone allowed to write RBAC can create a
 # `system:` name or the `kubernetes.io/bootstrapping` label. The matching is in kspm.lib.rbac.
 #
-# Policy rules use short keys: g = apiGroups ("" is the core group), r = resources,
-# n = resourceNames, u = nonResourceURLs, v = verbs. Subjects are "Kind/name" for users and
+# A policy rule is one string of five `|`-separated fields, each a comma-separated list:
+# "apiGroups|resources|resourceNames|nonResourceURLs|verbs", the core API group written `core`
+# ("core|pods|||get,list,watch"). Order inside a list does not matter (kspm.lib.rbac sorts both
+# sides); one string per rule keeps this module small for regorus. Subjects are "Kind/name" for users and
 # groups, "ServiceAccount/namespace/name" for service accounts. `since` is the first Kubernetes
 # minor version that creates the object (gated when the cluster's version is known).
 #
@@ -27,11 +29,7 @@ import rego.v1
 
 # ---------------------------------------------------------------- shared policy rules
 
-_events := {"g": ["", "events.k8s.io"], "r": ["events"], "v": ["create", "patch", "update"]}
-
-_read := ["get", "list", "watch"]
-
-_write := ["create", "delete", "deletecollection", "patch", "update"]
+_events := "core,events.k8s.io|events|||create,patch,update"
 
 # ---------------------------------------------------------------- ClusterRoles
 
@@ -44,529 +42,529 @@ _cr_edit := {"platform": "kubernetes", "aggregation": [{"rbac.authorization.k8s.
 _cr_view := {"platform": "kubernetes", "aggregation": [{"rbac.authorization.k8s.io/aggregate-to-view": "true"}]}
 
 _cr_cluster_admin := {"platform": "kubernetes", "rules": [
-	{"g": ["*"], "r": ["*"], "v": ["*"]},
-	{"u": ["*"], "v": ["*"]},
+	"*|*|||*",
+	"|||*|*",
 ]}
 
 _cr_system_aggregate_to_admin := {"platform": "kubernetes", "rules": [
-	{"g": ["authorization.k8s.io"], "r": ["localsubjectaccessreviews"], "v": ["create"]},
-	{"g": ["rbac.authorization.k8s.io"], "r": ["rolebindings", "roles"], "v": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
+	"authorization.k8s.io|localsubjectaccessreviews|||create",
+	"rbac.authorization.k8s.io|rolebindings,roles|||create,delete,deletecollection,get,list,patch,update,watch",
 ]}
 
 _cr_system_aggregate_to_edit := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"], "v": _read},
-	{"g": [""], "r": ["serviceaccounts"], "v": ["impersonate"]},
-	{"g": [""], "r": ["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"], "v": _write},
-	{"g": [""], "r": ["pods/eviction"], "v": ["create"]},
-	{"g": [""], "r": ["configmaps", "events", "persistentvolumeclaims", "replicationcontrollers", "replicationcontrollers/scale", "secrets", "serviceaccounts", "services", "services/proxy"], "v": _write},
-	{"g": [""], "r": ["serviceaccounts/token"], "v": ["create"]},
-	{"g": ["apps"], "r": ["daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale"], "v": _write},
-	{"g": ["autoscaling"], "r": ["horizontalpodautoscalers"], "v": _write},
-	{"g": ["batch"], "r": ["cronjobs", "jobs"], "v": _write},
-	{"g": ["extensions"], "r": ["daemonsets", "deployments", "deployments/rollback", "deployments/scale", "ingresses", "networkpolicies", "replicasets", "replicasets/scale", "replicationcontrollers/scale"], "v": _write},
-	{"g": ["policy"], "r": ["poddisruptionbudgets"], "v": _write},
-	{"g": ["networking.k8s.io"], "r": ["ingresses", "networkpolicies"], "v": _write},
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "v": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
+	"core|pods/attach,pods/exec,pods/portforward,pods/proxy,secrets,services/proxy|||get,list,watch",
+	"core|serviceaccounts|||impersonate",
+	"core|pods,pods/attach,pods/exec,pods/portforward,pods/proxy|||create,delete,deletecollection,patch,update",
+	"core|pods/eviction|||create",
+	"core|configmaps,events,persistentvolumeclaims,replicationcontrollers,replicationcontrollers/scale,secrets,serviceaccounts,services,services/proxy|||create,delete,deletecollection,patch,update",
+	"core|serviceaccounts/token|||create",
+	"apps|daemonsets,deployments,deployments/rollback,deployments/scale,replicasets,replicasets/scale,statefulsets,statefulsets/scale|||create,delete,deletecollection,patch,update",
+	"autoscaling|horizontalpodautoscalers|||create,delete,deletecollection,patch,update",
+	"batch|cronjobs,jobs|||create,delete,deletecollection,patch,update",
+	"extensions|daemonsets,deployments,deployments/rollback,deployments/scale,ingresses,networkpolicies,replicasets,replicasets/scale,replicationcontrollers/scale|||create,delete,deletecollection,patch,update",
+	"policy|poddisruptionbudgets|||create,delete,deletecollection,patch,update",
+	"networking.k8s.io|ingresses,networkpolicies|||create,delete,deletecollection,patch,update",
+	"coordination.k8s.io|leases|||create,delete,deletecollection,get,list,patch,update,watch",
 ]}
 
 _cr_system_aggregate_to_view := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status"], "v": _read},
-	{"g": [""], "r": ["bindings", "events", "limitranges", "namespaces/status", "pods/log", "pods/status", "replicationcontrollers/status", "resourcequotas", "resourcequotas/status"], "v": _read},
-	{"g": [""], "r": ["namespaces"], "v": _read},
-	{"g": ["discovery.k8s.io"], "r": ["endpointslices"], "v": _read},
-	{"g": ["apps"], "r": ["controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"], "v": _read},
-	{"g": ["autoscaling"], "r": ["horizontalpodautoscalers", "horizontalpodautoscalers/status"], "v": _read},
-	{"g": ["batch"], "r": ["cronjobs", "cronjobs/status", "jobs", "jobs/status"], "v": _read},
-	{"g": ["extensions"], "r": ["daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status", "ingresses", "ingresses/status", "networkpolicies", "replicasets", "replicasets/scale", "replicasets/status", "replicationcontrollers/scale"], "v": _read},
-	{"g": ["policy"], "r": ["poddisruptionbudgets", "poddisruptionbudgets/status"], "v": _read},
-	{"g": ["networking.k8s.io"], "r": ["ingresses", "ingresses/status", "networkpolicies"], "v": _read},
+	"core|configmaps,endpoints,persistentvolumeclaims,persistentvolumeclaims/status,pods,replicationcontrollers,replicationcontrollers/scale,serviceaccounts,services,services/status|||get,list,watch",
+	"core|bindings,events,limitranges,namespaces/status,pods/log,pods/status,replicationcontrollers/status,resourcequotas,resourcequotas/status|||get,list,watch",
+	"core|namespaces|||get,list,watch",
+	"discovery.k8s.io|endpointslices|||get,list,watch",
+	"apps|controllerrevisions,daemonsets,daemonsets/status,deployments,deployments/scale,deployments/status,replicasets,replicasets/scale,replicasets/status,statefulsets,statefulsets/scale,statefulsets/status|||get,list,watch",
+	"autoscaling|horizontalpodautoscalers,horizontalpodautoscalers/status|||get,list,watch",
+	"batch|cronjobs,cronjobs/status,jobs,jobs/status|||get,list,watch",
+	"extensions|daemonsets,daemonsets/status,deployments,deployments/scale,deployments/status,ingresses,ingresses/status,networkpolicies,replicasets,replicasets/scale,replicasets/status,replicationcontrollers/scale|||get,list,watch",
+	"policy|poddisruptionbudgets,poddisruptionbudgets/status|||get,list,watch",
+	"networking.k8s.io|ingresses,ingresses/status,networkpolicies|||get,list,watch",
 ]}
 
 _cr_system_auth_delegator := {"platform": "kubernetes", "rules": [
-	{"g": ["authentication.k8s.io"], "r": ["tokenreviews"], "v": ["create"]},
-	{"g": ["authorization.k8s.io"], "r": ["subjectaccessreviews"], "v": ["create"]},
+	"authentication.k8s.io|tokenreviews|||create",
+	"authorization.k8s.io|subjectaccessreviews|||create",
 ]}
 
 _cr_system_basic_user := {"platform": "kubernetes", "rules": [
-	{"g": ["authorization.k8s.io"], "r": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], "v": ["create"]},
-	{"g": ["authentication.k8s.io"], "r": ["selfsubjectreviews"], "v": ["create"]},
+	"authorization.k8s.io|selfsubjectaccessreviews,selfsubjectrulesreviews|||create",
+	"authentication.k8s.io|selfsubjectreviews|||create",
 ]}
 
-_cr_system_certificates_k8s_io_certificatesigningrequests_nodeclient := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests/nodeclient"], "v": ["create"]}]}
+_cr_system_certificates_k8s_io_certificatesigningrequests_nodeclient := {"platform": "kubernetes", "rules": ["certificates.k8s.io|certificatesigningrequests/nodeclient|||create"]}
 
-_cr_system_certificates_k8s_io_certificatesigningrequests_selfnodeclient := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests/selfnodeclient"], "v": ["create"]}]}
+_cr_system_certificates_k8s_io_certificatesigningrequests_selfnodeclient := {"platform": "kubernetes", "rules": ["certificates.k8s.io|certificatesigningrequests/selfnodeclient|||create"]}
 
-_cr_system_certificates_k8s_io_kube_apiserver_client_approver := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["signers"], "n": ["kubernetes.io/kube-apiserver-client"], "v": ["approve"]}]}
+_cr_system_certificates_k8s_io_kube_apiserver_client_approver := {"platform": "kubernetes", "rules": ["certificates.k8s.io|signers|kubernetes.io/kube-apiserver-client||approve"]}
 
-_cr_system_certificates_k8s_io_kube_apiserver_client_kubelet_approver := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["signers"], "n": ["kubernetes.io/kube-apiserver-client-kubelet"], "v": ["approve"]}]}
+_cr_system_certificates_k8s_io_kube_apiserver_client_kubelet_approver := {"platform": "kubernetes", "rules": ["certificates.k8s.io|signers|kubernetes.io/kube-apiserver-client-kubelet||approve"]}
 
-_cr_system_certificates_k8s_io_kubelet_serving_approver := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["signers"], "n": ["kubernetes.io/kubelet-serving"], "v": ["approve"]}]}
+_cr_system_certificates_k8s_io_kubelet_serving_approver := {"platform": "kubernetes", "rules": ["certificates.k8s.io|signers|kubernetes.io/kubelet-serving||approve"]}
 
-_cr_system_certificates_k8s_io_legacy_unknown_approver := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["signers"], "n": ["kubernetes.io/legacy-unknown"], "v": ["approve"]}]}
+_cr_system_certificates_k8s_io_legacy_unknown_approver := {"platform": "kubernetes", "rules": ["certificates.k8s.io|signers|kubernetes.io/legacy-unknown||approve"]}
 
-_cr_system_discovery := {"platform": "kubernetes", "rules": [{"u": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"], "v": ["get"]}]}
+_cr_system_discovery := {"platform": "kubernetes", "rules": ["|||/api,/api/*,/apis,/apis/*,/healthz,/livez,/openapi,/openapi/*,/readyz,/version,/version/|get"]}
 
 _cr_system_heapster := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["events", "namespaces", "nodes", "pods"], "v": _read},
-	{"g": ["extensions"], "r": ["deployments"], "v": _read},
+	"core|events,namespaces,nodes,pods|||get,list,watch",
+	"extensions|deployments|||get,list,watch",
 ]}
 
-_cr_system_kube_aggregator := {"platform": "kubernetes", "rules": [{"g": [""], "r": ["endpoints", "services"], "v": _read}]}
+_cr_system_kube_aggregator := {"platform": "kubernetes", "rules": ["core|endpoints,services|||get,list,watch"]}
 
 _cr_system_kube_controller_manager := {"platform": "kubernetes", "rules": [
 	_events,
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "v": ["create"]},
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "n": ["kube-controller-manager"], "v": ["get", "update"]},
-	{"g": [""], "r": ["secrets", "serviceaccounts"], "v": ["create"]},
-	{"g": [""], "r": ["secrets"], "v": ["delete"]},
-	{"g": [""], "r": ["configmaps", "namespaces", "secrets", "serviceaccounts"], "v": ["get"]},
-	{"g": [""], "r": ["secrets", "serviceaccounts"], "v": ["update"]},
-	{"g": ["authentication.k8s.io"], "r": ["tokenreviews"], "v": ["create"]},
-	{"g": ["authorization.k8s.io"], "r": ["subjectaccessreviews"], "v": ["create"]},
-	{"g": ["*"], "r": ["*"], "v": ["list", "watch"]},
-	{"g": [""], "r": ["serviceaccounts/token"], "v": ["create"]},
+	"coordination.k8s.io|leases|||create",
+	"coordination.k8s.io|leases|kube-controller-manager||get,update",
+	"core|secrets,serviceaccounts|||create",
+	"core|secrets|||delete",
+	"core|configmaps,namespaces,secrets,serviceaccounts|||get",
+	"core|secrets,serviceaccounts|||update",
+	"authentication.k8s.io|tokenreviews|||create",
+	"authorization.k8s.io|subjectaccessreviews|||create",
+	"*|*|||list,watch",
+	"core|serviceaccounts/token|||create",
 ]}
 
-_cr_system_kube_dns := {"platform": "kubernetes", "rules": [{"g": [""], "r": ["endpoints", "services"], "v": ["list", "watch"]}]}
+_cr_system_kube_dns := {"platform": "kubernetes", "rules": ["core|endpoints,services|||list,watch"]}
 
 _cr_system_kube_scheduler := {"platform": "kubernetes", "rules": [
 	_events,
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "v": ["create"]},
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "n": ["kube-scheduler"], "v": ["get", "list", "update", "watch"]},
-	{"g": ["coordination.k8s.io"], "r": ["leasecandidates"], "v": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
-	{"g": [""], "r": ["nodes"], "v": _read},
-	{"g": [""], "r": ["pods"], "v": ["delete", "get", "list", "watch"]},
-	{"g": [""], "r": ["bindings", "pods/binding"], "v": ["create"]},
-	{"g": [""], "r": ["pods/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["replicationcontrollers", "services"], "v": _read},
-	{"g": ["apps", "extensions"], "r": ["replicasets"], "v": _read},
-	{"g": ["apps"], "r": ["statefulsets"], "v": _read},
-	{"g": ["policy"], "r": ["poddisruptionbudgets"], "v": _read},
-	{"g": [""], "r": ["persistentvolumeclaims", "persistentvolumes"], "v": _read},
-	{"g": ["authentication.k8s.io"], "r": ["tokenreviews"], "v": ["create"]},
-	{"g": ["authorization.k8s.io"], "r": ["subjectaccessreviews"], "v": ["create"]},
-	{"g": ["storage.k8s.io"], "r": ["csinodes"], "v": _read},
-	{"g": ["storage.k8s.io"], "r": ["volumeattachments"], "v": _read},
-	{"g": [""], "r": ["namespaces"], "v": _read},
-	{"g": ["storage.k8s.io"], "r": ["csidrivers"], "v": _read},
-	{"g": ["storage.k8s.io"], "r": ["csistoragecapacities"], "v": _read},
-	{"g": ["resource.k8s.io"], "r": ["deviceclasses"], "v": _read},
-	{"g": ["resource.k8s.io"], "r": ["resourceclaims"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": ["resource.k8s.io"], "r": ["resourceclaims/status"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": [""], "r": ["pods/finalizers"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": ["resource.k8s.io"], "r": ["resourceslices"], "v": _read},
+	"coordination.k8s.io|leases|||create",
+	"coordination.k8s.io|leases|kube-scheduler||get,list,update,watch",
+	"coordination.k8s.io|leasecandidates|||create,delete,deletecollection,get,list,patch,update,watch",
+	"core|nodes|||get,list,watch",
+	"core|pods|||delete,get,list,watch",
+	"core|bindings,pods/binding|||create",
+	"core|pods/status|||patch,update",
+	"core|replicationcontrollers,services|||get,list,watch",
+	"apps,extensions|replicasets|||get,list,watch",
+	"apps|statefulsets|||get,list,watch",
+	"policy|poddisruptionbudgets|||get,list,watch",
+	"core|persistentvolumeclaims,persistentvolumes|||get,list,watch",
+	"authentication.k8s.io|tokenreviews|||create",
+	"authorization.k8s.io|subjectaccessreviews|||create",
+	"storage.k8s.io|csinodes|||get,list,watch",
+	"storage.k8s.io|volumeattachments|||get,list,watch",
+	"core|namespaces|||get,list,watch",
+	"storage.k8s.io|csidrivers|||get,list,watch",
+	"storage.k8s.io|csistoragecapacities|||get,list,watch",
+	"resource.k8s.io|deviceclasses|||get,list,watch",
+	"resource.k8s.io|resourceclaims|||get,list,patch,update,watch",
+	"resource.k8s.io|resourceclaims/status|||get,list,patch,update,watch",
+	"core|pods/finalizers|||get,list,patch,update,watch",
+	"resource.k8s.io|resourceslices|||get,list,watch",
 ]}
 
 _cr_system_kubelet_api_admin := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["nodes"], "v": _read},
-	{"g": [""], "r": ["nodes"], "v": ["proxy"]},
-	{"g": [""], "r": ["nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats"], "v": ["*"]},
+	"core|nodes|||get,list,watch",
+	"core|nodes|||proxy",
+	"core|nodes/log,nodes/metrics,nodes/proxy,nodes/stats|||*",
 ]}
 
-_cr_system_monitoring := {"platform": "kubernetes", "rules": [{"u": ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis", "/readyz", "/readyz/*"], "v": ["get"]}]}
+_cr_system_monitoring := {"platform": "kubernetes", "rules": ["|||/healthz,/healthz/*,/livez,/livez/*,/metrics,/metrics/slis,/readyz,/readyz/*|get"]}
 
 _cr_system_node := {"platform": "kubernetes", "rules": [
-	{"g": ["authentication.k8s.io"], "r": ["tokenreviews"], "v": ["create"]},
-	{"g": ["authorization.k8s.io"], "r": ["localsubjectaccessreviews", "subjectaccessreviews"], "v": ["create"]},
-	{"g": [""], "r": ["services"], "v": _read},
-	{"g": [""], "r": ["nodes"], "v": ["create", "get", "list", "watch"]},
-	{"g": [""], "r": ["nodes/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["nodes"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["events"], "v": ["create", "patch", "update"]},
-	{"g": [""], "r": ["pods"], "v": _read},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete"]},
-	{"g": [""], "r": ["pods/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["pods/eviction"], "v": ["create"]},
-	{"g": [""], "r": ["configmaps", "secrets"], "v": _read},
-	{"g": [""], "r": ["persistentvolumeclaims", "persistentvolumes"], "v": ["get"]},
-	{"g": [""], "r": ["endpoints"], "v": ["get"]},
-	{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests"], "v": ["create", "get", "list", "watch"]},
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "v": ["create", "delete", "get", "patch", "update"]},
-	{"g": ["storage.k8s.io"], "r": ["volumeattachments"], "v": ["get"]},
-	{"g": [""], "r": ["serviceaccounts/token"], "v": ["create"]},
-	{"g": [""], "r": ["persistentvolumeclaims/status"], "v": ["get", "patch", "update"]},
-	{"g": ["storage.k8s.io"], "r": ["csidrivers"], "v": _read},
-	{"g": ["storage.k8s.io"], "r": ["csinodes"], "v": ["create", "delete", "get", "patch", "update"]},
-	{"g": ["node.k8s.io"], "r": ["runtimeclasses"], "v": _read},
-	{"g": ["resource.k8s.io"], "r": ["resourceclaims"], "v": ["get"]},
-	{"g": ["resource.k8s.io"], "r": ["resourceslices"], "v": ["deletecollection"]},
+	"authentication.k8s.io|tokenreviews|||create",
+	"authorization.k8s.io|localsubjectaccessreviews,subjectaccessreviews|||create",
+	"core|services|||get,list,watch",
+	"core|nodes|||create,get,list,watch",
+	"core|nodes/status|||patch,update",
+	"core|nodes|||patch,update",
+	"core|events|||create,patch,update",
+	"core|pods|||get,list,watch",
+	"core|pods|||create,delete",
+	"core|pods/status|||patch,update",
+	"core|pods/eviction|||create",
+	"core|configmaps,secrets|||get,list,watch",
+	"core|persistentvolumeclaims,persistentvolumes|||get",
+	"core|endpoints|||get",
+	"certificates.k8s.io|certificatesigningrequests|||create,get,list,watch",
+	"coordination.k8s.io|leases|||create,delete,get,patch,update",
+	"storage.k8s.io|volumeattachments|||get",
+	"core|serviceaccounts/token|||create",
+	"core|persistentvolumeclaims/status|||get,patch,update",
+	"storage.k8s.io|csidrivers|||get,list,watch",
+	"storage.k8s.io|csinodes|||create,delete,get,patch,update",
+	"node.k8s.io|runtimeclasses|||get,list,watch",
+	"resource.k8s.io|resourceclaims|||get",
+	"resource.k8s.io|resourceslices|||deletecollection",
 ]}
 
-_cr_system_node_bootstrapper := {"platform": "kubernetes", "rules": [{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests"], "v": ["create", "get", "list", "watch"]}]}
+_cr_system_node_bootstrapper := {"platform": "kubernetes", "rules": ["certificates.k8s.io|certificatesigningrequests|||create,get,list,watch"]}
 
 _cr_system_node_problem_detector := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["nodes"], "v": ["get"]},
-	{"g": [""], "r": ["nodes/status"], "v": ["patch"]},
+	"core|nodes|||get",
+	"core|nodes/status|||patch",
 	_events,
 ]}
 
 _cr_system_node_proxier := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["endpoints", "services"], "v": ["list", "watch"]},
-	{"g": [""], "r": ["nodes"], "v": _read},
+	"core|endpoints,services|||list,watch",
+	"core|nodes|||get,list,watch",
 	_events,
-	{"g": ["discovery.k8s.io"], "r": ["endpointslices"], "v": ["list", "watch"]},
+	"discovery.k8s.io|endpointslices|||list,watch",
 ]}
 
 _cr_system_persistent_volume_provisioner := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumes"], "v": ["create", "delete", "get", "list", "watch"]},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["get", "list", "update", "watch"]},
-	{"g": ["storage.k8s.io"], "r": ["storageclasses"], "v": _read},
-	{"g": [""], "r": ["events"], "v": ["watch"]},
+	"core|persistentvolumes|||create,delete,get,list,watch",
+	"core|persistentvolumeclaims|||get,list,update,watch",
+	"storage.k8s.io|storageclasses|||get,list,watch",
+	"core|events|||watch",
 	_events,
 ]}
 
-_cr_system_public_info_viewer := {"platform": "kubernetes", "rules": [{"u": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "v": ["get"]}]}
+_cr_system_public_info_viewer := {"platform": "kubernetes", "rules": ["|||/healthz,/livez,/readyz,/version,/version/|get"]}
 
-_cr_system_service_account_issuer_discovery := {"platform": "kubernetes", "rules": [{"u": ["/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"], "v": ["get"]}]}
+_cr_system_service_account_issuer_discovery := {"platform": "kubernetes", "rules": ["|||/.well-known/openid-configuration,/.well-known/openid-configuration/,/openid/v1/jwks,/openid/v1/jwks/|get"]}
 
 _cr_system_volume_scheduler := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumes"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": ["storage.k8s.io"], "r": ["storageclasses"], "v": _read},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["get", "list", "patch", "update", "watch"]},
+	"core|persistentvolumes|||get,list,patch,update,watch",
+	"storage.k8s.io|storageclasses|||get,list,watch",
+	"core|persistentvolumeclaims|||get,list,patch,update,watch",
 ]}
 
 # Controller roles: one per kube-controller-manager loop, bound to its service account in
 # kube-system (with --use-service-account-credentials, as kubeadm runs it).
 _cr_system_controller_attachdetach_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumeclaims", "persistentvolumes"], "v": ["list", "watch"]},
-	{"g": [""], "r": ["nodes"], "v": _read},
-	{"g": [""], "r": ["nodes/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["pods"], "v": ["list", "watch"]},
+	"core|persistentvolumeclaims,persistentvolumes|||list,watch",
+	"core|nodes|||get,list,watch",
+	"core|nodes/status|||patch,update",
+	"core|pods|||list,watch",
 	_events,
-	{"g": ["storage.k8s.io"], "r": ["volumeattachments"], "v": ["create", "delete", "get", "list", "watch"]},
-	{"g": ["storage.k8s.io"], "r": ["csidrivers"], "v": _read},
-	{"g": ["storage.k8s.io"], "r": ["csinodes"], "v": _read},
+	"storage.k8s.io|volumeattachments|||create,delete,get,list,watch",
+	"storage.k8s.io|csidrivers|||get,list,watch",
+	"storage.k8s.io|csinodes|||get,list,watch",
 ]}
 
 _cr_system_controller_certificate_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests"], "v": ["delete", "get", "list", "watch"]},
-	{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests/approval", "certificatesigningrequests/status"], "v": ["update"]},
-	{"g": ["certificates.k8s.io"], "r": ["signers"], "n": ["kubernetes.io/kube-apiserver-client-kubelet"], "v": ["approve"]},
-	{"g": ["certificates.k8s.io"], "r": ["signers"], "n": ["kubernetes.io/kube-apiserver-client", "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving", "kubernetes.io/legacy-unknown"], "v": ["sign"]},
-	{"g": ["authorization.k8s.io"], "r": ["subjectaccessreviews"], "v": ["create"]},
+	"certificates.k8s.io|certificatesigningrequests|||delete,get,list,watch",
+	"certificates.k8s.io|certificatesigningrequests/approval,certificatesigningrequests/status|||update",
+	"certificates.k8s.io|signers|kubernetes.io/kube-apiserver-client-kubelet||approve",
+	"certificates.k8s.io|signers|kubernetes.io/kube-apiserver-client,kubernetes.io/kube-apiserver-client-kubelet,kubernetes.io/kubelet-serving,kubernetes.io/legacy-unknown||sign",
+	"authorization.k8s.io|subjectaccessreviews|||create",
 	_events,
 ]}
 
-_cr_system_controller_clusterrole_aggregation_controller := {"platform": "kubernetes", "rules": [{"g": ["rbac.authorization.k8s.io"], "r": ["clusterroles"], "v": ["escalate", "get", "list", "patch", "update", "watch"]}]}
+_cr_system_controller_clusterrole_aggregation_controller := {"platform": "kubernetes", "rules": ["rbac.authorization.k8s.io|clusterroles|||escalate,get,list,patch,update,watch"]}
 
 _cr_system_controller_cronjob_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["batch"], "r": ["cronjobs"], "v": ["get", "list", "update", "watch"]},
-	{"g": ["batch"], "r": ["jobs"], "v": ["create", "delete", "get", "list", "patch", "update", "watch"]},
-	{"g": ["batch"], "r": ["cronjobs/status"], "v": ["update"]},
-	{"g": ["batch"], "r": ["cronjobs/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["pods"], "v": ["delete", "list", "watch"]},
+	"batch|cronjobs|||get,list,update,watch",
+	"batch|jobs|||create,delete,get,list,patch,update,watch",
+	"batch|cronjobs/status|||update",
+	"batch|cronjobs/finalizers|||update",
+	"core|pods|||delete,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_daemon_set_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["apps", "extensions"], "r": ["daemonsets"], "v": _read},
-	{"g": ["apps", "extensions"], "r": ["daemonsets/status"], "v": ["update"]},
-	{"g": ["apps", "extensions"], "r": ["daemonsets/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["nodes"], "v": ["list", "watch"]},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete", "list", "patch", "watch"]},
-	{"g": [""], "r": ["pods/binding"], "v": ["create"]},
-	{"g": ["apps"], "r": ["controllerrevisions"], "v": ["create", "delete", "get", "list", "patch", "update", "watch"]},
+	"apps,extensions|daemonsets|||get,list,watch",
+	"apps,extensions|daemonsets/status|||update",
+	"apps,extensions|daemonsets/finalizers|||update",
+	"core|nodes|||list,watch",
+	"core|pods|||create,delete,list,patch,watch",
+	"core|pods/binding|||create",
+	"apps|controllerrevisions|||create,delete,get,list,patch,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_deployment_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["apps", "extensions"], "r": ["deployments"], "v": ["get", "list", "update", "watch"]},
-	{"g": ["apps", "extensions"], "r": ["deployments/status"], "v": ["update"]},
-	{"g": ["apps", "extensions"], "r": ["deployments/finalizers"], "v": ["update"]},
-	{"g": ["apps", "extensions"], "r": ["replicasets"], "v": ["create", "delete", "get", "list", "patch", "update", "watch"]},
-	{"g": [""], "r": ["pods"], "v": ["get", "list", "update", "watch"]},
+	"apps,extensions|deployments|||get,list,update,watch",
+	"apps,extensions|deployments/status|||update",
+	"apps,extensions|deployments/finalizers|||update",
+	"apps,extensions|replicasets|||create,delete,get,list,patch,update,watch",
+	"core|pods|||get,list,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_disruption_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["apps", "extensions"], "r": ["deployments"], "v": _read},
-	{"g": ["apps", "extensions"], "r": ["replicasets"], "v": _read},
-	{"g": [""], "r": ["replicationcontrollers"], "v": _read},
-	{"g": ["policy"], "r": ["poddisruptionbudgets"], "v": _read},
-	{"g": ["apps"], "r": ["statefulsets"], "v": _read},
-	{"g": ["policy"], "r": ["poddisruptionbudgets/status"], "v": ["update"]},
-	{"g": [""], "r": ["pods/status"], "v": ["patch", "update"]},
-	{"g": ["*"], "r": ["*/scale"], "v": ["get"]},
+	"apps,extensions|deployments|||get,list,watch",
+	"apps,extensions|replicasets|||get,list,watch",
+	"core|replicationcontrollers|||get,list,watch",
+	"policy|poddisruptionbudgets|||get,list,watch",
+	"apps|statefulsets|||get,list,watch",
+	"policy|poddisruptionbudgets/status|||update",
+	"core|pods/status|||patch,update",
+	"*|*/scale|||get",
 	_events,
 ]}
 
 _cr_system_controller_endpoint_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["pods", "services"], "v": _read},
-	{"g": [""], "r": ["endpoints"], "v": ["create", "delete", "get", "list", "update", "watch"]},
-	{"g": [""], "r": ["endpoints/restricted"], "v": ["create"]},
+	"core|pods,services|||get,list,watch",
+	"core|endpoints|||create,delete,get,list,update,watch",
+	"core|endpoints/restricted|||create",
 	_events,
 ]}
 
 _cr_system_controller_endpointslice_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["nodes", "pods", "services"], "v": _read},
-	{"g": [""], "r": ["services/finalizers"], "v": ["update"]},
-	{"g": ["discovery.k8s.io"], "r": ["endpointslices"], "v": ["create", "delete", "get", "list", "update", "watch"]},
+	"core|nodes,pods,services|||get,list,watch",
+	"core|services/finalizers|||update",
+	"discovery.k8s.io|endpointslices|||create,delete,get,list,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_endpointslicemirroring_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["endpoints", "services"], "v": _read},
-	{"g": [""], "r": ["services/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["endpoints/finalizers"], "v": ["update"]},
-	{"g": ["discovery.k8s.io"], "r": ["endpointslices"], "v": ["create", "delete", "get", "list", "update", "watch"]},
+	"core|endpoints,services|||get,list,watch",
+	"core|services/finalizers|||update",
+	"core|endpoints/finalizers|||update",
+	"discovery.k8s.io|endpointslices|||create,delete,get,list,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_ephemeral_volume_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["pods"], "v": _read},
-	{"g": [""], "r": ["pods/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["create", "get", "list", "watch"]},
+	"core|pods|||get,list,watch",
+	"core|pods/finalizers|||update",
+	"core|persistentvolumeclaims|||create,get,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_expand_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumes"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": [""], "r": ["persistentvolumeclaims/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": _read},
+	"core|persistentvolumes|||get,list,patch,update,watch",
+	"core|persistentvolumeclaims/status|||patch,update",
+	"core|persistentvolumeclaims|||get,list,watch",
 	_events,
-	{"g": [""], "r": ["services"], "v": ["get"]},
+	"core|services|||get",
 ]}
 
 _cr_system_controller_generic_garbage_collector := {"platform": "kubernetes", "rules": [
-	{"g": ["*"], "r": ["*"], "v": ["delete", "get", "list", "patch", "update", "watch"]},
+	"*|*|||delete,get,list,patch,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_horizontal_pod_autoscaler := {"platform": "kubernetes", "rules": [
-	{"g": ["autoscaling"], "r": ["horizontalpodautoscalers"], "v": _read},
-	{"g": ["autoscaling"], "r": ["horizontalpodautoscalers/status"], "v": ["update"]},
-	{"g": ["*"], "r": ["*/scale"], "v": ["get", "update"]},
-	{"g": [""], "r": ["pods"], "v": ["list", "watch"]},
-	{"g": ["*"], "r": ["*"], "v": _read},
-	{"g": ["metrics.k8s.io"], "r": ["pods"], "v": ["list", "watch"]},
-	{"g": ["custom.metrics.k8s.io"], "r": ["*"], "v": _read},
-	{"g": ["external.metrics.k8s.io"], "r": ["*"], "v": _read},
+	"autoscaling|horizontalpodautoscalers|||get,list,watch",
+	"autoscaling|horizontalpodautoscalers/status|||update",
+	"*|*/scale|||get,update",
+	"core|pods|||list,watch",
+	"*|*|||get,list,watch",
+	"metrics.k8s.io|pods|||list,watch",
+	"custom.metrics.k8s.io|*|||get,list,watch",
+	"external.metrics.k8s.io|*|||get,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_job_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["batch"], "r": ["jobs"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": ["batch"], "r": ["jobs/status"], "v": ["update"]},
-	{"g": ["batch"], "r": ["jobs/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete", "list", "patch", "watch"]},
+	"batch|jobs|||get,list,patch,update,watch",
+	"batch|jobs/status|||update",
+	"batch|jobs/finalizers|||update",
+	"core|pods|||create,delete,list,patch,watch",
 	_events,
 ]}
 
 _cr_system_controller_legacy_service_account_token_cleaner := {"platform": "kubernetes", "since": 28, "rules": [
-	{"g": [""], "r": ["configmaps"], "n": ["kube-apiserver-legacy-service-account-token-tracking"], "v": ["get"]},
-	{"g": [""], "r": ["secrets"], "v": ["delete", "patch"]},
+	"core|configmaps|kube-apiserver-legacy-service-account-token-tracking||get",
+	"core|secrets|||delete,patch",
 ]}
 
 _cr_system_controller_namespace_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["namespaces"], "v": ["delete", "get", "list", "watch"]},
-	{"g": [""], "r": ["namespaces/finalize", "namespaces/status"], "v": ["update"]},
-	{"g": ["*"], "r": ["*"], "v": ["delete", "deletecollection", "get", "list", "watch"]},
+	"core|namespaces|||delete,get,list,watch",
+	"core|namespaces/finalize,namespaces/status|||update",
+	"*|*|||delete,deletecollection,get,list,watch",
 ]}
 
 _cr_system_controller_node_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["nodes"], "v": ["delete", "get", "list", "patch", "update", "watch"]},
-	{"g": [""], "r": ["nodes/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["pods/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["pods"], "v": ["delete", "get", "list", "watch"]},
+	"core|nodes|||delete,get,list,patch,update,watch",
+	"core|nodes/status|||patch,update",
+	"core|pods/status|||patch,update",
+	"core|pods|||delete,get,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_persistent_volume_binder := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumes"], "v": ["create", "delete", "get", "list", "update", "watch"]},
-	{"g": [""], "r": ["persistentvolumes/status"], "v": ["update"]},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["get", "list", "update", "watch"]},
-	{"g": [""], "r": ["persistentvolumeclaims/status"], "v": ["update"]},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete", "get", "list", "watch"]},
-	{"g": ["storage.k8s.io"], "r": ["storageclasses"], "v": _read},
-	{"g": [""], "r": ["nodes"], "v": ["list", "watch"]},
+	"core|persistentvolumes|||create,delete,get,list,update,watch",
+	"core|persistentvolumes/status|||update",
+	"core|persistentvolumeclaims|||get,list,update,watch",
+	"core|persistentvolumeclaims/status|||update",
+	"core|pods|||create,delete,get,list,watch",
+	"storage.k8s.io|storageclasses|||get,list,watch",
+	"core|nodes|||list,watch",
 	_events,
-	{"g": [""], "r": ["events"], "v": ["watch"]},
-	{"g": [""], "r": ["services"], "v": ["get"]},
+	"core|events|||watch",
+	"core|services|||get",
 ]}
 
 _cr_system_controller_pod_garbage_collector := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["pods"], "v": ["delete", "list", "watch"]},
-	{"g": [""], "r": ["nodes"], "v": _read},
-	{"g": [""], "r": ["pods/status"], "v": ["patch"]},
+	"core|pods|||delete,list,watch",
+	"core|nodes|||get,list,watch",
+	"core|pods/status|||patch",
 ]}
 
-_cr_system_controller_podcertificaterequestcleaner := {"platform": "kubernetes", "since": 34, "rules": [{"g": ["certificates.k8s.io"], "r": ["podcertificaterequests"], "v": ["delete", "get", "list", "watch"]}]}
+_cr_system_controller_podcertificaterequestcleaner := {"platform": "kubernetes", "since": 34, "rules": ["certificates.k8s.io|podcertificaterequests|||delete,get,list,watch"]}
 
 _cr_system_controller_pv_protection_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumes"], "v": ["get", "list", "update", "watch"]},
+	"core|persistentvolumes|||get,list,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_pvc_protection_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["get", "list", "update", "watch"]},
-	{"g": [""], "r": ["pods"], "v": _read},
+	"core|persistentvolumeclaims|||get,list,update,watch",
+	"core|pods|||get,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_replicaset_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["apps", "extensions"], "r": ["replicasets"], "v": ["get", "list", "update", "watch"]},
-	{"g": ["apps", "extensions"], "r": ["replicasets/status"], "v": ["update"]},
-	{"g": ["apps", "extensions"], "r": ["replicasets/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete", "list", "patch", "watch"]},
+	"apps,extensions|replicasets|||get,list,update,watch",
+	"apps,extensions|replicasets/status|||update",
+	"apps,extensions|replicasets/finalizers|||update",
+	"core|pods|||create,delete,list,patch,watch",
 	_events,
 ]}
 
 _cr_system_controller_replication_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["replicationcontrollers"], "v": ["get", "list", "update", "watch"]},
-	{"g": [""], "r": ["replicationcontrollers/status"], "v": ["update"]},
-	{"g": [""], "r": ["replicationcontrollers/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete", "list", "patch", "watch"]},
+	"core|replicationcontrollers|||get,list,update,watch",
+	"core|replicationcontrollers/status|||update",
+	"core|replicationcontrollers/finalizers|||update",
+	"core|pods|||create,delete,list,patch,watch",
 	_events,
 ]}
 
 _cr_system_controller_resource_claim_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["pods"], "v": _read},
-	{"g": [""], "r": ["pods/finalizers"], "v": ["update"]},
-	{"g": ["resource.k8s.io"], "r": ["resourceclaims"], "v": ["create", "delete", "get", "list", "watch"]},
-	{"g": ["resource.k8s.io"], "r": ["resourceclaims", "resourceclaims/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["pods/status"], "v": ["patch", "update"]},
+	"core|pods|||get,list,watch",
+	"core|pods/finalizers|||update",
+	"resource.k8s.io|resourceclaims|||create,delete,get,list,watch",
+	"resource.k8s.io|resourceclaims,resourceclaims/status|||patch,update",
+	"core|pods/status|||patch,update",
 	_events,
 ]}
 
 _cr_system_controller_resourcequota_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["*"], "r": ["*"], "v": ["list", "watch"]},
-	{"g": [""], "r": ["resourcequotas/status"], "v": ["update"]},
+	"*|*|||list,watch",
+	"core|resourcequotas/status|||update",
 	_events,
 ]}
 
 _cr_system_controller_root_ca_cert_publisher := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["configmaps"], "v": ["create", "update"]},
+	"core|configmaps|||create,update",
 	_events,
 ]}
 
 _cr_system_controller_route_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["nodes"], "v": ["list", "watch"]},
-	{"g": [""], "r": ["nodes/status"], "v": ["patch"]},
+	"core|nodes|||list,watch",
+	"core|nodes/status|||patch",
 	_events,
 ]}
 
 _cr_system_controller_selinux_warning_controller := {"platform": "kubernetes", "since": 32, "rules": [
 	_events,
-	{"g": [""], "r": ["persistentvolumes"], "v": _read},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": _read},
-	{"g": [""], "r": ["pods"], "v": _read},
-	{"g": ["storage.k8s.io"], "r": ["csidrivers"], "v": _read},
+	"core|persistentvolumes|||get,list,watch",
+	"core|persistentvolumeclaims|||get,list,watch",
+	"core|pods|||get,list,watch",
+	"storage.k8s.io|csidrivers|||get,list,watch",
 ]}
 
 _cr_system_controller_service_account_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["serviceaccounts"], "v": ["create"]},
+	"core|serviceaccounts|||create",
 	_events,
 ]}
 
 _cr_system_controller_service_cidrs_controller := {"platform": "kubernetes", "since": 33, "rules": [
-	{"g": ["networking.k8s.io"], "r": ["servicecidrs"], "v": ["get", "list", "patch", "update", "watch"]},
-	{"g": ["networking.k8s.io"], "r": ["servicecidrs/finalizers"], "v": ["patch", "update"]},
-	{"g": ["networking.k8s.io"], "r": ["servicecidrs/status"], "v": ["patch", "update"]},
-	{"g": ["networking.k8s.io"], "r": ["ipaddresses"], "v": _read},
+	"networking.k8s.io|servicecidrs|||get,list,patch,update,watch",
+	"networking.k8s.io|servicecidrs/finalizers|||patch,update",
+	"networking.k8s.io|servicecidrs/status|||patch,update",
+	"networking.k8s.io|ipaddresses|||get,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_service_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["services"], "v": _read},
-	{"g": [""], "r": ["services/status"], "v": ["patch", "update"]},
-	{"g": [""], "r": ["nodes"], "v": ["list", "watch"]},
+	"core|services|||get,list,watch",
+	"core|services/status|||patch,update",
+	"core|nodes|||list,watch",
 	_events,
 ]}
 
 _cr_system_controller_statefulset_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["pods"], "v": ["list", "watch"]},
-	{"g": ["apps"], "r": ["statefulsets"], "v": _read},
-	{"g": ["apps"], "r": ["statefulsets/status"], "v": ["update"]},
-	{"g": ["apps"], "r": ["statefulsets/finalizers"], "v": ["update"]},
-	{"g": [""], "r": ["pods"], "v": ["create", "delete", "get", "patch", "update"]},
-	{"g": ["apps"], "r": ["controllerrevisions"], "v": ["create", "delete", "get", "list", "patch", "update", "watch"]},
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["create", "get", "list", "watch"]},
+	"core|pods|||list,watch",
+	"apps|statefulsets|||get,list,watch",
+	"apps|statefulsets/status|||update",
+	"apps|statefulsets/finalizers|||update",
+	"core|pods|||create,delete,get,patch,update",
+	"apps|controllerrevisions|||create,delete,get,list,patch,update,watch",
+	"core|persistentvolumeclaims|||create,get,list,watch",
 	_events,
-	{"g": [""], "r": ["persistentvolumeclaims"], "v": ["delete", "update"]},
-	{"g": [""], "r": ["pods/finalizers"], "v": ["update"]},
+	"core|persistentvolumeclaims|||delete,update",
+	"core|pods/finalizers|||update",
 ]}
 
 _cr_system_controller_ttl_after_finished_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["batch"], "r": ["jobs"], "v": ["delete", "get", "list", "watch"]},
+	"batch|jobs|||delete,get,list,watch",
 	_events,
 ]}
 
 _cr_system_controller_ttl_controller := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["nodes"], "v": ["list", "patch", "update", "watch"]},
+	"core|nodes|||list,patch,update,watch",
 	_events,
 ]}
 
 _cr_system_controller_validatingadmissionpolicy_status_controller := {"platform": "kubernetes", "rules": [
-	{"g": ["admissionregistration.k8s.io"], "r": ["validatingadmissionpolicies"], "v": _read},
-	{"g": ["admissionregistration.k8s.io"], "r": ["validatingadmissionpolicies/status"], "v": ["get", "patch", "update"]},
+	"admissionregistration.k8s.io|validatingadmissionpolicies|||get,list,watch",
+	"admissionregistration.k8s.io|validatingadmissionpolicies/status|||get,patch,update",
 	_events,
 ]}
 
 # kubeadm.
-_cr_kubeadm_get_nodes := {"platform": "kubeadm", "rules": [{"g": [""], "r": ["nodes"], "v": ["get"]}]}
+_cr_kubeadm_get_nodes := {"platform": "kubeadm", "rules": ["core|nodes|||get"]}
 
 _cr_system_coredns := {"platform": "kubeadm", "rules": [
-	{"g": [""], "r": ["endpoints", "services", "pods", "namespaces"], "v": ["list", "watch"]},
-	{"g": ["discovery.k8s.io"], "r": ["endpointslices"], "v": ["list", "watch"]},
+	"core|endpoints,services,pods,namespaces|||list,watch",
+	"discovery.k8s.io|endpointslices|||list,watch",
 ]}
 
 # EKS.
-_cr_eks_node_bootstrapper := {"platform": "eks", "rules": [{"g": ["certificates.k8s.io"], "r": ["certificatesigningrequests/selfnodeserver"], "v": ["create"]}]}
+_cr_eks_node_bootstrapper := {"platform": "eks", "rules": ["certificates.k8s.io|certificatesigningrequests/selfnodeserver|||create"]}
 
 _cr_eks_k8s_metrics := {"platform": "eks", "rules": [
-	{"u": ["/metrics"], "v": ["get"]},
-	{"g": [""], "r": ["endpoints"], "v": ["list"]},
-	{"g": [""], "r": ["nodes"], "v": ["list"]},
-	{"g": [""], "r": ["pods"], "v": ["list"]},
-	{"g": ["apps"], "r": ["deployments"], "v": ["list"]},
+	"|||/metrics|get",
+	"core|endpoints|||list",
+	"core|nodes|||list",
+	"core|pods|||list",
+	"apps|deployments|||list",
 ]}
 
 # ---------------------------------------------------------------- Roles ("namespace/name")
 
-_r_kube_system_extension_apiserver_authentication_reader := {"platform": "kubernetes", "rules": [{"g": [""], "r": ["configmaps"], "n": ["extension-apiserver-authentication"], "v": _read}]}
+_r_kube_system_extension_apiserver_authentication_reader := {"platform": "kubernetes", "rules": ["core|configmaps|extension-apiserver-authentication||get,list,watch"]}
 
 _r_kube_system_system_leader_locking_kube_controller_manager := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["configmaps"], "v": ["watch"]},
-	{"g": [""], "r": ["configmaps"], "n": ["kube-controller-manager"], "v": ["get", "update"]},
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "v": ["create", "get", "list", "update", "watch"]},
-	{"g": ["coordination.k8s.io"], "r": ["leasecandidates"], "v": ["create", "get", "list", "update", "watch"]},
+	"core|configmaps|||watch",
+	"core|configmaps|kube-controller-manager||get,update",
+	"coordination.k8s.io|leases|||create,get,list,update,watch",
+	"coordination.k8s.io|leasecandidates|||create,get,list,update,watch",
 ]}
 
 _r_kube_system_system_leader_locking_kube_scheduler := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["configmaps"], "v": ["watch"]},
-	{"g": [""], "r": ["configmaps"], "n": ["kube-scheduler"], "v": ["get", "update"]},
-	{"g": ["coordination.k8s.io"], "r": ["leases"], "v": ["create", "get", "list", "update", "watch"]},
-	{"g": ["coordination.k8s.io"], "r": ["leasecandidates"], "v": ["create", "get", "list", "update", "watch"]},
+	"core|configmaps|||watch",
+	"core|configmaps|kube-scheduler||get,update",
+	"coordination.k8s.io|leases|||create,get,list,update,watch",
+	"coordination.k8s.io|leasecandidates|||create,get,list,update,watch",
 ]}
 
-_r_kube_system_system_controller_bootstrap_signer := {"platform": "kubernetes", "rules": [{"g": [""], "r": ["secrets"], "v": _read}]}
+_r_kube_system_system_controller_bootstrap_signer := {"platform": "kubernetes", "rules": ["core|secrets|||get,list,watch"]}
 
-_r_kube_system_system_controller_cloud_provider := {"platform": "kubernetes", "rules": [{"g": [""], "r": ["configmaps"], "v": ["create", "get", "list", "watch"]}]}
+_r_kube_system_system_controller_cloud_provider := {"platform": "kubernetes", "rules": ["core|configmaps|||create,get,list,watch"]}
 
 _r_kube_system_system_controller_token_cleaner := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["secrets"], "v": ["delete", "get", "list", "watch"]},
+	"core|secrets|||delete,get,list,watch",
 	_events,
 ]}
 
 _r_kube_public_system_controller_bootstrap_signer := {"platform": "kubernetes", "rules": [
-	{"g": [""], "r": ["configmaps"], "v": _read},
-	{"g": [""], "r": ["configmaps"], "n": ["cluster-info"], "v": ["update"]},
+	"core|configmaps|||get,list,watch",
+	"core|configmaps|cluster-info||update",
 	_events,
 ]}
 
 # kubeadm: nodes and bootstrap tokens read the ConfigMaps they need to join.
-_r_kube_system_kubeadm_kubelet_config := {"platform": "kubeadm", "rules": [{"g": [""], "r": ["configmaps"], "n": ["kubelet-config"], "v": ["get"]}]}
+_r_kube_system_kubeadm_kubelet_config := {"platform": "kubeadm", "rules": ["core|configmaps|kubelet-config||get"]}
 
-_r_kube_system_kubeadm_nodes_kubeadm_config := {"platform": "kubeadm", "rules": [{"g": [""], "r": ["configmaps"], "n": ["kubeadm-config"], "v": ["get"]}]}
+_r_kube_system_kubeadm_nodes_kubeadm_config := {"platform": "kubeadm", "rules": ["core|configmaps|kubeadm-config||get"]}
 
-_r_kube_system_kube_proxy := {"platform": "kubeadm", "rules": [{"g": [""], "r": ["configmaps"], "n": ["kube-proxy"], "v": ["get"]}]}
+_r_kube_system_kube_proxy := {"platform": "kubeadm", "rules": ["core|configmaps|kube-proxy||get"]}
 
-_r_kube_public_kubeadm_bootstrap_signer_clusterinfo := {"platform": "kubeadm", "rules": [{"g": [""], "r": ["configmaps"], "n": ["cluster-info"], "v": ["get"]}]}
+_r_kube_public_kubeadm_bootstrap_signer_clusterinfo := {"platform": "kubeadm", "rules": ["core|configmaps|cluster-info||get"]}
 
 # EKS.
 _r_kube_system_eks_k8s_metrics := {"platform": "eks", "rules": [
-	{"g": ["apps"], "r": ["daemonsets"], "n": ["aws-node"], "v": ["get"]},
-	{"g": ["apps"], "r": ["deployments"], "n": ["vpc-resource-controller"], "v": ["get"]},
+	"apps|daemonsets|aws-node||get",
+	"apps|deployments|vpc-resource-controller||get",
 ]}
 
 # ---------------------------------------------------------------- ClusterRoleBindings

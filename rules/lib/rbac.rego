@@ -34,7 +34,9 @@ in_version(entry) if {
 	object.get(entry, "since", 0) <= cluster_minor
 }
 
-# A policy rule as one comparable string; lists sorted, so order does not matter.
+# A policy rule as one comparable string, "apiGroups|resources|resourceNames|nonResourceURLs|verbs"
+# with every list sorted (so order does not matter) and the core group written `core`: the form
+# kspm.lib.defaults keeps its rules in.
 _canonical(groups, resources, names, urls, verbs) := concat("|", [
 	concat(",", sort(groups)),
 	concat(",", sort(resources)),
@@ -43,8 +45,12 @@ _canonical(groups, resources, names, urls, verbs) := concat("|", [
 	concat(",", sort(verbs)),
 ])
 
+_group_token("") := "core"
+
+_group_token(g) := g if g != ""
+
 canonical_rules(rules) := sort([_canonical(
-	data.kspm.lib.namespaces.field(r, "apiGroups", []),
+	[_group_token(g) | some g in data.kspm.lib.namespaces.field(r, "apiGroups", [])],
 	data.kspm.lib.namespaces.field(r, "resources", []),
 	data.kspm.lib.namespaces.field(r, "resourceNames", []),
 	data.kspm.lib.namespaces.field(r, "nonResourceURLs", []),
@@ -53,15 +59,15 @@ canonical_rules(rules) := sort([_canonical(
 	some r in rules
 ])
 
-_default_rules(entry) := sort([_canonical(
-	object.get(d, "g", []),
-	object.get(d, "r", []),
-	object.get(d, "n", []),
-	object.get(d, "u", []),
-	object.get(d, "v", []),
-) |
-	some d in entry.rules
-])
+# A rule string of kspm.lib.defaults in the same canonical form (its lists may be in any order).
+_canonical_text(s) := _canonical(_items(p[0]), _items(p[1]), _items(p[2]), _items(p[3]), _items(p[4])) if {
+	p := split(s, "|")
+	count(p) == 5
+}
+
+_items(text) := [i | some i in split(text, ","); i != ""]
+
+_default_rules(entry) := sort([_canonical_text(s) | some s in entry.rules])
 
 _object_ns(obj) := data.kspm.lib.namespaces.field(obj.metadata, "namespace", "")
 
