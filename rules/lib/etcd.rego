@@ -90,11 +90,15 @@ not_set_where(p) := "mirror pod command line; no ETCD_* environment or config fi
 } else := "not on the command line or in ETCD_* variables"
 
 # Why the rule cannot judge the setting `name`, or "" when it can: the process facts were not
-# read, or the config file could not be read and no flag or variable set the setting.
+# read, the config file could not be read and no flag or variable set the setting, or the
+# environment could not be read and no flag sets it.
 unavailable(p, name) := p.error if {
 	object.get(p, "error", "") != ""
 } else := sprintf("etcd config file %s could not be read: %s", [object.get(p, "config_path", "(--config-file)"), p.config_error]) if {
 	data.kspm.lib.node.config_unreadable(p)
+	lookup(p, name) == null
+} else := sprintf("%s is not on etcd's command line, and its environment, where an ETCD_* variable could set it, could not be read (%s)", [name, p.env_error]) if {
+	object.get(p, "env_error", "") != ""
 	lookup(p, name) == null
 } else := ""
 

@@ -621,21 +621,32 @@ fn eks_worker_outcomes_are_those_of_eks_defaults() {
 }
 
 #[test]
-fn odd_layouts_outcomes_match_the_table_and_the_broken_kube_proxy_config_is_an_input_error() {
+fn odd_layouts_outcomes_match_the_table_and_every_unreadable_path_is_an_input_error() {
     let node = node_scan(Fixture::OddLayouts);
-    // kube-proxy's --config names a directory: a config file that cannot be read is an input
-    // error of the scan (exit 2), on top of the error finding of 4.3.1.
+    // Every path the node has but kspm cannot read is an input error of the scan (exit 2), on
+    // top of the error findings of its rules; each names the path and the errno. Before issue
+    // 14 only the kube-proxy config was reported; the other five (the symlink loops, the audit
+    // policy directory, the controller manager's unreadable command line) were error findings
+    // with no input error, so the scan claimed to have read all of its input.
     assert_eq!(node.scan.code, 2, "stderr:\n{}", node.scan.stderr);
-    let errors: Vec<&str> = node
+    let mut errors: Vec<&str> = node
         .scan
         .stderr
         .lines()
-        .filter(|l| l.to_lowercase().contains("error"))
+        .filter(|l| l.starts_with("error:"))
         .collect();
-    assert!(
-        errors.len() == 1
-            && errors[0].contains("/etc/kube-proxy: kube-proxy config file: is a directory"),
-        "the only input error names the kube-proxy config path; stderr:\n{}",
+    errors.sort_unstable();
+    assert_eq!(
+        errors,
+        [
+            "error: /etc/kube-proxy-loop/kubeconfig: too many levels of symbolic links (ELOOP)",
+            "error: /etc/kube-proxy: kube-proxy config file: is a directory (EISDIR)",
+            "error: /etc/kubernetes/audit: kube-apiserver --audit-policy-file: is a directory (EISDIR)",
+            "error: /etc/kubernetes/enc/loop.yaml: kube-apiserver --encryption-provider-config: too many levels of symbolic links (ELOOP)",
+            "error: /etc/kubernetes/scheduler.conf: symlink target: too many levels of symbolic links (ELOOP)",
+            "error: /proc/1501/cmdline: kube-controller-manager (recognised by its comm): the command line cannot be read: is a directory (EISDIR)",
+        ],
+        "stderr:\n{}",
         node.scan.stderr
     );
     assert_table(Fixture::OddLayouts, node, ODD_LAYOUTS);

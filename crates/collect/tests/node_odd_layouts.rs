@@ -132,11 +132,11 @@ fn symlink_loops_are_errors_not_crashes() {
     assert_eq!(sched["kind"], "symlink");
     assert_eq!(
         sched["target"]["error"],
-        "too many levels of symbolic links"
+        "too many levels of symbolic links (ELOOP)"
     );
     // A path below a looping directory exists as far as anyone can tell, but cannot be examined.
     let kc = file(&scan, "/etc/kube-proxy-loop/kubeconfig");
-    assert_eq!(kc["error"], "too many levels of symbolic links");
+    assert_eq!(kc["error"], "too many levels of symbolic links (ELOOP)");
     assert_eq!(roles(kc), ["kube-proxy-kubeconfig"]);
 }
 
@@ -146,7 +146,7 @@ fn an_unreadable_config_file_is_a_config_error_without_defaults() {
     let proxy = process(&scan, "kube-proxy");
     assert_eq!(proxy["exe"], "/usr/local/bin/hyperkube");
     assert_eq!(proxy["config_path"], "/etc/kube-proxy");
-    assert_eq!(proxy["config_error"], "is a directory");
+    assert_eq!(proxy["config_error"], "is a directory (EISDIR)");
     assert!(proxy.get("config").is_none());
     assert_eq!(proxy["effective"], json!({}));
     assert!(scan.diagnostics.iter().any(|d| d.file == "/etc/kube-proxy"));
@@ -159,11 +159,11 @@ fn referenced_files_carry_content_or_error() {
     let r = &api["referenced"];
     assert_eq!(
         r["--audit-policy-file"],
-        json!({"path": "/etc/kubernetes/audit", "error": "is a directory"})
+        json!({"path": "/etc/kubernetes/audit", "error": "is a directory (EISDIR)"})
     );
     assert_eq!(
         r["--encryption-provider-config"]["error"],
-        "too many levels of symbolic links"
+        "too many levels of symbolic links (ELOOP)"
     );
     assert_eq!(
         r["--admission-control-config-file"]["content"]["kind"],

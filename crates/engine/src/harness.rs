@@ -86,6 +86,15 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
                 .push(format!("{id}: no cases.yaml with a `cases:` list"));
             continue;
         };
+        // Remediation is read by people who should not have to guess a value: `<name>` style
+        // placeholders are filled from the evidence (`{{evidence.…}}`) or written out.
+        let placeholders = angle_placeholders(&rule.meta.remediation);
+        if !placeholders.is_empty() {
+            report.problems.push(format!(
+                "{id}: remediation has placeholders nobody fills: {}",
+                placeholders.join(" ")
+            ));
+        }
         let mut seen = std::collections::BTreeSet::new();
         for (index, case) in cases.iter().enumerate() {
             let name = case
@@ -155,20 +164,35 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
             }
             report.cases.push(result);
         }
-        let wanted: &[Outcome] = if rule.rego.is_none() {
-            &[Outcome::Manual]
+        // Every rule with Rego shows that it can pass, fail and not apply, or says in its meta
+        // (`outcomes_not_possible`) why one of those cannot happen; a reason for an outcome a
+        // case produces is stale. Manual-only rules (no Rego) are manual by construction.
+        if rule.rego.is_none() {
+            if !seen.contains(&Outcome::Manual) {
+                report
+                    .warnings
+                    .push(format!("{id}: no case with outcome manual"));
+            }
         } else {
-            &[Outcome::Passed, Outcome::Failed, Outcome::NotApplicable]
-        };
-        let missing: Vec<&str> = wanted
-            .iter()
-            .filter(|o| !seen.contains(o))
-            .map(|o| o.as_str())
-            .collect();
-        if !missing.is_empty() && !seen.contains(&Outcome::Manual) {
-            report
-                .warnings
-                .push(format!("{id}: no case with outcome {}", missing.join(", ")));
+            let excused = &rule.meta.outcomes_not_possible;
+            let missing: Vec<&str> = [Outcome::Passed, Outcome::Failed, Outcome::NotApplicable]
+                .into_iter()
+                .filter(|o| !seen.contains(o) && !excused.contains_key(o))
+                .map(Outcome::as_str)
+                .collect();
+            if !missing.is_empty() {
+                report.problems.push(format!(
+                    "{id}: no case with outcome {}, and no reason under outcomes_not_possible \
+                     in meta.yaml why it cannot happen",
+                    missing.join(", ")
+                ));
+            }
+            for outcome in excused.keys().filter(|o| seen.contains(o)) {
+                report.problems.push(format!(
+                    "{id}: outcomes_not_possible lists {}, but a case produces it",
+                    outcome.as_str()
+                ));
+            }
         }
     }
     Ok(report)
@@ -276,6 +300,30 @@ fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource,
     })
 }
 
+/// `<word …>` placeholders in a text: `<` and `>` on one line around text that starts with a
+/// letter (shell redirections and comparisons do not look like that).
+pub fn angle_placeholders(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut rest = line;
+        while let Some(start) = rest.find('<') {
+            let after = &rest[start + 1..];
+            match after.find(['<', '>']) {
+                Some(end) if after.as_bytes()[end] == b'>' => {
+                    let inner = &after[..end];
+                    if inner.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                        found.push(format!("<{inner}>"));
+                    }
+                    rest = &after[end + 1..];
+                }
+                Some(end) => rest = &after[end..],
+                None => break,
+            }
+        }
+    }
+    found
+}
+
 /// True when every key and list element of `want` appears in `have`.
 pub fn is_subset(want: &Value, have: &Value) -> bool {
     match (want, have) {
@@ -295,6 +343,16 @@ pub fn is_subset(want: &Value, have: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn angle_placeholders_are_found_and_shell_syntax_is_not() {
+        assert_eq!(
+            angle_placeholders("kubectl delete rolebinding <name> -n <namespace>"),
+            ["<name>", "<namespace>"]
+        );
+        assert!(angle_placeholders("grep x 2>/dev/null | sort <<EOF").is_empty());
+        assert!(angle_placeholders("a < b and c > d").is_empty());
+    }
 
     #[test]
     fn subset_matching_handles_nested_objects_and_lists() {

@@ -1,6 +1,8 @@
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, ResourceType, Result};
+use crate::{Error, Outcome, ResourceType, Result};
 
 /// Whether CIS expects a rule to be checked by a tool or by a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -100,6 +102,11 @@ pub struct RuleMeta {
     /// one of them, the rule reports an error instead of judging missing data.
     #[serde(default)]
     pub reads: Vec<String>,
+    /// Outcomes among passed, failed and not_applicable that the rule can never produce, each
+    /// with the reason (`{passed: "certificates are out of the scan's sight"}`). Every other
+    /// one of those three needs a case in `cases.yaml`; the case harness checks both ways.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outcomes_not_possible: BTreeMap<Outcome, String>,
 }
 
 impl RuleMeta {
@@ -127,6 +134,23 @@ impl RuleMeta {
             if !valid {
                 return Err(bad(&format!(
                     "reads: `{read}` is neither a kind, `*`, nor `process:`/`file:`/`cloud:<sub type>`"
+                )));
+            }
+        }
+        for (outcome, reason) in &self.outcomes_not_possible {
+            if !matches!(
+                outcome,
+                Outcome::Passed | Outcome::Failed | Outcome::NotApplicable
+            ) {
+                return Err(bad(&format!(
+                    "outcomes_not_possible: {} is not one of passed, failed, not_applicable",
+                    outcome.as_str()
+                )));
+            }
+            if reason.trim().is_empty() {
+                return Err(bad(&format!(
+                    "outcomes_not_possible: {} needs a reason",
+                    outcome.as_str()
                 )));
             }
         }
@@ -313,5 +337,26 @@ mod tests {
         let mut b = cis();
         b.id = "CIS".into();
         assert!(b.validate().is_err());
+    }
+
+    fn meta(extra: &str) -> Result<RuleMeta> {
+        let text = format!(
+            "{{\"id\": \"x\", \"benchmarks\": [{{\"id\": \"cis_k8s\", \"versions\": [\"1.12\"], \"number\": \"9.9\"}}], \"title\": \"t\", \"section\": \"s\", \"profile\": \"p\", \"assessment\": \"manual\", \"applies_to\": {{\"type\": \"k8s_object\"}}, \"description\": \"d\", \"rationale\": \"r\", \"remediation\": \"m\"{extra}}}"
+        );
+        let m: RuleMeta = serde_json::from_str(&text).map_err(|e| Error::InvalidRule {
+            rule: "x".into(),
+            reason: e.to_string(),
+        })?;
+        m.validate().map(|()| m)
+    }
+
+    #[test]
+    fn outcomes_not_possible_need_a_reason_and_one_of_the_three_case_outcomes() {
+        let m = meta(", \"outcomes_not_possible\": {\"passed\": \"never\"}").unwrap();
+        assert_eq!(m.outcomes_not_possible[&Outcome::Passed], "never");
+        assert!(meta(", \"outcomes_not_possible\": {\"passed\": \" \"}").is_err());
+        assert!(meta(", \"outcomes_not_possible\": {\"manual\": \"x\"}").is_err());
+        assert!(meta(", \"outcomes_not_possible\": {\"sometimes\": \"x\"}").is_err());
+        assert!(meta("").unwrap().outcomes_not_possible.is_empty());
     }
 }

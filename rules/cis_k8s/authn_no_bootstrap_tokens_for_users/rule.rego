@@ -42,6 +42,16 @@ apiserver_settings := sort([sprintf("%s: %s", [nodename, data.kspm.lib.node.flag
 	proc != null
 ])
 
+# Remediation commands: the token id is the Secret name after "bootstrap-token-".
+token_delete_commands := data.kspm.lib.rbac.or_none(concat("; ", [sprintf("sudo kubeadm token delete %s", [trim_prefix(name, "bootstrap-token-")]) | some name in bootstrap_tokens]))
+
+delete_commands := data.kspm.lib.rbac.or_none(concat("; ", sort({data.kspm.lib.rbac.delete_command(b) |
+	some key, bs in object.get(inventory, "bindings_by_subject", {})
+	startswith(key, "Group:system:bootstrappers")
+	some b in bs
+	not sprintf("%s/%s", [b.roleRef.kind, b.roleRef.name]) in kubeadm_roles
+})))
+
 visibility := "no Secret objects in this scan (the kspm agent has no access to Secrets): list tokens with `kubeadm token list`" if secret_count == 0
 else := "Secrets were part of this scan"
 
@@ -51,6 +61,8 @@ finding := {
 		"bootstrap_token_secrets": bootstrap_tokens,
 		"bootstrap_group_grants": grants,
 		"unexpected_bootstrap_grants": unexpected_grants,
+		"token_delete_commands": token_delete_commands,
+		"delete_commands": delete_commands,
 		"bootstrap_token_auth": apiserver_settings,
 		"visibility": visibility,
 	},

@@ -35,6 +35,11 @@ finding := {
 	"evidence": {
 		"legacy_token_secrets": data.kspm.lib.namespaces.capped(legacy_tokens),
 		"legacy_token_secret_count": count(legacy_tokens),
+		"delete_commands": data.kspm.lib.rbac.or_none(concat("; ", data.kspm.lib.namespaces.capped([sprintf("kubectl -n %s delete secret %s", [ns, name]) |
+			some ns, by_name in secrets_by_ns
+			some name, s in by_name
+			data.kspm.lib.namespaces.field(s, "type", "") == "kubernetes.io/service-account-token"
+		]))),
 		"secrets_in_scan": secret_count,
 		"visibility": visibility,
 	},

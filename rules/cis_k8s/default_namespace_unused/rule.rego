@@ -42,6 +42,7 @@ built_in("Event", _, _) := true
 evidence := {
 	"user_objects": data.kspm.lib.namespaces.capped([o | some o in user_objects]),
 	"user_object_count": count(user_objects),
+	"delete_command": sprintf("kubectl delete -n default %s", [concat(" ", [lower(x) | some x in data.kspm.lib.namespaces.capped([o | some o in user_objects])])]),
 }
 
 expected := {"user_objects": []}

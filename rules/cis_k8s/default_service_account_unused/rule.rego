@@ -16,11 +16,14 @@ applicable if {
 automount := data.kspm.lib.namespaces.field(sa, "automountServiceAccountToken", "(not set)")
 
 # Every binding, in any namespace, that names this account (through the inventory's subject
-# index, so nothing is scanned per namespace).
-bindings contains data.kspm.lib.rbac.binding_ref(b) if {
-	some b in object.get(data.inventory.bindings_by_subject, sprintf("ServiceAccount:%s:default", [ns]), [])
-	not data.kspm.lib.rbac.system_managed(b)
-}
+# index, so nothing is scanned per namespace). Only bindings a platform creates exactly as it does
+# are left out (kspm.lib.defaults; none names a default account today): a `system:` name or the
+# bootstrapping label proves nothing.
+naming := object.get(data.inventory.bindings_by_subject, sprintf("ServiceAccount:%s:default", [ns]), [])
+
+counted_bindings := [b | some b in naming; not data.kspm.lib.rbac.default_binding(b)]
+
+bindings contains data.kspm.lib.rbac.binding_ref(b) if some b in counted_bindings
 
 users contains data.kspm.lib.namespaces.ref(w.object) if {
 	some w in data.kspm.lib.namespaces.workloads(ns)
@@ -29,11 +32,22 @@ users contains data.kspm.lib.namespaces.ref(w.object) if {
 	data.kspm.lib.namespaces.field(spec, "serviceAccountName", data.kspm.lib.namespaces.field(spec, "serviceAccount", "")) in {"", "default"}
 }
 
+# Commands for the remediation: each workload gets an account named after it.
+settable := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+
+move_commands := data.kspm.lib.rbac.or_none(concat("; ", data.kspm.lib.namespaces.capped([sprintf("kubectl -n %s create serviceaccount %s && kubectl -n %s set serviceaccount %s/%s %s", [ns, w.object.metadata.name, ns, lower(w.object.kind), w.object.metadata.name, w.object.metadata.name]) |
+	some w in data.kspm.lib.namespaces.workloads(ns)
+	data.kspm.lib.namespaces.ref(w.object) in users
+	w.object.kind in settable
+])))
+
 evidence := {
 	"automount_service_account_token": automount,
 	"bindings": sort(bindings),
+	"delete_commands": data.kspm.lib.rbac.or_none(concat("; ", sort({data.kspm.lib.rbac.delete_command(b) | some b in counted_bindings}))),
 	"workloads_using_it": data.kspm.lib.namespaces.capped([u | some u in users]),
 	"workloads_using_it_count": count(users),
+	"move_commands": move_commands,
 }
 
 expected := {"automountServiceAccountToken": false, "bindings": [], "workloads_using_it": []}

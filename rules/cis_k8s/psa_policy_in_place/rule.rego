@@ -8,6 +8,6 @@ base := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", set())
 workloads := count(data.kspm.lib.namespaces.input_workloads)
 
 finding := object.union(base, {"evidence": object.union(
-	object.remove(base.evidence, ["offending_workloads", "offending_count"]),
+	object.remove(base.evidence, ["offending_workloads", "offending_count", "not_covered_by_a_policy"]),
 	{"workloads": workloads},
 )}) if data.kspm.lib.namespaces.user_namespace(input.resource)

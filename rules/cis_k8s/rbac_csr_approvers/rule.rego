@@ -8,4 +8,4 @@ permission := [
 	{"groups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests/approval"], "verbs": ["update", "patch"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "approve CertificateSigningRequests")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "approve CertificateSigningRequests", "update certificatesigningrequests/approval")

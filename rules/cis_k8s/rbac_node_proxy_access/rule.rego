@@ -8,4 +8,4 @@ permission := [
 	{"groups": [""], "resources": ["nodes/proxy"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "use the nodes/proxy subresource")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "use the nodes/proxy subresource", "get nodes/proxy")

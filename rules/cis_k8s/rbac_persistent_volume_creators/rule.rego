@@ -8,4 +8,4 @@ permission := [
 	{"groups": [""], "resources": ["persistentvolumes"], "verbs": ["create"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "create PersistentVolumes")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "create PersistentVolumes", "create persistentvolumes")

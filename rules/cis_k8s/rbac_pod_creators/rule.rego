@@ -8,4 +8,4 @@ permission := [
 	{"groups": [""], "resources": ["pods"], "verbs": ["create"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "create Pods")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "create Pods", "create pods")

@@ -8,4 +8,4 @@ permission := [
 	{"groups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "get, list or watch Secrets")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "get, list or watch Secrets", "list secrets")

@@ -8,4 +8,4 @@ permission := [
 	{"groups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "create tokens for service accounts")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, false, "create tokens for service accounts", "create serviceaccounts/token")

@@ -8,4 +8,4 @@ permission := [
 	{"groups": ["admissionregistration.k8s.io"], "resources": ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"], "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
 ]
 
-finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "create, change or delete admission webhook configurations")
+finding := data.kspm.lib.rbac.role_finding(input.resource, permission, true, "create, change or delete admission webhook configurations", "create validatingwebhookconfigurations")

@@ -29,9 +29,37 @@ secrets contains ref.name if {
 	ref := e.secretRef
 }
 
+# Remediation, ready to paste: a volume and a mount per Secret, and the command that drops the
+# variables (the API cannot change a bare Pod; envFrom entries are edited in the manifest).
+volumes_yaml := sprintf("[%s]", [concat(", ", [sprintf("{name: secret-%s, secret: {secretName: %s}}", [s, s]) | some s in sort(secrets)])])
+
+volume_mounts_yaml := sprintf("[%s]", [concat(", ", [sprintf("{name: secret-%s, mountPath: /etc/secrets/%s, readOnly: true}", [s, s]) | some s in sort(secrets)])])
+
+target := data.kspm.lib.pods.target
+
+env_vars(c) := [e.name |
+	some e in data.kspm.lib.namespaces.field(c.container, "env", [])
+	e.valueFrom.secretKeyRef
+]
+
+unset_commands := data.kspm.lib.rbac.or_none(concat("; ", [sprintf("kubectl -n %s set env %s/%s -c %s %s", [
+	data.kspm.lib.namespaces.field(target.metadata, "namespace", "default"),
+	lower(target.kind),
+	target.metadata.name,
+	c.name,
+	concat(" ", [sprintf("%s-", [v]) | some v in env_vars(c)]),
+]) |
+	target.kind != "Pod"
+	some c in containers
+	count(env_vars(c)) > 0
+]))
+
 evidence := {
 	"secret_references": sort(references),
 	"secrets": sort(secrets),
+	"volumes_yaml": volumes_yaml,
+	"volume_mounts_yaml": volume_mounts_yaml,
+	"unset_commands": unset_commands,
 }
 
 expected := {"secret_references": []}

@@ -22,6 +22,9 @@ struct Candidate {
     pid: Option<u32>,
     /// Whether a note should say so when the path does not exist (named by a flag or config).
     named: bool,
+    /// Why the path could not be examined for its purpose even though it exists (a static pod
+    /// directory that cannot be listed, say): becomes the file's `error`.
+    error: Option<String>,
 }
 
 #[derive(Default)]
@@ -46,6 +49,24 @@ impl Candidates {
         self.insert(path, role, found_by.to_owned(), None, false);
     }
 
+    /// A path that exists but could not be examined for `roles`: the rules of every role
+    /// report the error instead of finding nothing.
+    fn unexamined(
+        &mut self,
+        path: &str,
+        roles: &[&'static str],
+        found_by: &str,
+        pid: Option<u32>,
+        error: String,
+    ) {
+        for role in roles {
+            self.insert(path, role, found_by.to_owned(), pid, false);
+        }
+        if let Some(c) = self.0.get_mut(&normalise(path)) {
+            c.error = Some(error);
+        }
+    }
+
     fn insert(
         &mut self,
         path: &str,
@@ -60,6 +81,7 @@ impl Candidates {
             found_by: Vec::new(),
             pid,
             named,
+            error: None,
         });
         if !c.roles.contains(&role) {
             c.roles.push(role);
@@ -353,34 +375,72 @@ fn static_pods(host: &Host, dir: &str, found_by: &str, cand: &mut Candidates, pi
             base = proc_root;
         }
     }
-    for name in host.list_dir(&base, &dir, MAX_STATIC_PODS) {
+    let names = match host.list_dir(&base, &dir, MAX_STATIC_PODS) {
+        Ok(names) => names,
+        Err(e) => {
+            // Any control-plane manifest may be in there: every manifest rule reports the error
+            // on the directory rather than finding nothing.
+            cand.unexamined(
+                &dir,
+                &MANIFEST_ROLES,
+                found_by,
+                pid,
+                format!("cannot list the static pod directory: {e}; the manifests in it were not examined"),
+            );
+            return;
+        }
+    };
+    for name in names {
         if name.starts_with('.') {
             continue; // The kubelet ignores hidden files in its static pod directory.
         }
         let path = format!("{dir}/{name}");
-        let component = host
-            .read_text(&base, &path)
+        let text = host.read_text(&base, &path);
+        let from_content = text
+            .as_ref()
             .ok()
             .filter(|t| t.len() as u64 <= MAX_MANIFEST)
-            .and_then(|t| parse_config(&t).ok())
-            .and_then(|pod| pod_component(&pod))
-            .or_else(|| {
-                let stem = name.split('.').next().unwrap_or_default();
-                super::flags::COMPONENTS
-                    .iter()
-                    .copied()
-                    .find(|c| *c == stem)
-            });
+            .and_then(|t| parse_config(t).ok())
+            .and_then(|pod| pod_component(&pod));
+        let stem = name.split('.').next().unwrap_or_default();
+        let from_name = super::flags::COMPONENTS
+            .iter()
+            .copied()
+            .find(|c| *c == stem);
+        let component = from_content.or(from_name);
         let role = match component {
             Some("kube-apiserver") => "apiserver-manifest",
             Some("kube-controller-manager") => "controller-manager-manifest",
             Some("kube-scheduler") => "scheduler-manifest",
             Some("etcd") => "etcd-manifest",
-            _ => continue,
+            _ => {
+                // A manifest kspm could not read may run any component: report it to every
+                // manifest rule instead of passing over it.
+                if let Err(e) = &text
+                    && host.exists(&base, &path)
+                {
+                    cand.unexamined(
+                        &path,
+                        &MANIFEST_ROLES,
+                        found_by,
+                        pid,
+                        format!("cannot read it to tell which component it runs: {e}"),
+                    );
+                }
+                continue;
+            }
         };
         cand.insert(&path, role, found_by.to_owned(), pid, false);
     }
 }
+
+/// The roles of static pod manifests.
+const MANIFEST_ROLES: [&str; 4] = [
+    "apiserver-manifest",
+    "controller-manager-manifest",
+    "scheduler-manifest",
+    "etcd-manifest",
+];
 
 fn pod_component(pod: &Value) -> Option<&'static str> {
     let containers = pod.pointer("/spec/containers")?.as_array()?;
@@ -413,14 +473,23 @@ fn systemd_paths(host: &Host, cand: &mut Candidates) {
         "/usr/lib/systemd/system/kubelet.service.d",
         "/lib/systemd/system/kubelet.service.d",
     ] {
-        for name in host.list_dir(host.root(), dir, 100) {
-            if name.ends_with(".conf") {
-                cand.default_path(
-                    &format!("{dir}/{name}"),
-                    "kubelet-service",
-                    "systemd drop-in directory",
-                );
+        match host.list_dir(host.root(), dir, 100) {
+            Ok(names) => {
+                for name in names.iter().filter(|n| n.ends_with(".conf")) {
+                    cand.default_path(
+                        &format!("{dir}/{name}"),
+                        "kubelet-service",
+                        "systemd drop-in directory",
+                    );
+                }
             }
+            Err(e) => cand.unexamined(
+                dir,
+                &["kubelet-service"],
+                "systemd drop-in directory",
+                None,
+                format!("cannot list the kubelet unit's drop-in directory: {e}"),
+            ),
         }
     }
 }
@@ -462,12 +531,38 @@ fn examine(
             }
             continue;
         };
+        if let Some(e) = &c.error
+            && !facts.contains_key("error")
+        {
+            facts.insert("error".into(), json!(e));
+        }
         if c.roles.iter().any(|r| *r == "pki" || *r == "cni") && is_dir(&facts) {
             let (entries, truncated) = host.entries(&base, &path);
+            for e in &entries {
+                if let Some(why) = e.get("error").and_then(Value::as_str) {
+                    let entry = e.get("path").and_then(Value::as_str).unwrap_or(&path);
+                    diagnostics.push(diag(Severity::Error, entry, why.to_owned()));
+                }
+            }
             facts.insert("entries".into(), Value::Array(entries));
             if truncated {
                 facts.insert("entries_truncated".into(), json!(true));
             }
+        }
+        // Exists but could not be examined: an input error of the scan, besides the rules'
+        // error findings.
+        if let Some(why) = facts.get("error").and_then(Value::as_str) {
+            diagnostics.push(diag(Severity::Error, &path, why.to_owned()));
+        } else if let Some(why) = facts
+            .get("target")
+            .and_then(|t| t.get("error"))
+            .and_then(Value::as_str)
+        {
+            diagnostics.push(diag(
+                Severity::Error,
+                &path,
+                format!("symlink target: {why}"),
+            ));
         }
         facts.insert("roles".into(), json!(c.roles));
         facts.insert("found_by".into(), json!(found_by));

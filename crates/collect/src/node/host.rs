@@ -31,8 +31,8 @@ pub enum ResolveError {
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ResolveError::NotFound => f.write_str("no such file or directory"),
-            ResolveError::Loop => f.write_str("too many levels of symbolic links"),
+            ResolveError::NotFound => f.write_str("no such file or directory (ENOENT)"),
+            ResolveError::Loop => f.write_str("too many levels of symbolic links (ELOOP)"),
             ResolveError::Io(m) => f.write_str(m),
         }
     }
@@ -44,6 +44,9 @@ pub struct Host {
     root: PathBuf,
     users: HashMap<u32, String>,
     groups: HashMap<u32, String>,
+    /// `etc/passwd` or `etc/group` exist but could not be read: (host path, why). Owners are
+    /// then shown as ids, and the scan reports an input error.
+    pub names_errors: Vec<(String, String)>,
 }
 
 impl Host {
@@ -54,12 +57,16 @@ impl Host {
             root: root.to_path_buf(),
             users: HashMap::new(),
             groups: HashMap::new(),
+            names_errors: Vec::new(),
         };
-        if let Ok(text) = host.read_text(root, "/etc/passwd") {
-            host.users = parse_id_names(&text);
-        }
-        if let Ok(text) = host.read_text(root, "/etc/group") {
-            host.groups = parse_id_names(&text);
+        for path in ["/etc/passwd", "/etc/group"] {
+            match host.read_text(root, path) {
+                Ok(text) if path == "/etc/passwd" => host.users = parse_id_names(&text),
+                Ok(text) => host.groups = parse_id_names(&text),
+                // Missing files mean no names; anything else is a file that exists unread.
+                Err(e) if host.exists(root, path) => host.names_errors.push((path.to_owned(), e)),
+                Err(_) => {}
+            }
         }
         host
     }
@@ -123,22 +130,47 @@ impl Host {
 
     /// Every entry below a directory, recursively, without following symlinks; sorted by path
     /// and capped at [`MAX_ENTRIES`] (the flag says whether the cap was hit).
+    ///
+    /// A directory that cannot be listed is never taken for an empty one: a subdirectory gets an
+    /// `error` saying so (its own facts stay), and when the directory itself cannot be listed an
+    /// entry for it carries the error.
     pub fn entries(&self, base: &Path, dir: &str) -> (Vec<Value>, bool) {
-        let Ok(real) = resolve(base, dir, true) else {
-            return (Vec::new(), false);
+        let host_dir = dir.trim_end_matches('/').to_owned();
+        let real = match resolve(base, dir, true) {
+            Ok(real) => real,
+            Err(ResolveError::NotFound) => return (Vec::new(), false),
+            Err(e) => return (vec![unlisted(&host_dir, &e.to_string())], false),
         };
-        let mut out = Vec::new();
-        let mut stack = vec![(real, dir.trim_end_matches('/').to_owned())];
+        let mut out: Vec<Value> = Vec::new();
+        // (real path, host path, index in `out` of the directory's own entry).
+        let mut stack: Vec<(PathBuf, String, Option<usize>)> = vec![(real, host_dir, None)];
         let mut truncated = false;
-        'walk: while let Some((real_dir, host_dir)) = stack.pop() {
-            let Ok(read) = fs::read_dir(&real_dir) else {
-                continue;
+        'walk: while let Some((real_dir, host_dir, own)) = stack.pop() {
+            let read = match fs::read_dir(&real_dir) {
+                Ok(read) => read,
+                Err(e) => {
+                    let why = format!("cannot list its entries: {}", io_message(&e));
+                    match own.and_then(|i| out.get_mut(i)) {
+                        Some(Value::Object(entry)) => {
+                            entry.insert("error".into(), json!(why));
+                        }
+                        _ => out.push(unlisted(&host_dir, &io_message(&e))),
+                    }
+                    continue;
+                }
             };
-            for entry in read.flatten() {
+            for entry in read {
                 if out.len() >= MAX_ENTRIES {
                     truncated = true;
                     break 'walk;
                 }
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(e) => {
+                        out.push(unlisted(&host_dir, &io_message(&e)));
+                        continue;
+                    }
+                };
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let host_path = format!("{host_dir}/{name}");
                 let mut facts = Map::new();
@@ -147,7 +179,7 @@ impl Host {
                     Ok(m) => {
                         self.put_meta(&mut facts, &m, false);
                         if m.is_dir() {
-                            stack.push((entry.path(), host_path));
+                            stack.push((entry.path(), host_path, Some(out.len())));
                         }
                     }
                     Err(e) => {
@@ -163,21 +195,31 @@ impl Host {
     }
 
     /// Names of the regular files (and symlinks) directly inside a directory, sorted, capped.
-    pub fn list_dir(&self, base: &Path, dir: &str, cap: usize) -> Vec<String> {
-        let Ok(real) = resolve(base, dir, true) else {
-            return Vec::new();
+    /// A directory that does not exist has no names; one that exists but cannot be listed is
+    /// an error (in words, with the errno), never an empty list.
+    pub fn list_dir(&self, base: &Path, dir: &str, cap: usize) -> Result<Vec<String>, String> {
+        let real = match resolve(base, dir, true) {
+            Ok(real) => real,
+            Err(ResolveError::NotFound) => return Ok(Vec::new()),
+            Err(e) => return Err(e.to_string()),
         };
-        let Ok(read) = fs::read_dir(real) else {
-            return Vec::new();
+        let read = match fs::read_dir(real) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_message(&e)),
         };
-        let mut names: Vec<String> = read
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .take(cap)
-            .collect();
+        let mut names = Vec::new();
+        for entry in read {
+            let entry = entry.map_err(|e| io_message(&e))?;
+            if entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+            if names.len() >= cap {
+                break;
+            }
+        }
         names.sort();
-        names
+        Ok(names)
     }
 
     /// True when the path exists under `base` (without following a final symlink).
@@ -305,7 +347,7 @@ fn join(base: &Path, parts: &[OsString]) -> PathBuf {
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let file = fs::File::open(path).map_err(|e| io_message(&e))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err("is a directory".into());
+        return Err("is a directory (EISDIR)".into());
     }
     let mut buf = Vec::new();
     file.take(cap + 1)
@@ -317,13 +359,45 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-/// An I/O error in words, without the `(os error N)` suffix.
+/// An entry standing for a directory that could not be listed.
+fn unlisted(host_dir: &str, why: &str) -> Value {
+    json!({"path": host_dir, "kind": "directory", "error": format!("cannot list its entries: {why}")})
+}
+
+/// An I/O error in words with its errno name: `permission denied (EACCES)`.
 pub fn io_message(e: &std::io::Error) -> String {
     let text = e.to_string();
-    match text.find(" (os error") {
+    let words = match text.find(" (os error") {
         Some(i) => text[..i].to_lowercase(),
         None => text.to_lowercase(),
+    };
+    match e.raw_os_error() {
+        Some(code) => format!("{words} ({})", errno_name(code)),
+        None => words,
     }
+}
+
+/// The symbolic name of a Linux errno (the number for the rare ones).
+pub fn errno_name(code: i32) -> String {
+    let name = match code {
+        1 => "EPERM",
+        2 => "ENOENT",
+        5 => "EIO",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        20 => "ENOTDIR",
+        21 => "EISDIR",
+        22 => "EINVAL",
+        23 => "ENFILE",
+        24 => "EMFILE",
+        36 => "ENAMETOOLONG",
+        40 => "ELOOP",
+        75 => "EOVERFLOW",
+        107 => "ENOTCONN",
+        116 => "ESTALE",
+        _ => return format!("errno {code}"),
+    };
+    name.to_owned()
 }
 
 #[cfg(test)]
@@ -393,7 +467,10 @@ mod tests {
         fs::write(root.join("big"), vec![b'a'; 11]).unwrap();
         assert!(read_capped(&root.join("big"), 10).is_err());
         assert_eq!(read_capped(&root.join("big"), 11).unwrap().len(), 11);
-        assert_eq!(read_capped(&root, 10), Err("is a directory".into()));
+        assert_eq!(
+            read_capped(&root, 10),
+            Err("is a directory (EISDIR)".into())
+        );
         fs::remove_dir_all(root).unwrap();
     }
 }

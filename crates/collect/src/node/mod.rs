@@ -99,6 +99,13 @@ pub fn collect(root: &Path, options: &NodeOptions) -> NodeScan {
         };
     }
     let host = Host::open(root);
+    for (path, e) in &host.names_errors {
+        diagnostics.push(diag(
+            Severity::Error,
+            path,
+            format!("{e}: file owners are shown as numeric ids"),
+        ));
+    }
     let components: Vec<Component> = procs::scan(root, &mut diagnostics)
         .into_iter()
         .map(|entry| component_from_proc(&host, entry, &mut diagnostics))
@@ -108,9 +115,12 @@ pub fn collect(root: &Path, options: &NodeOptions) -> NodeScan {
     let files = discover::files(&host, &components, &mut diagnostics);
     let control_plane = components.iter().any(|c| c.component == "kube-apiserver")
         || files.iter().any(|f| {
-            f.get("roles")
-                .and_then(Value::as_array)
-                .is_some_and(|r| r.iter().any(|x| x == "apiserver-manifest"))
+            // A static pod directory kspm could not list carries every manifest role; it says
+            // nothing about what the node runs.
+            f.get("error").is_none()
+                && f.get("roles")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|x| x == "apiserver-manifest"))
         });
     let node = NodeInfo {
         name,
@@ -168,7 +178,11 @@ pub fn process_resource(
     if component == "etcd" && !parsed.contains_key("--config-file") {
         facts.insert(
             "effective".into(),
-            Value::Object(settings::etcd(&parsed, &[], ConfigState::None)),
+            Value::Object(settings::etcd(
+                &parsed,
+                settings::EtcdEnv::Known(&[]),
+                ConfigState::None,
+            )),
         );
     }
     if component == "kube-apiserver" {
@@ -284,6 +298,14 @@ fn component_from_proc(
         c.facts = facts;
         return c;
     }
+    if let Some(e) = &entry.etcd_env_error {
+        diagnostics.push(diag(
+            Severity::Error,
+            &format!("/proc/{}/environ", c.pid),
+            format!("etcd environment: {e}; its ETCD_* settings are unknown"),
+        ));
+        facts.insert("env_error".into(), json!(e));
+    }
     let config_flag = match c.component {
         "kubelet" | "kube-proxy" => c.flag("--config").map(str::to_owned),
         "etcd" => c.flag("--config-file").map(str::to_owned).or_else(|| {
@@ -324,7 +346,28 @@ fn component_from_proc(
         facts.insert("config_dir".into(), json!(dir));
         let mut dropins = Vec::new();
         let mut merged = config.take().unwrap_or_else(|| json!({}));
-        for name in host.list_dir(host.root(), &absolute(&dir), MAX_DROPINS) {
+        // A drop-in directory that cannot be listed may hold any setting: the merged
+        // configuration is unknown, exactly as for an unreadable config file.
+        let names = match host.list_dir(host.root(), &absolute(&dir), MAX_DROPINS) {
+            Ok(names) => names,
+            Err(e) => {
+                let path = absolute(&dir);
+                diagnostics.push(diag(
+                    Severity::Error,
+                    &path,
+                    format!("kubelet config drop-in directory (--config-dir): {e}"),
+                ));
+                facts.insert(
+                    "config_error".into(),
+                    json!(format!(
+                        "{path}: the drop-in directory cannot be listed: {e}"
+                    )),
+                );
+                broken = true;
+                Vec::new()
+            }
+        };
+        for name in names {
             if !name.ends_with(".conf") || name.starts_with('.') {
                 continue;
             }
@@ -373,7 +416,14 @@ fn component_from_proc(
             }
             Some(e)
         }
-        "etcd" => Some(settings::etcd(&c.flags, &entry.etcd_env, state)),
+        "etcd" => Some(settings::etcd(
+            &c.flags,
+            match &entry.etcd_env_error {
+                Some(_) => settings::EtcdEnv::Unreadable,
+                None => settings::EtcdEnv::Known(&entry.etcd_env),
+            },
+            state,
+        )),
         "kube-proxy" => Some(settings::kube_proxy(&c.flags, state)),
         _ => None,
     };
@@ -396,6 +446,11 @@ fn component_from_proc(
                 );
             }
             Err(e) => {
+                diagnostics.push(diag(
+                    Severity::Error,
+                    &absolute(path),
+                    format!("kubelet --kubeconfig: {e}"),
+                ));
                 facts.insert("kubeconfig_error".into(), json!(format!("{path}: {e}")));
             }
         }
@@ -418,6 +473,11 @@ fn component_from_proc(
                     entry.insert("content".into(), v);
                 }
                 Err(e) => {
+                    diagnostics.push(diag(
+                        Severity::Error,
+                        &absolute(path),
+                        format!("kube-apiserver {flag}: {e}"),
+                    ));
                     entry.insert("error".into(), json!(e));
                 }
             }

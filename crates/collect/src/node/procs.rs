@@ -27,6 +27,9 @@ pub struct ProcEntry {
     /// `ETCD_*` variables of an etcd process (other variables are never kept: they can hold
     /// secrets).
     pub etcd_env: Vec<(String, String)>,
+    /// Why an etcd process's environment could not be read (its `ETCD_*` settings are then
+    /// unknown).
+    pub etcd_env_error: Option<String>,
 }
 
 /// Every recognised component process under `<root>/proc`, one per component (the lowest
@@ -60,13 +63,28 @@ pub fn scan(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<ProcEntry> {
     for pid in pids {
         let dir = proc_dir.join(pid.to_string());
         let comm = read_capped(&dir.join("comm"), 64)
-            .map(|b| String::from_utf8_lossy(&b).trim_end().to_owned())
-            .unwrap_or_default();
+            .map(|b| String::from_utf8_lossy(&b).trim_end().to_owned());
         let (argv, error) = match read_capped(&dir.join("cmdline"), MAX_CMDLINE) {
             Ok(raw) => (split_cmdline(&raw), None),
             Err(e) => (Vec::new(), Some(e)),
         };
-        let Some((component, skip)) = recognise(&argv, &comm) else {
+        let Some((component, skip)) = recognise(&argv, comm.as_deref().unwrap_or_default()) else {
+            // Neither file readable (and the process still there): kspm cannot tell what it
+            // runs, which is not the same as "no component".
+            if let (Some(cmd_err), Err(comm_err)) = (&error, &comm)
+                && dir.exists()
+            {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: format!("/proc/{pid}"),
+                    document: None,
+                    line: None,
+                    message: format!(
+                        "cannot read /proc/{pid}/cmdline ({cmd_err}) nor /proc/{pid}/comm \
+                         ({comm_err}): the process was not examined"
+                    ),
+                });
+            }
             continue;
         };
         if let Some(prev) = found.iter().find(|p| p.component == component) {
@@ -83,14 +101,31 @@ pub fn scan(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<ProcEntry> {
             continue;
         }
         let error = match (&error, argv.is_empty()) {
-            (Some(e), _) => Some(format!("cannot read /proc/{pid}/cmdline: {e}")),
+            (Some(e), _) => {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: format!("/proc/{pid}/cmdline"),
+                    document: None,
+                    line: None,
+                    message: format!(
+                        "{component} (recognised by its comm): the command line cannot be read: {e}"
+                    ),
+                });
+                Some(format!("cannot read /proc/{pid}/cmdline: {e}"))
+            }
             (None, true) => Some(format!("/proc/{pid}/cmdline is empty")),
             _ => None,
         };
-        let etcd_env = if component == "etcd" && error.is_none() {
-            read_etcd_env(&dir.join("environ"))
+        let (etcd_env, etcd_env_error) = if component == "etcd" && error.is_none() {
+            match read_capped(&dir.join("environ"), MAX_CMDLINE) {
+                Ok(raw) => (parse_etcd_env(&raw), None),
+                Err(e) => (
+                    Vec::new(),
+                    Some(format!("cannot read /proc/{pid}/environ: {e}")),
+                ),
+            }
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         found.push(ProcEntry {
             pid,
@@ -102,17 +137,10 @@ pub fn scan(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<ProcEntry> {
             args: argv.get(skip..).map(<[String]>::to_vec).unwrap_or_default(),
             error,
             etcd_env,
+            etcd_env_error,
         });
     }
     found
-}
-
-/// The `ETCD_*` entries of a NUL-separated environ file; everything else is dropped unread.
-fn read_etcd_env(path: &Path) -> Vec<(String, String)> {
-    let Ok(raw) = read_capped(path, MAX_CMDLINE) else {
-        return Vec::new();
-    };
-    parse_etcd_env(&raw)
 }
 
 /// Keeps `ETCD_NAME=value` pairs of a NUL-separated environment block.

@@ -238,17 +238,29 @@ pub fn etcd_env_flag(name: &str) -> Option<String> {
     (!rest.is_empty()).then(|| format!("--{}", rest.to_lowercase().replace('_', "-")))
 }
 
+/// What is known about etcd's `ETCD_*` environment.
+#[derive(Debug, Clone, Copy)]
+pub enum EtcdEnv<'a> {
+    /// Read (or not applicable, as for a mirror pod's command line): these variables.
+    Known(&'a [(String, String)]),
+    /// `/proc/<pid>/environ` exists but could not be read: any setting no flag gives is unknown.
+    Unreadable,
+}
+
 /// etcd effective settings, keyed by flag name.
 ///
 /// etcd reads *either* its config file *or* its flags and environment: when `--config-file`
 /// (or `ETCD_CONFIG_FILE`) names a file, etcd ignores every other flag and variable. So with a
 /// config file the settings come from it alone; without one a flag wins over its `ETCD_*`
-/// variable. Defaults for the security settings fill the gaps.
-pub fn etcd(
-    flags: &Flags,
-    env: &[(String, String)],
-    config: ConfigState<'_>,
-) -> Map<String, Value> {
+/// variable. Defaults for the security settings fill the gaps, except when the environment could
+/// not be read: a setting the command line does not give is then left out (unknown), never
+/// defaulted.
+pub fn etcd(flags: &Flags, env: EtcdEnv<'_>, config: ConfigState<'_>) -> Map<String, Value> {
+    let env_known = matches!(env, EtcdEnv::Known(_));
+    let env: &[(String, String)] = match env {
+        EtcdEnv::Known(vars) => vars,
+        EtcdEnv::Unreadable => &[],
+    };
     let mut out = Map::new();
     match config {
         ConfigState::Broken => return out,
@@ -301,6 +313,9 @@ pub fn etcd(
                 }
             }
         }
+    }
+    if !env_known && matches!(config, ConfigState::None) {
+        return out;
     }
     for (flag, default) in ETCD_DEFAULTS {
         out.entry(*flag)
@@ -443,7 +458,7 @@ mod tests {
         ];
         let e = etcd(
             &flags(&["--client-cert-auth=false"]),
-            &env,
+            EtcdEnv::Known(&env),
             ConfigState::None,
         );
         assert_eq!(e["--client-cert-auth"]["value"], "false");
@@ -461,7 +476,7 @@ mod tests {
         let env = vec![("ETCD_AUTO_TLS".to_owned(), "true".to_owned())];
         let e = etcd(
             &flags(&["--client-cert-auth=false"]),
-            &env,
+            EtcdEnv::Known(&env),
             ConfigState::Parsed(&cfg),
         );
         assert_eq!(e["--data-dir"]["value"], "/srv/etcd");
@@ -474,6 +489,19 @@ mod tests {
         assert_eq!(e["--peer-client-cert-auth"]["value"], true);
         assert_eq!(e["--peer-auto-tls"]["value"], false);
         assert_eq!(e["--auto-tls"]["source"], "default");
+    }
+
+    #[test]
+    fn etcd_unreadable_environment_leaves_unflagged_settings_unknown() {
+        let e = etcd(
+            &flags(&["--client-cert-auth=true"]),
+            EtcdEnv::Unreadable,
+            ConfigState::None,
+        );
+        assert_eq!(e["--client-cert-auth"]["value"], "true");
+        // No default for what an ETCD_* variable might have set.
+        assert!(e.get("--auto-tls").is_none());
+        assert!(e.get("--peer-client-cert-auth").is_none());
     }
 
     #[test]
