@@ -1,7 +1,7 @@
 //! Compiling the bundle once and evaluating resources against it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kspm_model::{
     BenchmarkDef, ClusterInfo, Context, Finding, Gap, Outcome, RawJson, Resource, ResourceFindings,
@@ -53,6 +53,8 @@ struct Group {
 
 /// The compiled bundle. Cheap to share across threads; compile once per scan.
 pub struct Evaluator {
+    /// Replicas of one template share one evaluation (see `replicas`); on by default.
+    share_replicas: bool,
     rules: Vec<Rule>,
     benchmarks: Vec<BenchmarkDef>,
     /// Rules that do not compile: id → compiler message. They yield `error` findings.
@@ -296,6 +298,7 @@ impl Evaluator {
             );
         }
         Ok(Evaluator {
+            share_replicas: true,
             rules: rules.to_vec(),
             benchmarks: Vec::new(),
             broken: HashMap::new(),
@@ -329,6 +332,14 @@ impl Evaluator {
             .get(&(kind, sub_type.to_owned()))
             .or_else(|| self.wildcard.get(&kind))?;
         self.groups.get(*index)
+    }
+
+    /// Whether pods created by one controller from one template share one evaluation (on by
+    /// default). Off, every pod is evaluated on its whole input: for checking that sharing
+    /// changes no finding.
+    pub fn share_replicas(mut self, on: bool) -> Evaluator {
+        self.share_replicas = on;
+        self
     }
 
     /// The benchmark definitions of the compiled bundle.
@@ -415,7 +426,7 @@ impl Evaluator {
             })
             .collect();
         tracing::debug!("kept {} objects as text{}", raws.len(), rss());
-        let inputs = engine_values(&resources, &raws, &shared);
+        let mut inputs = engine_values(&resources, &raws, &shared);
         tracing::debug!("converted {} inputs{}", inputs.len(), rss());
         let controllers: HashSet<(&str, &str, &str)> = resources
             .iter()
@@ -454,18 +465,31 @@ impl Evaluator {
             resources: resources.len(),
             ..Default::default()
         };
-        let shared = (&texts[..], &constants, &blocked[..]);
+        let text = (&texts[..], &constants);
+        // Replicas of one template share one evaluation (see `replicas`).
+        let replicas = if self.share_replicas {
+            crate::replicas::group(&resources, &mut inputs, &owned)
+        } else {
+            crate::replicas::Replicas::none(resources.len())
+        };
+        if replicas.shared > 0 {
+            tracing::debug!(
+                "{} controller-owned pods share {} evaluations",
+                replicas.shared + replicas.groups,
+                replicas.groups
+            );
+        }
+        let shared_results: Vec<OnceLock<Vec<(usize, Option<RuleResult>)>>> =
+            (0..replicas.groups).map(|_| OnceLock::new()).collect();
         for (w, window) in resources.chunks(WINDOW).enumerate() {
             let start = w * WINDOW;
             let range = start..start + window.len();
             let per_resource: Vec<(ResourceFindings, usize)> = window
                 .par_iter()
-                .zip(inputs[range.clone()].par_iter())
-                .zip(raws[range.clone()].par_iter())
-                .zip(owned[range].par_iter())
+                .zip(range.clone().into_par_iter())
                 .map_init(
                     || self.vm(&data),
-                    |vm, (((resource, input), raw), &owned)| {
+                    |vm, (resource, i)| {
                         let extra = if resource.sub_type == "Cluster"
                             && resource.kind == ResourceType::K8sObject
                         {
@@ -473,14 +497,21 @@ impl Evaluator {
                         } else {
                             &[]
                         };
-                        let (findings, na) = self.evaluate_one(
-                            vm.as_mut(),
-                            &interpreter,
-                            shared,
-                            (resource, raw, owned),
-                            (input, extra),
-                            ctx,
-                        );
+                        let mut evaluate = || {
+                            self.rule_results(
+                                vm.as_mut(),
+                                &interpreter,
+                                &blocked,
+                                (resource, owned[i]),
+                                (&inputs[i], extra),
+                            )
+                        };
+                        let results = match replicas.group[i] {
+                            Some(g) => shared_results[g].get_or_init(evaluate).clone(),
+                            None => evaluate(),
+                        };
+                        let (findings, na) =
+                            self.findings_of(text, (resource, &raws[i]), results, ctx);
                         (
                             ResourceFindings {
                                 scope: resource.scope.clone(),
@@ -587,19 +618,15 @@ impl Evaluator {
         out
     }
 
-    fn evaluate_one(
+    /// What each rule routed to `resource` says about it (`None`: not applicable).
+    fn rule_results(
         &self,
         vm: Option<&mut RegoVM>,
         interpreter: &regorus::Engine,
-        (texts, constants, blocked): (
-            &[findings::RuleText],
-            &findings::Constants,
-            &[Option<Blocked>],
-        ),
-        (resource, raw, owned): (&Resource, &Arc<RawJson>, bool),
+        blocked: &[Option<Blocked>],
+        (resource, owned): (&Resource, bool),
         (input, orphans): (&regorus::Value, &[(usize, Gap)]),
-        ctx: &ScanContext,
-    ) -> (Vec<Finding>, usize) {
+    ) -> Vec<(usize, Option<RuleResult>)> {
         let group = self.group_for(resource.kind, &resource.sub_type);
         let members: &[usize] = group.map_or(&[], |g| &g.rules);
         // An object managed by a controller in the scan is only for rules that want it
@@ -669,6 +696,18 @@ impl Evaluator {
             };
             results.push((*i, blocked.result()));
         }
+        results
+    }
+
+    /// The findings of one resource from its rules' results, in output order, and how many
+    /// rules did not apply.
+    fn findings_of(
+        &self,
+        (texts, constants): (&[findings::RuleText], &findings::Constants),
+        (resource, raw): (&Resource, &Arc<RawJson>),
+        results: Vec<(usize, Option<RuleResult>)>,
+        ctx: &ScanContext,
+    ) -> (Vec<Finding>, usize) {
         let mut findings = Vec::new();
         let mut not_applicable = 0;
         let mut parts = None;

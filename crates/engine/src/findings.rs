@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::context::ScanContext;
 
 /// What a rule said about a resource.
+#[derive(Clone)]
 pub(crate) struct RuleResult {
     pub outcome: Outcome,
     pub evidence: RawJson,

@@ -12,6 +12,7 @@ mod evaluator;
 mod findings;
 pub mod harness;
 mod inventory;
+mod replicas;
 
 pub use bundle::{Rule, RuleBundle};
 pub use context::ScanContext;
