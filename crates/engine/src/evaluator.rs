@@ -479,7 +479,7 @@ impl Evaluator {
                 replicas.groups
             );
         }
-        let shared_results: Vec<OnceLock<Vec<(usize, Option<RuleResult>)>>> =
+        let shared_results: Vec<OnceLock<RuleResults>> =
             (0..replicas.groups).map(|_| OnceLock::new()).collect();
         for (w, window) in resources.chunks(WINDOW).enumerate() {
             let start = w * WINDOW;
@@ -626,13 +626,13 @@ impl Evaluator {
         blocked: &[Option<Blocked>],
         (resource, owned): (&Resource, bool),
         (input, orphans): (&regorus::Value, &[(usize, Gap)]),
-    ) -> Vec<(usize, Option<RuleResult>)> {
+    ) -> RuleResults {
         let group = self.group_for(resource.kind, &resource.sub_type);
         let members: &[usize] = group.map_or(&[], |g| &g.rules);
         // An object managed by a controller in the scan is only for rules that want it
         // (`applies_to.owned`); pod-spec rules report on the controller instead.
         let skipped = |i: usize| owned && !self.rules[i].meta.applies_to.owned;
-        let mut results: Vec<(usize, Option<RuleResult>)> =
+        let mut results: RuleResults =
             Vec::with_capacity(members.len() + orphans.len());
         let live = members.iter().any(|&i| !skipped(i) && blocked[i].is_none());
         let aggregated = match (vm, group) {
@@ -705,7 +705,7 @@ impl Evaluator {
         &self,
         (texts, constants): (&[findings::RuleText], &findings::Constants),
         (resource, raw): (&Resource, &Arc<RawJson>),
-        results: Vec<(usize, Option<RuleResult>)>,
+        results: RuleResults,
         ctx: &ScanContext,
     ) -> (Vec<Finding>, usize) {
         let mut findings = Vec::new();
@@ -792,6 +792,9 @@ impl Evaluator {
         }
     }
 }
+
+/// What each rule routed to a resource said (by rule index; `None`: not applicable).
+type RuleResults = Vec<(usize, Option<RuleResult>)>;
 
 /// What a rule reports instead of being evaluated (see [`Evaluator::blocked_rules`]).
 #[derive(Debug, Clone)]
