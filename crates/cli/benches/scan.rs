@@ -1,80 +1,197 @@
-//! Full-scan benchmark: a synthetic 10,000-pod cluster snapshot (`kspm synth`), scanned by the
-//! release binary. Prints wall time, objects/s and peak RSS of the scan, and the parse-only
-//! time of the same file so the scan/parse ratio is visible.
+//! Full-scan benchmark: synthetic cluster snapshots (`kspm synth`) scanned by the release
+//! binary, in two shapes:
 //!
-//! Run: `cargo bench -p kspm-cli --bench scan` (KSPM_BENCH_PODS and KSPM_BENCH_RUNS override
-//! the defaults of 10000 pods and 3 runs). Targets (DESIGN §9): under 2 s, under 300 MB.
+//! - `without-replicasets` (as `kubectl get pods,deploy,… -A -o json` without `rs`): the pods'
+//!   controllers are not in the input, so every pod is evaluated (about 27 findings per pod);
+//! - `complete`: ReplicaSets present, so their pods are judged once, on the Deployment.
+//!
+//! For each shape, size and output format it prints the wall time (best and median), findings
+//! per second, the scan's peak RSS and the bytes written, then how peak RSS grows with the
+//! input. Each run is a child process measured by a re-executed copy of this bench, so its
+//! peak RSS is its own.
+//!
+//! Run: `cargo bench -p kspm-cli --bench scan`. Environment: KSPM_BENCH_PODS (comma list,
+//! default 1000,10000,50000), KSPM_BENCH_RUNS (default 3), KSPM_BENCH_OUTPUTS (default
+//! table,json), KSPM_BENCH_SHAPES (default without-replicasets,complete).
+//! Targets (DESIGN §9, on 10,000 pods): table under 1.5 s, JSON under 2.5 s, each under 250 MB.
 
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+#[allow(dead_code)] // shared with the node bench, which uses the rest
 mod common;
-use common::{env_or, peak_rss_mb, print_child_rss};
+
+use nix::sys::resource::{UsageWho, getrusage};
+
+/// The variable that makes the re-executed bench measure one scan: `output\x1ffile`.
+const MEASURE: &str = "KSPM_BENCH_MEASURE_SCAN";
+
+/// One measured scan.
+struct Run {
+    seconds: f64,
+    peak_mb: f64,
+    bytes: u64,
+    /// The end of the output (the table's footer).
+    tail: String,
+}
 
 fn main() {
-    if let Ok(file) = std::env::var(common::MEASURE_RSS) {
-        let mut scan = Command::new(env!("CARGO_BIN_EXE_kspm"));
-        scan.args(["scan", "--output", "ndjson", "--fail-on", "none", &file]);
-        return print_child_rss(scan);
+    if let Ok(spec) = std::env::var(MEASURE) {
+        return measure_child(&spec);
     }
-    let pods = env_or("KSPM_BENCH_PODS", 10_000);
-    let runs = env_or("KSPM_BENCH_RUNS", 3).max(1);
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_kspm"));
-    let file = std::env::temp_dir().join(format!("kspm-bench-{pods}-{}.json", std::process::id()));
-
-    let out = Command::new(&exe)
-        .args(["synth", "--pods", &pods.to_string()])
-        .output()
-        .expect("run kspm synth");
-    assert!(out.status.success(), "kspm synth failed");
-    std::fs::write(&file, &out.stdout).expect("write snapshot");
-    let size_mb = out.stdout.len() as f64 / 1e6;
-
-    // Parse only, in this process: read + YAML/JSON + list unwrapping + sanitising.
-    let mut parse_best = f64::MAX;
-    let mut objects = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let loaded = kspm_collect::offline::load(std::slice::from_ref(&file), Default::default());
-        parse_best = parse_best.min(t.elapsed().as_secs_f64());
-        objects = loaded.objects.len();
-    }
-
-    // Full scan, in a child process, so its peak RSS is its own.
-    let mut scan_times = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        let status = Command::new(&exe)
-            .args(["scan", "--output", "ndjson", "--fail-on", "none"])
-            .arg(&file)
-            .stdout(Stdio::null())
-            .status()
-            .expect("run kspm scan");
-        scan_times.push(t.elapsed().as_secs_f64());
-        assert!(status.success(), "kspm scan failed: {status}");
-    }
-    let findings = Command::new(&exe)
-        .args(["scan", "--output", "ndjson", "--fail-on", "none"])
-        .arg(&file)
-        .output()
-        .map(|o| o.stdout.iter().filter(|&&b| b == b'\n').count())
-        .unwrap_or(0);
-    let peak_mb = peak_rss_mb(&file);
-    let _ = std::fs::remove_file(&file);
-
-    scan_times.sort_by(f64::total_cmp);
-    let best = scan_times[0];
-    let median = scan_times[scan_times.len() / 2];
+    let sizes = list("KSPM_BENCH_PODS", "1000,10000,50000");
+    let outputs = list("KSPM_BENCH_OUTPUTS", "table,json");
+    let shapes = list("KSPM_BENCH_SHAPES", "without-replicasets,complete");
+    let runs = common::env_or("KSPM_BENCH_RUNS", 3).max(1);
     println!(
-        "kspm scan benchmark ({} cores)",
+        "kspm scan benchmark ({} cores, {runs} runs each)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!("  snapshot:        {pods} pods, {objects} objects, {size_mb:.1} MB JSON");
-    println!("  findings:        {findings}");
-    println!("  parse only:      {:.3} s (best of {runs})", parse_best);
-    println!("  full scan:       {best:.3} s best, {median:.3} s median of {runs} (target < 2 s)");
-    println!("  throughput:      {:.0} objects/s", objects as f64 / best);
-    println!("  scan / parse:    {:.1}x", best / parse_best);
-    println!("  peak RSS:        {peak_mb:.1} MB (the scan process alone; target < 300 MB)");
+    for shape in &shapes {
+        let mut growth: Vec<(f64, f64, f64)> = Vec::new();
+        println!("\nshape: {shape}");
+        for size in &sizes {
+            let pods: usize = size.parse().expect("KSPM_BENCH_PODS holds numbers");
+            let file = std::env::temp_dir().join(format!(
+                "kspm-bench-{shape}-{pods}-{}.json",
+                std::process::id()
+            ));
+            let mut synth = Command::new(&exe);
+            synth.args(["synth", "--pods", &pods.to_string()]);
+            if shape == "without-replicasets" {
+                synth.arg("--without-replicasets");
+            }
+            let out = synth.output().expect("run kspm synth");
+            assert!(out.status.success(), "kspm synth failed");
+            std::fs::write(&file, &out.stdout).expect("write snapshot");
+            let loaded =
+                kspm_collect::offline::load(std::slice::from_ref(&file), Default::default());
+            let objects = loaded.objects.len();
+            drop(loaded);
+            println!(
+                "  {pods} pods: {objects} objects, {:.1} MB JSON",
+                out.stdout.len() as f64 / 1e6
+            );
+            let mut findings = 0u64;
+            for output in &outputs {
+                let mut measured: Vec<Run> = (0..runs).map(|_| measure(output, &file)).collect();
+                if output == "table" {
+                    findings = footer_findings(&measured[0].tail);
+                }
+                measured.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+                let best = &measured[0];
+                let median = &measured[measured.len() / 2];
+                let peak = measured.iter().map(|r| r.peak_mb).fold(0.0, f64::max);
+                let rate = if findings > 0 {
+                    format!("{:.0} findings/s", findings as f64 / best.seconds)
+                } else {
+                    "findings/s n/a (add table to KSPM_BENCH_OUTPUTS)".into()
+                };
+                println!(
+                    "    -o {output:<6} {:.3} s best, {:.3} s median; {rate}; peak RSS {peak:.1} MB; {:.1} MB written",
+                    best.seconds,
+                    median.seconds,
+                    best.bytes as f64 / 1e6
+                );
+                if output == "table" {
+                    growth.push((objects as f64, findings as f64, peak));
+                }
+            }
+            if findings > 0 {
+                println!("    findings: {findings}");
+            }
+            let _ = std::fs::remove_file(&file);
+        }
+        if growth.len() >= 2 {
+            let (first, last) = (growth[0], growth[growth.len() - 1]);
+            let per_object = (last.2 - first.2) / (last.0 - first.0) * 1000.0;
+            let per_finding = (last.2 - first.2) / (last.1 - first.1) * 1000.0;
+            println!(
+                "  peak RSS (table) grows {per_object:.2} MB per 1,000 objects ({per_finding:.3} MB per 1,000 findings)"
+            );
+        }
+    }
+}
+
+/// A comma list from the environment.
+fn list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Runs one scan in a re-executed copy of this bench and reads what it measured.
+fn measure(output: &str, file: &Path) -> Run {
+    let spec = format!("{output}\x1f{}", file.display());
+    let out = Command::new(std::env::current_exe().expect("own path"))
+        .env(MEASURE, spec)
+        .output()
+        .expect("re-execute the bench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.splitn(4, '\n');
+    let mut next = || lines.next().unwrap_or_default().trim().to_owned();
+    let seconds = next().parse().unwrap_or(f64::NAN);
+    let peak_kib: f64 = next().parse().unwrap_or(f64::NAN);
+    let bytes = next().parse().unwrap_or(0);
+    Run {
+        seconds,
+        peak_mb: peak_kib / 1024.0,
+        bytes,
+        tail: lines.next().unwrap_or_default().to_owned(),
+    }
+}
+
+/// In the re-executed bench: scans, counting the output it reads from the pipe, and prints
+/// the wall time, the scan's peak RSS (KiB), the bytes written and the output's last lines.
+fn measure_child(spec: &str) {
+    let (output, file) = spec.split_once('\x1f').expect("output and file");
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kspm"))
+        .args(["scan", "--fail-on", "none", "--output", output, file])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run kspm scan");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let n = stdout.read(&mut buf).expect("read the scan's output");
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        tail.extend_from_slice(&buf[..n]);
+        if tail.len() > 4096 {
+            tail.drain(..tail.len() - 4096);
+        }
+    }
+    let status = child.wait().expect("wait for kspm scan");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(status.success(), "kspm scan failed: {status}");
+    let rss = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .map(|u| u.max_rss())
+        .unwrap_or(0);
+    println!(
+        "{seconds}\n{rss}\n{bytes}\n{}",
+        String::from_utf8_lossy(&tail)
+    );
+}
+
+/// Findings counted by the table's footer (failed + passed + manual + error).
+fn footer_findings(tail: &str) -> u64 {
+    let Some(line) = tail.lines().find(|l| l.starts_with("Findings: ")) else {
+        return 0;
+    };
+    line.trim_start_matches("Findings: ")
+        .split(", ")
+        .filter(|part| !part.ends_with("not applicable"))
+        .filter_map(|part| part.split(' ').next()?.parse::<u64>().ok())
+        .sum()
 }

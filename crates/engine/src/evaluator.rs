@@ -632,8 +632,7 @@ impl Evaluator {
         // An object managed by a controller in the scan is only for rules that want it
         // (`applies_to.owned`); pod-spec rules report on the controller instead.
         let skipped = |i: usize| owned && !self.rules[i].meta.applies_to.owned;
-        let mut results: RuleResults =
-            Vec::with_capacity(members.len() + orphans.len());
+        let mut results: RuleResults = Vec::with_capacity(members.len() + orphans.len());
         let live = members.iter().any(|&i| !skipped(i) && blocked[i].is_none());
         let aggregated = match (vm, group) {
             (Some(vm), Some(group)) if live => {

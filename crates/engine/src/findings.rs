@@ -165,6 +165,7 @@ impl RuleText {
                 rule_number: bench.number.clone(),
                 posture_type: "kspm".into(),
             }),
+            encoded: Default::default(),
         };
         RuleText {
             shared: Arc::new(shared),

@@ -108,8 +108,11 @@ pub struct FindingBenchmark {
     pub posture_type: String,
 }
 
+// Thousands of findings share one rule's text: it is encoded as JSON once, the first time one
+// of them is written, and copied from then on (`encoded`, a cache that is never cloned, so a
+// changed copy is encoded again).
 /// `rule.*`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct FindingRule {
     /// Stable rule id.
     pub id: Arc<str>,
@@ -135,6 +138,85 @@ pub struct FindingRule {
     pub tags: Arc<[String]>,
     /// Benchmark numbering.
     pub benchmark: Arc<FindingBenchmark>,
+    /// The compact JSON of the fields above, once encoded.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub encoded: JsonOnce,
+}
+
+/// The JSON encoding of a value, made at most once (see [`FindingRule`]). Compares equal to
+/// any other. A clone does not cache: clones are the one-off copies made to change a field
+/// (a remediation filled in for one resource), written once.
+#[derive(Debug)]
+pub struct JsonOnce(Option<std::sync::OnceLock<Box<serde_json::value::RawValue>>>);
+
+impl Default for JsonOnce {
+    fn default() -> Self {
+        JsonOnce(Some(std::sync::OnceLock::new()))
+    }
+}
+
+impl Clone for JsonOnce {
+    fn clone(&self) -> Self {
+        JsonOnce(None)
+    }
+}
+
+impl PartialEq for JsonOnce {
+    fn eq(&self, _: &JsonOnce) -> bool {
+        true
+    }
+}
+
+/// The fields of [`FindingRule`] as they are written.
+#[derive(Serialize)]
+struct FindingRuleFields<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    rationale: &'a str,
+    impact: &'a str,
+    default_value: &'a str,
+    remediation: &'a crate::Remediation,
+    references: &'a str,
+    profile_applicability: &'a str,
+    section: &'a str,
+    tags: &'a [String],
+    benchmark: &'a FindingBenchmark,
+}
+
+impl Serialize for FindingRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = FindingRuleFields {
+            id: &self.id,
+            name: &self.name,
+            description: &self.description,
+            rationale: &self.rationale,
+            impact: &self.impact,
+            default_value: &self.default_value,
+            remediation: &self.remediation,
+            references: &self.references,
+            profile_applicability: &self.profile_applicability,
+            section: &self.section,
+            tags: &self.tags,
+            benchmark: &self.benchmark,
+        };
+        let Some(cache) = &self.encoded.0 else {
+            return fields.serialize(serializer);
+        };
+        if cache.get().is_none() {
+            match serde_json::value::to_raw_value(&fields) {
+                Ok(raw) => {
+                    let _ = cache.set(raw);
+                }
+                Err(_) => return fields.serialize(serializer),
+            }
+        }
+        match cache.get() {
+            Some(raw) => raw.serialize(serializer),
+            None => fields.serialize(serializer),
+        }
+    }
 }
 
 /// `orchestrator.*`.

@@ -40,6 +40,7 @@ pub fn rule(id: &str, benchmark: &str, number: &str, title: &str, section: &str)
             rule_number: number.into(),
             posture_type: "kspm".into(),
         }),
+        encoded: Default::default(),
     }
 }
 

@@ -100,11 +100,18 @@ pub(crate) fn pretty(compact: &[u8], indent: &[u8], buf: &mut Vec<u8>) {
                 // Copy the string up to its closing quote, skipping escaped characters.
                 let start = i;
                 i += 1;
-                while i < compact.len() {
-                    match compact[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                loop {
+                    let rest = compact.get(i..).unwrap_or_default();
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(at) if rest[at] == b'\\' => i += at + 2,
+                        Some(at) => {
+                            i += at;
+                            break;
+                        }
+                        None => {
+                            i = compact.len();
+                            break;
+                        }
                     }
                 }
                 let end = (i + 1).min(compact.len());

@@ -94,6 +94,7 @@ pub fn rule(spec: &RuleSpec, remediation: &str) -> FindingRule {
             posture_type: "kspm".into(),
         }
         .into(),
+        encoded: Default::default(),
     }
 }
 
