@@ -579,13 +579,18 @@ impl Evaluator {
                         reason: message.to_owned(),
                     });
                 }
-                let hit = gaps.iter().find(|g| {
-                    reads
-                        .iter()
-                        .any(|(kind, sub)| g.kind == *kind && (*sub == "*" || g.covers(*kind, sub)))
-                })?;
+                // Data that does not exist here (a kind this cluster does not serve) is simply
+                // absent from what the rule reads; only data that could not be read blocks it.
+                let hit = gaps
+                    .iter()
+                    .filter(|g| g.outcome == Outcome::Error)
+                    .find(|g| {
+                        reads.iter().any(|(kind, sub)| {
+                            g.kind == *kind && (*sub == "*" || g.covers(*kind, sub))
+                        })
+                    })?;
                 Some(Blocked {
-                    outcome: hit.outcome,
+                    outcome: Outcome::Error,
                     reason: format!(
                         "rule `{}` reads {} {}, which could not be collected: {}",
                         meta.id,

@@ -16,7 +16,7 @@ mod replicas;
 
 pub use bundle::{Rule, RuleBundle};
 pub use context::ScanContext;
-pub use evaluator::{Evaluation, EvaluationStats, Evaluator};
+pub use evaluator::{Evaluation, EvaluationStats, Evaluator, WINDOW};
 pub use findings::fill_placeholders;
 
 /// Engine errors (bundle loading and compilation; per-rule failures are findings).

@@ -4,14 +4,19 @@
 use std::path::Path;
 
 use kspm_engine::{Evaluator, RuleBundle, ScanContext};
-use kspm_model::{ClusterInfo, Outcome, Resource};
+use kspm_model::{ClusterInfo, Gap, Outcome, Resource, ResourceType};
 use serde_json::json;
 
 fn write_rule(root: &Path, id: &str, sub_types: &str, rego: Option<&str>) {
+    write_rule_with(root, id, sub_types, rego, "");
+}
+
+/// A rule with `extra` lines of metadata (`reads: [...]`, say).
+fn write_rule_with(root: &Path, id: &str, sub_types: &str, rego: Option<&str>, extra: &str) {
     let dir = root.join("custom").join(id);
     std::fs::create_dir_all(&dir).unwrap();
     let meta = format!(
-        "id: {id}\nbenchmarks: [{{id: custom, versions: [\"1\"], number: \"{id}\"}}]\ntitle: Test rule {id}\nsection: Tests\nprofile: test\nassessment: automated\napplies_to: {{type: k8s_object, sub_types: [{sub_types}]}}\ndescription: d\nrationale: r\nremediation: \"kubectl -n {{{{resource.namespace}}}} edit pod {{{{resource.name}}}}\"\n"
+        "id: {id}\nbenchmarks: [{{id: custom, versions: [\"1\"], number: \"{id}\"}}]\ntitle: Test rule {id}\nsection: Tests\nprofile: test\nassessment: automated\napplies_to: {{type: k8s_object, sub_types: [{sub_types}]}}\ndescription: d\nrationale: r\nremediation: \"kubectl -n {{{{resource.namespace}}}} edit pod {{{{resource.name}}}}\"\n{extra}"
     );
     std::fs::write(dir.join("meta.yaml"), meta).unwrap();
     std::fs::write(
@@ -333,4 +338,190 @@ fn manual_only_rules_yield_one_manual_finding_on_the_cluster() {
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn findings_stream_window_by_window_in_the_order_evaluate_returns_them() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    write_rule(
+        dir,
+        "always",
+        "Pod",
+        Some("finding := {\"evaluation\": \"passed\"} if input.resource.kind == \"Pod\""),
+    );
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
+    // More pods than three windows, given in reverse name order.
+    let pods: Vec<Resource> = (0..700)
+        .rev()
+        .map(|i| pod(&format!("p{i:04}"), "shop"))
+        .collect();
+    let mut batches = Vec::new();
+    let stats = evaluator
+        .evaluate_stream(pods.clone(), &[], &ctx(), |batch| {
+            batches.push(batch);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert!(batches.len() >= 3, "{} batches", batches.len());
+    assert!(batches.iter().all(|b| b.len() <= kspm_engine::WINDOW));
+    let streamed: Vec<String> = batches
+        .iter()
+        .flatten()
+        .flat_map(|r| &r.findings)
+        .map(|f| f.resource.name.clone())
+        .collect();
+    assert_eq!(stats.findings, 700);
+    let mut sorted = streamed.clone();
+    sorted.sort();
+    assert_eq!(streamed, sorted, "resources come out in name order");
+    let collected: Vec<String> = evaluator
+        .evaluate(pods, &ctx())
+        .findings
+        .iter()
+        .map(|f| f.resource.name.clone())
+        .collect();
+    assert_eq!(streamed, collected);
+}
+
+#[test]
+fn an_error_from_the_consumer_stops_the_evaluation() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    write_rule(
+        dir,
+        "always",
+        "Pod",
+        Some("finding := {\"evaluation\": \"passed\"} if input.resource.kind == \"Pod\""),
+    );
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
+    let pods: Vec<Resource> = (0..700).map(|i| pod(&format!("p{i:04}"), "shop")).collect();
+    let mut calls = 0;
+    let result = evaluator.evaluate_stream(pods, &[], &ctx(), |_| {
+        calls += 1;
+        if calls == 2 { Err("sink down") } else { Ok(()) }
+    });
+    assert_eq!(result.unwrap_err(), "sink down");
+    assert_eq!(calls, 2, "no batch is evaluated after the failure");
+}
+
+#[test]
+fn rules_routed_to_a_kind_that_could_not_be_read_report_errors_on_the_cluster() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    write_rule(
+        dir,
+        "no_public_maps",
+        "ConfigMap",
+        Some("finding := {\"evaluation\": \"passed\"} if input.resource.kind == \"ConfigMap\""),
+    );
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
+    let gap = Gap::unreadable(
+        ResourceType::K8sObject,
+        "ConfigMap",
+        "list configmaps: 403 Forbidden",
+    );
+    let mut findings = Vec::new();
+    evaluator
+        .evaluate_stream(vec![pod("p", "shop")], &[gap], &ctx(), |batch| {
+            findings.extend(batch.into_iter().flat_map(|r| r.findings));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f.outcome(), Outcome::Error);
+    assert_eq!(f.resource.sub_type, "Cluster");
+    let message = &f.error.as_ref().unwrap().message;
+    assert!(message.contains("no_public_maps"), "{message}");
+    assert!(
+        message.contains("list configmaps: 403 Forbidden"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_rule_reading_a_kind_that_could_not_be_read_reports_an_error_never_a_pass() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    // Passes when the namespace has no NetworkPolicy objects in the inventory: exactly what
+    // missing data would look like.
+    write_rule_with(
+        dir,
+        "ns_has_no_policies",
+        "Namespace",
+        Some(
+            "finding := {\"evaluation\": \"passed\"} if { input.resource.kind == \"Namespace\"; count(object.get(data.inventory.objects, \"NetworkPolicy\", {})) == 0 }",
+        ),
+        "reads: [NetworkPolicy]\n",
+    );
+    let evaluator = Evaluator::new(custom_bundle(dir)).unwrap();
+    let ns = Resource::k8s_object(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+        cluster(),
+    );
+    let outcome = |gaps: &[Gap]| {
+        let mut findings = Vec::new();
+        evaluator
+            .evaluate_stream(vec![ns.clone()], gaps, &ctx(), |batch| {
+                findings.extend(batch.into_iter().flat_map(|r| r.findings));
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        let f = findings
+            .into_iter()
+            .find(|f| &*f.rule.id == "ns_has_no_policies")
+            .unwrap();
+        (f.outcome(), f.error.map(|e| e.message))
+    };
+    assert_eq!(outcome(&[]), (Outcome::Passed, None));
+    let (refused, message) = outcome(&[Gap::unreadable(
+        ResourceType::K8sObject,
+        "NetworkPolicy",
+        "examples/x.yaml:3 (document 0, a NetworkPolicy) is not valid YAML",
+    )]);
+    assert_eq!(refused, Outcome::Error);
+    assert!(message.unwrap().contains("is not valid YAML"));
+    // A kind this cluster does not serve is just absent: the rule judges what is there.
+    let absent = outcome(&[Gap::absent(
+        ResourceType::K8sObject,
+        "NetworkPolicy",
+        "the API server does not serve networking.k8s.io/v1",
+    )]);
+    assert_eq!(absent, (Outcome::Passed, None));
+}
+
+#[test]
+fn bundled_rules_that_read_the_inventory_say_what_they_read() {
+    // What reaches other objects: the inventory itself, or the library rules built on it.
+    const READERS: [&str; 8] = [
+        "data.inventory",
+        "lib.namespaces.input_workloads",
+        "lib.namespaces.workloads(",
+        "lib.namespaces.objects_in(",
+        "lib.namespaces.psa_finding",
+        "lib.rbac.role_finding",
+        "lib.rbac.holders",
+        "lib.rbac.bindings_for_key",
+    ];
+    let bundle = RuleBundle::embedded().unwrap();
+    let readers: Vec<_> = bundle
+        .rules
+        .iter()
+        .filter(|r| {
+            r.rego
+                .as_deref()
+                .is_some_and(|rego| READERS.iter().any(|p| rego.contains(p)))
+        })
+        .collect();
+    assert!(readers.len() >= 30, "{} readers found", readers.len());
+    let silent: Vec<&str> = readers
+        .iter()
+        .filter(|r| r.meta.reads.is_empty())
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "these rules read other objects but their meta.yaml has no `reads`: {silent:?}"
+    );
 }
