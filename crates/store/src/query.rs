@@ -186,6 +186,31 @@ impl Store {
         Ok(raw.into_iter().map(|g| g.finish(req.by)).collect())
     }
 
+    /// Findings of disabled rules that a default search for `query` leaves out, and how many
+    /// rules are disabled (for at least one cluster). Answers from the tallies alone when no
+    /// rule is disabled.
+    pub fn hidden_by_disabled(&self, query: &str) -> Result<(u64, u64)> {
+        let rules: i64 = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT COUNT(DISTINCT rule_id) FROM tallies WHERE disabled = 1",
+                )?
+                .query_row([], |r| r.get(0))?)
+        })?;
+        if rules == 0 {
+            return Ok((0, 0));
+        }
+        let q = if query.trim().is_empty() {
+            "status : disabled".to_owned()
+        } else {
+            format!("({query}) and status : disabled")
+        };
+        let mut req = SearchRequest::new(q);
+        req.include_disabled = true;
+        req.per_page = 1;
+        Ok((self.search(&req)?.total, rules as u64))
+    }
+
     /// One finding (current or resolved) with its full document and covering exception.
     pub fn finding(&self, finding_id: &str) -> Result<Option<StoredFinding>> {
         let now = self.now();
