@@ -132,7 +132,8 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
 /// passed / (passed + failed) as a 0…1 ratio, computed from the counts (not from the percent
 /// score) so that it is exact; `None` when nothing was scored.
 fn ratio(counts: &Counts) -> Option<f64> {
-    counts.score().map(|s| s / 100.0)
+    let scored = counts.passed + counts.failed;
+    (scored > 0).then(|| counts.passed as f64 / scored as f64)
 }
 
 /// `GET /healthz`: 200 when the store answers a read, 503 otherwise. Never needs a token.

@@ -86,7 +86,8 @@ mod tests {
         let html = render("Run `kubectl` then:\n\n```sh\nkubectl label ns web a=b\n```\n");
         assert!(html.contains("<code>kubectl</code>"), "{html}");
         assert!(
-            html.contains(r#"<div class="code"><button type="button" class="btn small copy" data-copy>Copy</button><pre><code class="language-sh">kubectl label ns web a=b"#),
+            html.contains(r#"<div class="code"><button type="button" class="btn small copy" data-copy>Copy</button>"#)
+                && html.contains(r#"<pre><code class="language-sh">kubectl label ns web a=b"#),
             "{html}"
         );
         assert!(!html.contains("```"));
