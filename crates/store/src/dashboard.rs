@@ -189,7 +189,10 @@ impl Store {
             }
             let mut counts: HashMap<String, Counts> = HashMap::new();
             for row in tally_rows(conn, cluster_id, now)? {
-                counts.entry(row.rule_id.clone()).or_default().add(row.status(), row.n);
+                counts
+                    .entry(row.rule_id.clone())
+                    .or_default()
+                    .add(row.status(), row.n);
             }
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, section, benchmark_id, benchmark_name, benchmark_version,
@@ -212,7 +215,8 @@ impl Store {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for rule in &mut rules {
-                let setting = |c: &str| settings.get(&(c.to_owned(), rule.rule_id.clone())).copied();
+                let setting =
+                    |c: &str| settings.get(&(c.to_owned(), rule.rule_id.clone())).copied();
                 rule.enabled = cluster_id
                     .and_then(setting)
                     .or_else(|| setting(""))

@@ -135,7 +135,8 @@ impl Store {
                 label: "All clusters".into(),
                 points: last_points(pool(all.iter())),
             }];
-            let mut stmt = conn.prepare_cached("SELECT id, name FROM clusters ORDER BY name, id")?;
+            let mut stmt =
+                conn.prepare_cached("SELECT id, name FROM clusters ORDER BY name, id")?;
             let clusters = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -222,9 +223,8 @@ impl Store {
                 .map(|rule| kspm_model::finding_id(cluster_id, resource_id, rule))
                 .collect();
             let marks = vec!["?"; ids.len()].join(", ");
-            let sql = format!(
-                "SELECT {ROW_COLUMNS}, f.rowid FROM findings f WHERE f.id IN ({marks})"
-            );
+            let sql =
+                format!("SELECT {ROW_COLUMNS}, f.rowid FROM findings f WHERE f.id IN ({marks})");
             let mut args: Vec<&dyn rusqlite::ToSql> = vec![&now];
             args.extend(ids.iter().map(|i| i as &dyn rusqlite::ToSql));
             let mut stmt = conn.prepare(&sql)?;
@@ -247,12 +247,18 @@ impl Store {
                 .map(|(r, _)| r.clone())
                 .collect();
             findings.sort_by(|a, b| {
-                (a.disabled, rank(a.outcome), natural_key(&a.rule_number), &a.rule_id).cmp(&(
-                    b.disabled,
-                    rank(b.outcome),
-                    natural_key(&b.rule_number),
-                    &b.rule_id,
-                ))
+                (
+                    a.disabled,
+                    rank(a.outcome),
+                    natural_key(&a.rule_number),
+                    &a.rule_id,
+                )
+                    .cmp(&(
+                        b.disabled,
+                        rank(b.outcome),
+                        natural_key(&b.rule_number),
+                        &b.rule_id,
+                    ))
             });
             let mut counts = Counts::default();
             for f in &findings {

@@ -10,8 +10,8 @@ use crate::doc::{Parts, rebuild};
 use crate::kql::{self, SqlFilter, SqlParam};
 use crate::status::{CellMask, excepted_now_sql, status_sql};
 use crate::{
-    ClusterRow, Counts, Error, FindingRow, GroupBy, GroupRequest, GroupResource, GroupRow,
-    Result, SearchPage, SearchRequest, SortDir, Status, Store, StoredFinding,
+    ClusterRow, Counts, Error, FindingRow, GroupBy, GroupRequest, GroupResource, GroupRow, Result,
+    SearchPage, SearchRequest, SortDir, Status, Store, StoredFinding,
 };
 
 /// Columns of a [`FindingRow`], over `findings f`; the exception column needs "now" (`?`).
@@ -192,9 +192,7 @@ impl Store {
     pub fn hidden_by_disabled(&self, query: &str) -> Result<(u64, u64)> {
         let rules: i64 = self.read(|conn| {
             Ok(conn
-                .prepare_cached(
-                    "SELECT COUNT(DISTINCT rule_id) FROM tallies WHERE disabled = 1",
-                )?
+                .prepare_cached("SELECT COUNT(DISTINCT rule_id) FROM tallies WHERE disabled = 1")?
                 .query_row([], |r| r.get(0))?)
         })?;
         if rules == 0 {

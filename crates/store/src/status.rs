@@ -141,7 +141,9 @@ impl Counts {
 /// SQL: the status of a row, from its outcome, disabled flag and exception columns.
 /// `now` is the SQL text of the "now" parameter (`?1`, `?`), used once.
 pub(crate) fn status_sql(outcome: &str, disabled: &str, excepted_now: &str) -> String {
-    format!("(CASE WHEN {disabled} THEN 'disabled' WHEN {excepted_now} THEN 'excepted' ELSE {outcome} END)")
+    format!(
+        "(CASE WHEN {disabled} THEN 'disabled' WHEN {excepted_now} THEN 'excepted' ELSE {outcome} END)"
+    )
 }
 
 /// SQL: whether the exception materialised on a row (`id`, `expires`) still applies at `now`.
@@ -250,7 +252,12 @@ mod tests {
             }
         }
         assert_eq!(seen, [1; 12]);
-        for o in [Outcome::Passed, Outcome::Failed, Outcome::Manual, Outcome::Error] {
+        for o in [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::Manual,
+            Outcome::Error,
+        ] {
             for (d, e) in [(false, false), (false, true), (true, false), (true, true)] {
                 assert!(CellMask::status(Status::of(o, d, e)).has(o, d, e));
             }

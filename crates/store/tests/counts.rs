@@ -35,7 +35,15 @@ fn filled() -> (tempfile::TempDir, Store) {
             for p in 0..3 {
                 for rule in &RULES {
                     i += 1;
-                    findings.push(pod(&c, ns, &format!("p{p}"), &[("app", "a")], rule, outcome(i), T0));
+                    findings.push(pod(
+                        &c,
+                        ns,
+                        &format!("p{p}"),
+                        &[("app", "a")],
+                        rule,
+                        outcome(i),
+                        T0,
+                    ));
                 }
             }
         }
@@ -116,7 +124,12 @@ fn apply(store: &Store, change: &Change) {
             cluster,
             enabled,
         } => store
-            .set_rule_enabled(cluster_id(cluster).as_deref(), RULES[*rule].id, *enabled, "t")
+            .set_rule_enabled(
+                cluster_id(cluster).as_deref(),
+                RULES[*rule].id,
+                *enabled,
+                "t",
+            )
             .unwrap(),
     }
 }
@@ -213,7 +226,10 @@ fn failed_first_order_walks_the_rank_index() {
         Outcome::Manual => 2,
         _ => 3,
     };
-    assert!(rows.windows(2).all(|w| rank(w[0].outcome) <= rank(w[1].outcome)));
+    assert!(
+        rows.windows(2)
+            .all(|w| rank(w[0].outcome) <= rank(w[1].outcome))
+    );
     assert_eq!(rows[0].outcome, Outcome::Failed);
     assert_eq!(
         kspm_store::testing::plan(

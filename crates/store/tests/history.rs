@@ -21,8 +21,22 @@ fn round(store: &Store, name: &str, r: i64, failed: usize, at: i64) {
         })
         .collect();
     cycle(store, &format!("{name}-k-{r}"), &c, "cluster", at, &pods);
-    let f = file(&c, "n1", "/etc/kubelet.conf", &KUBELET_CONF_MODE, Passed, at + 30);
-    cycle(store, &format!("{name}-n-{r}"), &c, "node:n1", at + 30, &[f]);
+    let f = file(
+        &c,
+        "n1",
+        "/etc/kubelet.conf",
+        &KUBELET_CONF_MODE,
+        Passed,
+        at + 30,
+    );
+    cycle(
+        store,
+        &format!("{name}-n-{r}"),
+        &c,
+        "node:n1",
+        at + 30,
+        &[f],
+    );
 }
 
 #[test]
@@ -42,14 +56,20 @@ fn trend_has_one_point_per_round_and_the_pooled_line_stays_between_its_clusters(
         assert_eq!(s.points.len(), 3, "{}: one point per round", s.label);
     }
     let (all, prod, staging) = (&series[0], &series[1], &series[2]);
-    assert_eq!((prod.label.as_str(), staging.label.as_str()), ("prod", "staging"));
+    assert_eq!(
+        (prod.label.as_str(), staging.label.as_str()),
+        ("prod", "staging")
+    );
     for i in 0..3 {
         let (a, p, s) = (
             all.points[i].score.unwrap(),
             prod.points[i].score.unwrap(),
             staging.points[i].score.unwrap(),
         );
-        assert!(a >= p.min(s) && a <= p.max(s), "round {i}: {a} not between {p} and {s}");
+        assert!(
+            a >= p.min(s) && a <= p.max(s),
+            "round {i}: {a} not between {p} and {s}"
+        );
         let mut sum = prod.points[i].counts;
         sum.merge(&staging.points[i].counts);
         assert_eq!(all.points[i].counts, sum, "round {i} pools both clusters");
@@ -91,11 +111,12 @@ fn what_changed_lists_new_failures_resolved_ones_and_section_moves() {
     let rounds = store.rounds(&c.id).unwrap();
     assert_eq!(rounds.iter().map(|r| r.at).collect::<Vec<_>>(), [at1, at0]);
     let changes = store.changes(&c.id, at0, at1, 100).unwrap();
-    let names = |list: &[kspm_store::ChangedFinding]| -> Vec<(String, Option<Outcome>, Option<Outcome>)> {
-        list.iter()
-            .map(|c| (c.row.resource_name.clone(), c.before, c.after))
-            .collect()
-    };
+    let names =
+        |list: &[kspm_store::ChangedFinding]| -> Vec<(String, Option<Outcome>, Option<Outcome>)> {
+            list.iter()
+                .map(|c| (c.row.resource_name.clone(), c.before, c.after))
+                .collect()
+        };
     assert_eq!(
         names(&changes.new_failures),
         [
@@ -113,8 +134,14 @@ fn what_changed_lists_new_failures_resolved_ones_and_section_moves() {
     assert_eq!((changes.new_failures_total, changes.resolved_total), (2, 2));
     let section = &changes.sections[0];
     assert_eq!(section.section, PRIVILEGED.section);
-    assert_eq!((section.before.counts.failed, section.after.counts.failed), (3, 3));
-    assert_eq!((section.before.counts.passed, section.after.counts.passed), (1, 1));
+    assert_eq!(
+        (section.before.counts.failed, section.after.counts.failed),
+        (3, 3)
+    );
+    assert_eq!(
+        (section.before.counts.passed, section.after.counts.passed),
+        (1, 1)
+    );
     // Order of the two rounds does not matter; an unknown round is refused.
     assert_eq!(store.changes(&c.id, at1, at0, 100).unwrap(), changes);
     assert!(store.changes(&c.id, at0 + 1, at1, 100).is_err());
@@ -142,7 +169,10 @@ fn resource_page_has_its_findings_facts_and_history() {
         &c,
         "cluster",
         T0 + HOUR,
-        &[p(&PRIVILEGED, Passed, T0 + HOUR), p(&HOST_NETWORK, Failed, T0 + HOUR)],
+        &[
+            p(&PRIVILEGED, Passed, T0 + HOUR),
+            p(&HOST_NETWORK, Failed, T0 + HOUR),
+        ],
     );
     let id = p(&PRIVILEGED, Passed, T0).resource.id.clone();
     let r = store.resource(&c.id, &id).unwrap().expect("known resource");

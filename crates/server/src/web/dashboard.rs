@@ -214,7 +214,11 @@ fn build(
         .unwrap_or(0)
         .max(1);
     let mut section_groups: Vec<SectionGroup> = Vec::new();
-    for s in dashboard.sections.iter().filter(|s| s.score.counts.failed > 0) {
+    for s in dashboard
+        .sections
+        .iter()
+        .filter(|s| s.score.counts.failed > 0)
+    {
         let benchmark = benchmark_label(&s.benchmark_name, &s.benchmark_id);
         let view = SectionView {
             section: s.section.clone(),

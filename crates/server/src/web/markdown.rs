@@ -99,12 +99,17 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(2)&gt;"),
+            "{html}"
+        );
     }
 
     #[test]
     fn only_safe_link_targets_survive() {
-        let html = render("[a](javascript:alert(1)) [b](https://kubernetes.io/x) [c](JaVaScRiPt:x) ![i](https://e.com/i.png) [d](/rules)");
+        let html = render(
+            "[a](javascript:alert(1)) [b](https://kubernetes.io/x) [c](JaVaScRiPt:x) ![i](https://e.com/i.png) [d](/rules)",
+        );
         assert!(!html.to_ascii_lowercase().contains("javascript"), "{html}");
         assert!(html.contains(r#"href="https://kubernetes.io/x""#), "{html}");
         assert!(html.contains(r##"href="#""##), "{html}");

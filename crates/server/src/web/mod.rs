@@ -35,10 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/findings", get(findings::page))
         .route("/findings/{id}", get(findings::finding_page))
         .route("/findings/{id}/flyout", get(findings::flyout))
-        .route(
-            "/resources/{cluster_id}/{resource_id}",
-            get(resource::page),
-        )
+        .route("/resources/{cluster_id}/{resource_id}", get(resource::page))
         .route("/changes", get(changes::page))
         .route("/rules", get(rules::page))
         .route("/rules/enabled", post(rules::set_enabled))

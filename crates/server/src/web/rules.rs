@@ -121,7 +121,9 @@ fn flash(done: &str, rule: Option<&RuleRow>, cluster_name: &str) -> Option<Strin
         cluster_name.to_owned()
     };
     Some(match done {
-        "disabled" => format!("Disabled {rule} for {scope}. Its findings leave the score and the lists."),
+        "disabled" => {
+            format!("Disabled {rule} for {scope}. Its findings leave the score and the lists.")
+        }
         "enabled" => format!("Enabled {rule} for {scope}."),
         "exception-added" => format!("Exception added to {rule}."),
         "exception-removed" => format!("Exception removed from {rule}."),

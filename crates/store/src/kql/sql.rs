@@ -2,9 +2,9 @@
 
 use super::date::parse_query_time;
 use super::fields::{CLUSTER_NAME_SQL, EXCEPTED_SQL, Field, FieldKind, STATUS_SQL, TEXT_FIELDS};
-use crate::Status;
 use super::literal::Piece;
 use super::{Expr, Value};
+use crate::Status;
 
 /// A bound SQL parameter.
 #[derive(Debug, Clone, PartialEq)]
