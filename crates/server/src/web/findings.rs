@@ -574,10 +574,10 @@ fn pill_text(
             .and_then(|rest| rest.strip_suffix('"'))
             .filter(|v| !v.contains(['"', '\\']))
     };
-    if let Some(id) = quoted("orchestrator.cluster.id : ") {
-        if let Some(c) = clusters.iter().find(|c| c.id == id) {
-            return format!("cluster: {}", c.name);
-        }
+    if let Some(id) = quoted("orchestrator.cluster.id : ")
+        && let Some(c) = clusters.iter().find(|c| c.id == id)
+    {
+        return format!("cluster: {}", c.name);
     }
     if let Some(id) = quoted("resource.id : ") {
         if let Some((_, name)) = resources.iter().find(|(r, _)| r == id) {

@@ -64,7 +64,7 @@ pub(crate) fn render(markdown: &str) -> String {
 /// `data:`, …) points nowhere.
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let lower = url.trim().to_ascii_lowercase();
-    let scheme_end = lower.find(|c: char| c == ':' || c == '/' || c == '?' || c == '#');
+    let scheme_end = lower.find([':', '/', '?', '#']);
     let has_scheme = matches!(scheme_end, Some(i) if lower.as_bytes()[i] == b':');
     if !has_scheme
         || lower.starts_with("https:")
