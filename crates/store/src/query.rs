@@ -114,11 +114,28 @@ impl Store {
                     } else {
                         mask.enabled_only()
                     };
-                    tally_rows(conn, None, now)?
-                        .iter()
-                        .filter(|t| mask.has(t.outcome, t.disabled, t.excepted))
-                        .map(|t| t.n as i64)
-                        .sum()
+                    // A handful of rows: one per (outcome, disabled, excepted now).
+                    let mut stmt = conn.prepare_cached(&format!(
+                        "SELECT t.outcome, t.disabled, {}, SUM(t.n) FROM tallies t
+                         GROUP BY 1, 2, 3",
+                        excepted_now_sql("t.has_exception = 1", "t.exception_expires", "?1")
+                    ))?;
+                    let cells = stmt.query_map([now], |r| {
+                        Ok((
+                            outcome_of(&r.get::<_, String>(0)?),
+                            r.get::<_, bool>(1)?,
+                            r.get::<_, bool>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })?;
+                    let mut total = 0;
+                    for cell in cells {
+                        let (outcome, disabled, excepted, n) = cell?;
+                        if mask.has(outcome, disabled, excepted) {
+                            total += n;
+                        }
+                    }
+                    total
                 }
                 None => {
                     let count_sql = format!(
