@@ -192,8 +192,62 @@ pub(crate) async fn trend(
     ApiQuery(params): ApiQuery<ClusterParam>,
 ) -> Result<Response, ApiError> {
     let cluster = params.cluster();
-    let dashboard = blocking(move || Ok(state.store.dashboard(cluster.as_deref())?)).await?;
-    Ok(Json(json!({ "points": dashboard.trend })).into_response())
+    let points = blocking(move || Ok(state.store.trend(cluster.as_deref())?)).await?;
+    Ok(Json(json!({ "points": points })).into_response())
+}
+
+/// `?field=&q=` of `/suggest`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SuggestParams {
+    field: String,
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /api/v1/suggest?field=&q=`: values of a query field that the store holds, containing
+/// `q` (for the search bar).
+pub(crate) async fn suggest(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SuggestParams>,
+) -> Result<Response, ApiError> {
+    let field = params.field.clone();
+    let values = blocking(move || Ok(state.store.suggest(&params.field, &params.q, 20)?)).await?;
+    Ok(Json(json!({ "field": field, "values": values })).into_response())
+}
+
+/// `?cluster=&from=&to=` of `/changes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangesParams {
+    cluster: String,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// `GET /api/v1/changes?cluster=&from=&to=`: what changed in a cluster between two rounds of
+/// cycles (by default the last two).
+pub(crate) async fn changes(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ChangesParams>,
+) -> Result<Response, ApiError> {
+    let found = blocking(move || {
+        let rounds = state.store.rounds(&params.cluster)?;
+        let (Some(from), Some(to)) = (
+            params.from.or(rounds.get(1).map(|r| r.at)),
+            params.to.or(rounds.first().map(|r| r.at)),
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(state.store.changes(&params.cluster, from, to, 500)?))
+    })
+    .await?;
+    match found {
+        Some(c) => Ok(Json(c).into_response()),
+        None => Err(ApiError::not_found(
+            "this cluster has fewer than two rounds of cycles",
+        )),
+    }
 }
 
 /// `GET /api/v1/rules[?cluster=]`.

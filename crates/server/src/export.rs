@@ -20,7 +20,7 @@ use crate::error::{ApiError, blocking};
 const EXPORT_PAGE: u32 = 1000;
 
 /// The CSV header, in column order of [`csv_record`].
-const CSV_HEADER: [&str; 21] = [
+const CSV_HEADER: [&str; 22] = [
     "id",
     "cluster_id",
     "cluster_name",
@@ -42,6 +42,7 @@ const CSV_HEADER: [&str; 21] = [
     "resolved_at",
     "exception_id",
     "disabled",
+    "status",
 ];
 
 #[derive(Clone, Copy)]
@@ -174,7 +175,7 @@ fn ndjson_page(store: &Store, page: &SearchPage) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn csv_record(row: &FindingRow) -> [String; 21] {
+fn csv_record(row: &FindingRow) -> [String; 22] {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let time = |t: i64| kspm_model::rfc3339(t);
     [
@@ -199,5 +200,6 @@ fn csv_record(row: &FindingRow) -> [String; 21] {
         row.resolved_at.map(time).unwrap_or_default(),
         row.exception_id.map(|e| e.to_string()).unwrap_or_default(),
         row.disabled.to_string(),
+        row.status.as_str().to_owned(),
     ]
 }

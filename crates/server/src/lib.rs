@@ -97,6 +97,8 @@ pub fn router(state: AppState) -> Router {
         .route("/findings/export.csv", get(export::csv))
         .route("/findings/export.ndjson", get(export::ndjson))
         .route("/findings/{id}", get(api::finding))
+        .route("/suggest", get(api::suggest))
+        .route("/changes", get(api::changes))
         .route("/dashboard", get(api::dashboard))
         .route("/scores/trend", get(api::trend))
         .route("/rules", get(api::rules))
@@ -133,7 +135,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Headers every response carries: no MIME sniffing, no framing by other sites (the pages
-/// have buttons that change data).
+/// have buttons that change data), and the strict Content-Security-Policy of the pages.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
@@ -143,6 +145,9 @@ async fn security_headers(mut response: Response) -> Response {
     headers
         .entry(header::X_FRAME_OPTIONS)
         .or_insert(HeaderValue::from_static("DENY"));
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(web::CSP));
     response
 }
 

@@ -10,8 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kspm_model::Tally;
-use kspm_store::MetricsSnapshot;
+use kspm_store::{Counts, MetricsSnapshot};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -47,16 +46,13 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
 
     // A cluster's findings each belong to exactly one benchmark, so its tally is the sum of
     // its benchmark tallies.
-    let mut per_cluster: BTreeMap<(&str, &str), Tally> = BTreeMap::new();
+    let mut per_cluster: BTreeMap<(&str, &str), Counts> = BTreeMap::new();
     for b in &snapshot.benchmarks {
         let t = per_cluster
             .entry((b.cluster_id.as_str(), b.cluster_name.as_str()))
             .or_default();
-        t.passed += b.score.tally.passed;
-        t.failed += b.score.tally.failed;
-        t.manual += b.score.tally.manual;
-        t.error += b.score.tally.error;
-        if let Some(score) = ratio(&b.score.tally) {
+        t.merge(&b.score.counts);
+        if let Some(score) = ratio(&b.score.counts) {
             benchmark_score
                 .get_or_create(&vec![
                     ("cluster_id", b.cluster_id.clone()),
@@ -77,7 +73,7 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
         }
     }
     for s in &snapshot.sections {
-        if let Some(score) = ratio(&s.score.tally) {
+        if let Some(score) = ratio(&s.score.counts) {
             section_score
                 .get_or_create(&vec![
                     ("cluster_id", s.cluster_id.clone()),
@@ -93,7 +89,7 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
             .get_or_create(&vec![
                 ("cluster_id", c.cluster_id.clone()),
                 ("cluster_name", c.cluster_name.clone()),
-                ("outcome", c.outcome.as_str().to_owned()),
+                ("status", c.status.as_str().to_owned()),
             ])
             .set(i64::try_from(c.count).unwrap_or(i64::MAX));
     }
@@ -119,7 +115,7 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
     );
     registry.register(
         "findings",
-        "Latest findings of enabled rules per cluster and outcome",
+        "Latest findings per cluster and status (failed, error, manual, passed, excepted, disabled)",
         findings,
     );
     registry.register(
@@ -135,9 +131,9 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
 
 /// passed / (passed + failed) as a 0…1 ratio, computed from the counts (not from the percent
 /// score) so that it is exact; `None` when nothing was scored.
-fn ratio(tally: &Tally) -> Option<f64> {
-    let scored = tally.passed + tally.failed;
-    (scored > 0).then(|| tally.passed as f64 / scored as f64)
+fn ratio(counts: &Counts) -> Option<f64> {
+    let scored = counts.passed + counts.failed;
+    (scored > 0).then(|| counts.passed as f64 / scored as f64)
 }
 
 /// `GET /healthz`: 200 when the store answers a read, 503 otherwise. Never needs a token.

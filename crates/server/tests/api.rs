@@ -327,7 +327,8 @@ async fn groups_put_the_most_failed_first() {
     let list = groups["groups"].as_array().unwrap();
     assert_eq!(list.len(), 3);
     assert_eq!(list[0]["label"], "web/shop");
-    assert_eq!(list[0]["tally"]["failed"], 2);
+    assert_eq!(list[0]["counts"]["failed"], 2);
+    assert_eq!(list[0]["resource"]["cluster_name"], "prod");
 
     let ns = app
         .get("/api/v1/findings/groups?by=namespace&q=result.evaluation%20%3A%20failed")
@@ -759,8 +760,8 @@ async fn metrics_expose_scores_and_counts_with_labels() {
         ),
         1.0
     );
-    assert_eq!(value("kspm_findings", &[c, ("outcome", "failed")]), 2.0);
-    assert_eq!(value("kspm_findings", &[c, ("outcome", "passed")]), 2.0);
+    assert_eq!(value("kspm_findings", &[c, ("status", "failed")]), 2.0);
+    assert_eq!(value("kspm_findings", &[c, ("status", "passed")]), 2.0);
     assert_eq!(value("kspm_cycles_completed_total", &[]), 1.0);
     assert!(text.trim_end().ends_with("# EOF"));
 }

@@ -386,14 +386,14 @@ async fn dashboard_shows_scores_clusters_and_failed_sections() {
         s.text("#resources-evaluated").await,
         expected.resources_evaluated.to_string()
     );
-    let clusters = s.texts("#clusters tbody tr td:first-child a").await;
+    let clusters = s.texts("#clusters tbody tr td:first-child a.name").await;
     assert_eq!(clusters, vec!["prod", "staging"]);
 
     let sections = s.texts("#sections a.section-link").await;
     let mut failing: Vec<&str> = expected
         .sections
         .iter()
-        .filter(|x| x.score.tally.failed > 0)
+        .filter(|x| x.score.counts.failed > 0)
         .map(|x| x.section.as_str())
         .collect();
     failing.sort_unstable();
@@ -430,10 +430,7 @@ async fn clicking_a_section_opens_its_failed_findings() {
         .await
         .expect("a section link");
     let section = link.text().await.expect("section name");
-    // The benchmark beside the first section link (a section name can recur in another one).
-    let benchmark = s
-        .text("#sections tbody tr:first-child td:first-child .muted")
-        .await;
+    let href = link.attr("href").await.expect("href").expect("a link");
     link.click().await.expect("click section");
     s.client
         .wait()
@@ -442,8 +439,12 @@ async fn clicking_a_section_opens_its_failed_findings() {
         .await
         .expect("findings table");
 
-    let query = format!(
-        r#"rule.section : "{section}" and rule.benchmark.id : "{benchmark}" and result.evaluation : failed"#
+    let query = q_of(&href);
+    assert!(
+        query.starts_with(&format!(
+            r#"rule.section : "{section}" and rule.benchmark.id : "#
+        )) && query.ends_with(" and status : failed"),
+        "{query}"
     );
     assert_eq!(q_of(&s.path_and_query().await), query);
     assert_eq!(
@@ -503,7 +504,7 @@ async fn group_by_resource_lists_resources_by_failed_count() {
         .await
         .expect("groups table");
     let failed: Vec<u64> = s
-        .texts("#groups-table tbody td:nth-child(2)")
+        .texts("#groups-table tbody td:nth-child(6)")
         .await
         .iter()
         .map(|t| t.trim().parse().expect("a count"))
@@ -516,6 +517,9 @@ async fn group_by_resource_lists_resources_by_failed_count() {
     assert!(failed[0] > 0);
 
     // Clicking the top resource shows that resource's findings.
+    let name = s
+        .text("#groups-table tbody tr:first-child a.resource-link")
+        .await;
     let top = s
         .client
         .find(Locator::Css(
@@ -523,7 +527,6 @@ async fn group_by_resource_lists_resources_by_failed_count() {
         ))
         .await
         .expect("top group");
-    let name = top.text().await.expect("name");
     top.click().await.expect("click resource");
     s.client
         .wait()
@@ -584,14 +587,23 @@ async fn flyout_shows_the_filled_in_remediation() {
         .click()
         .await
         .expect("open flyout");
+    // Overview first; the remediation is its own tab, rendered from Markdown.
+    assert!(!s.text("#flyout #expected").await.is_empty());
+    s.client
+        .find(Locator::Css("#flyout #tab-remediation"))
+        .await
+        .expect("remediation tab")
+        .click()
+        .await
+        .expect("open tab");
     let shown = s.text("#flyout #remediation").await;
-    assert_eq!(shown.trim(), remediation.trim());
+    assert!(shown.contains(&row.resource_name), "{shown}");
+    assert!(!shown.contains("```"), "code fences are rendered: {shown}");
     assert!(
         s.text("#flyout #flyout-title")
             .await
             .contains(&row.rule_name)
     );
-    assert!(!s.text("#flyout #expected").await.is_empty());
     s.screenshot("flyout").await;
 
     // Escape closes it.
@@ -699,13 +711,13 @@ async fn hostile_resource_name_renders_as_text_and_runs_nothing() {
         .click()
         .await
         .expect("open flyout");
-    let raw = s.text("#flyout .name a").await;
+    let raw = s.text("#flyout dd a.name").await;
     assert_eq!(raw, HOSTILE);
     s.assert_no_alert().await;
 
     // Grouped by resource, the name is text too.
     s.goto("/findings?group=resource").await;
-    let groups = s.texts("#groups-table a.group-link").await;
+    let groups = s.texts("#groups-table a.resource-link").await;
     assert!(groups.iter().any(|g| g == HOSTILE), "{groups:?}");
     s.assert_no_alert().await;
 
@@ -764,6 +776,7 @@ async fn signed_in_user_toggles_a_rule_and_manages_an_exception() {
         .await
         .expect("disable");
     s.wait_for_text(&format!("{row} .tag"), "off").await;
+    assert!(s.text("#flash").await.starts_with("Disabled 5.1.1"));
     assert!(
         !s.store
             .rule_enabled(Some(&prod), "rbac_cluster_admin_bindings")
@@ -771,6 +784,7 @@ async fn signed_in_user_toggles_a_rule_and_manages_an_exception() {
     );
 
     // Add an exception for the shop namespace, then remove it.
+    s.goto(&rules_url).await;
     let exception_row = "#rule-service_account_token_automount";
     s.client
         .find(Locator::Css(&format!(
@@ -841,5 +855,480 @@ async fn signed_in_user_toggles_a_rule_and_manages_an_exception() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(s.store.list_exceptions().expect("exceptions").is_empty());
+    s.close().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 15: counts that agree, the trend, the explorer, the flyout, phones, what changed.
+
+impl Session {
+    async fn js(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}: {script}"))
+    }
+
+    async fn wait_for(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+    }
+
+    /// The total a findings page reports.
+    async fn listed_total(&self) -> u64 {
+        self.wait_for("#result-count").await;
+        let v = self
+            .js("return document.getElementById('result-count').dataset.total")
+            .await;
+        v.as_str().and_then(|t| t.parse().ok()).expect("a total")
+    }
+
+    /// Fails when the page is wider than the window.
+    async fn assert_no_horizontal_overflow(&self, what: &str) {
+        let v = self
+            .js("return [document.documentElement.scrollWidth, window.innerWidth]")
+            .await;
+        let (scroll, inner) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
+        assert!(
+            scroll <= inner,
+            "{what}: page is {scroll} px wide in a {inner} px window"
+        );
+    }
+}
+
+/// The fixture plus an exception and a disabled rule (counts must keep agreeing).
+fn fixture_with_policy() -> Fixture {
+    let own = build_fixture();
+    let store = Store::open(&own.db).expect("store");
+    let prod = cluster_id_from_name("prod");
+    store
+        .add_exception(&kspm_store::NewException {
+            rule_id: "service_account_token_automount".into(),
+            scope: kspm_store::ExceptionScope::Namespace("shop".into()),
+            cluster_id: Some(prod.clone()),
+            reason: "mesh needs tokens".into(),
+            expires_at: None,
+            author: "test".into(),
+        })
+        .expect("exception");
+    store
+        .set_rule_enabled(Some(&prod), "rbac_cluster_admin_bindings", false, "test")
+        .expect("disable");
+    own
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_count_opens_a_list_of_that_many_findings() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let own = fixture_with_policy();
+    let s = session_on(&own.db).await;
+    for page in ["/", &format!("/?cluster={}", cluster_id_from_name("prod"))] {
+        s.goto(page).await;
+        s.wait_for("[data-count]").await;
+        let links = s
+            .js("return Array.from(document.querySelectorAll('main a[data-count]')).map(a => [a.getAttribute('href'), a.textContent.trim()])")
+            .await;
+        let links = links.as_array().expect("links").clone();
+        assert!(links.len() > 10, "{page}: {links:?}");
+        for l in links {
+            let (href, text) = (l[0].as_str().unwrap(), l[1].as_str().unwrap());
+            let shown: u64 = text
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("a number: {text}"));
+            s.goto(href).await;
+            assert_eq!(s.listed_total().await, shown, "{page}: {text} → {href}");
+        }
+    }
+    // The excepted and disabled counts are not zero here, so they were checked for real.
+    s.goto("/").await;
+    assert_ne!(s.text("#count-excepted").await, "0");
+    assert_ne!(s.text("#count-disabled").await, "0");
+    s.goto("/findings").await;
+    assert!(s.text("#hidden-note").await.contains("1 disabled rule"));
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trend_has_one_point_per_round_and_hovering_shows_values() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let s = session().await;
+    // Two clusters × three cycles, the clusters ten minutes apart: three rounds.
+    let series = s.store.trends().expect("trends");
+    assert_eq!(series.len(), 3);
+    for line in &series {
+        assert_eq!(line.points.len(), 3, "{}", line.label);
+    }
+    for i in 0..3 {
+        let scores: Vec<f64> = series.iter().map(|l| l.points[i].score.unwrap()).collect();
+        let (lo, hi) = (scores[1].min(scores[2]), scores[1].max(scores[2]));
+        assert!(
+            scores[0] >= lo && scores[0] <= hi,
+            "pooled line between its clusters: {scores:?}"
+        );
+    }
+    s.goto("/").await;
+    s.wait_for("#trend canvas").await;
+    assert!(s.text("#trend-note").await.contains("in force then"));
+    s.js("const o = document.querySelector('#trend .u-over'); const r = o.getBoundingClientRect();
+          o.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + r.width - 2, clientY: r.top + r.height / 2, bubbles: true}));
+          return null")
+        .await;
+    let tip = s.text("#trend .chart-tip").await;
+    assert!(tip.contains("All clusters:") && tip.contains('%'), "{tip}");
+    assert!(tip.contains("failed"), "{tip}");
+    s.screenshot("dashboard-trend-hover").await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_by_resource_shows_where_each_resource_is_and_opens_its_page() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let s = session().await;
+    s.goto("/findings?group=resource").await;
+    s.wait_for("#groups-table").await;
+    let head = s.texts("#groups-table thead th").await;
+    assert_eq!(
+        &head[..5],
+        ["RESOURCE", "CLUSTER", "KIND", "NAMESPACE", "SCORE"].map(String::from)
+    );
+    let clusters = s.texts("#groups-table tbody td:nth-child(2)").await;
+    assert!(clusters.iter().any(|c| c == "prod") && clusters.iter().any(|c| c == "staging"));
+    let first = s
+        .text("#groups-table tbody tr:first-child a.resource-link")
+        .await;
+    let cluster = s
+        .text("#groups-table tbody tr:first-child td:nth-child(2)")
+        .await;
+    s.client
+        .find(Locator::Css(
+            "#groups-table tbody tr:first-child a.resource-link",
+        ))
+        .await
+        .expect("resource link")
+        .click()
+        .await
+        .expect("open resource");
+    s.wait_for("#resource-findings").await;
+    assert_eq!(s.text("#resource-name").await, first);
+    assert_eq!(s.text("#resource-cluster").await, cluster);
+    assert!(s.text("#resource-raw").await.contains("\"metadata\""));
+    assert!(!s.texts("#resource-history tbody tr").await.is_empty());
+    s.screenshot("resource").await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_are_failed_first_with_numbered_pages_and_suggestions() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let s = session().await;
+    s.goto("/findings?per_page=25").await;
+    let outcomes = s
+        .texts("#findings-table tbody td:first-child .tag:first-child")
+        .await;
+    assert_eq!(outcomes[0], "failed");
+    let pages = s.texts(".pager > a, .pager > span.current").await;
+    assert!(pages.len() >= 3 && pages[0] == "1", "{pages:?}");
+    s.client
+        .find(Locator::Css(".pager > a.btn"))
+        .await
+        .expect("page 2")
+        .click()
+        .await
+        .expect("go");
+    s.wait_for(".pager .current").await;
+    assert_eq!(s.text(".pager .current").await, "2");
+    assert!(s.path_and_query().await.contains("per_page=25"));
+    // Suggestions: field names, then values from the store.
+    s.goto("/findings").await;
+    let input = s.client.find(Locator::Css("#q")).await.expect("search box");
+    input.send_keys("rule.sec").await.expect("type");
+    s.wait_for("#suggestions li").await;
+    assert!(s.texts("#suggestions li").await[0].starts_with("rule.section"));
+    input.send_keys("\u{e015}\u{e007}").await.expect("pick");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // Read in one go: the list is redrawn as answers arrive.
+        let values = s
+            .js("return Array.from(document.querySelectorAll('#suggestions li')).map(l => l.textContent)")
+            .await;
+        if values
+            .as_array()
+            .is_some_and(|v| v.iter().any(|v| v == "General Policies"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "section values suggested: {values:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.screenshot("findings-suggestions").await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flyout_has_tabs_takes_focus_and_its_address_opens_it_again() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let s = session().await;
+    s.goto("/findings?q=status+%3A+failed").await;
+    s.wait_for("#findings-table a[data-open]").await;
+    let link = s
+        .client
+        .find(Locator::Css("#findings-table a[data-open]"))
+        .await
+        .expect("row");
+    let id = link.attr("data-finding").await.expect("attr").expect("id");
+    link.click().await.expect("open");
+    s.wait_for("#flyout .tabs-ready").await;
+    let focused = s
+        .js("return document.activeElement && document.activeElement.closest('#finding-flyout') !== null")
+        .await;
+    assert_eq!(
+        focused,
+        serde_json::json!(true),
+        "focus moved into the flyout"
+    );
+    let url = s.path_and_query().await;
+    assert!(url.contains(&format!("finding={id}")), "{url}");
+    let tabs = s.texts("#flyout [role=tab]").await;
+    assert_eq!(tabs, ["Overview", "Remediation", "Rule", "Resource JSON"]);
+    s.client
+        .find(Locator::Css("#tab-json"))
+        .await
+        .expect("tab")
+        .click()
+        .await
+        .expect("click");
+    assert!(s.text("#resource-json").await.contains("\"kind\""));
+    assert!(
+        s.text("#flyout #panel-overview").await.is_empty(),
+        "other panels hidden"
+    );
+    s.client
+        .find(Locator::Css("#tab-remediation"))
+        .await
+        .expect("tab")
+        .click()
+        .await
+        .expect("click");
+    assert!(!s.text("#remediation").await.contains('`'));
+    s.screenshot("flyout-remediation").await;
+    // Closing gives focus back to the row's link and drops the finding from the address.
+    s.client
+        .find(Locator::Css("#flyout [data-close-flyout]"))
+        .await
+        .expect("close")
+        .click()
+        .await
+        .expect("close");
+    let back = s
+        .js("return document.activeElement && document.activeElement.dataset.finding")
+        .await;
+    assert_eq!(back, serde_json::json!(id));
+    assert!(!s.path_and_query().await.contains("finding="));
+    // The address alone opens it.
+    s.goto(&url).await;
+    s.wait_for("#flyout #finding-flyout").await;
+    assert_eq!(
+        s.js("return document.getElementById('finding-flyout').dataset.finding")
+            .await,
+        serde_json::json!(id)
+    );
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_changed_compares_the_last_two_rounds_by_default() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let s = session().await;
+    let staging = cluster_id_from_name("staging");
+    s.goto(&format!("/changes?cluster={staging}")).await;
+    s.wait_for("#changes-summary").await;
+    let expected = {
+        let rounds = s.store.rounds(&staging).expect("rounds");
+        s.store
+            .changes(&staging, rounds[1].at, rounds[0].at, 200)
+            .expect("changes")
+    };
+    // staging gains six privileged legacy workloads in its last cycle.
+    assert!(expected.new_failures_total > 0);
+    assert_eq!(
+        s.text("#new-failures-total").await,
+        expected.new_failures_total.to_string()
+    );
+    assert_eq!(
+        s.text("#resolved-total").await,
+        expected.resolved_total.to_string()
+    );
+    assert!(
+        s.text("#score-delta").await.starts_with('−'),
+        "staging got worse"
+    );
+    assert!(!s.texts("#section-changes tbody tr").await.is_empty());
+    s.screenshot("changes").await;
+    s.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_page_searches_filters_pages_and_greys_disabled_rules() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let own = fixture_with_policy();
+    let s = session_on(&own.db).await;
+    let prod = cluster_id_from_name("prod");
+    s.goto(&format!("/rules?cluster={prod}")).await;
+    s.wait_for("#rules-table").await;
+    assert_eq!(s.texts("#rules-table tbody tr").await.len(), 25, "one page");
+    assert!(s.text("#rules-count").await.contains("1–25 of"));
+    s.goto(&format!("/rules?cluster={prod}&q=cluster-admin"))
+        .await;
+    let rows = s.texts("#rules-table tbody tr").await;
+    assert!(!rows.is_empty() && rows.len() < 25, "{rows:?}");
+    s.goto(&format!("/rules?cluster={prod}&status=disabled"))
+        .await;
+    s.wait_for("#rules-count").await;
+    assert_eq!(
+        s.texts("#rules-table tbody tr.disabled-rule").await.len(),
+        1,
+        "{} / {}",
+        s.text("#rules-count").await,
+        s.path_and_query().await
+    );
+    assert!(
+        s.text("#rule-rbac_cluster_admin_bindings .disabled-note")
+            .await
+            .contains("hidden")
+    );
+    s.goto(&format!("/rules?cluster={prod}&benchmark=pss"))
+        .await;
+    let benchmarks = s.texts("#rules-table tbody td:first-child .muted").await;
+    assert!(
+        benchmarks
+            .iter()
+            .all(|b| b.starts_with("Kubernetes Pod Security Standards")),
+        "{benchmarks:?}"
+    );
+    // The exception form lists every cluster without picking one first.
+    s.goto(&format!("/login?token={WRITE_TOKEN}&next=/rules"))
+        .await;
+    let options = s
+        .texts("#rules-table tbody tr:first-child details.add select[name=cluster_id] option")
+        .await;
+    assert!(options.len() >= 3, "{options:?}");
+    assert!(
+        s.client.find(Locator::Css("#sign-out")).await.is_ok(),
+        "sign-out offered"
+    );
+    s.close().await;
+}
+
+/// Every page at desktop and phone width: screenshots, no horizontal overflow on a phone,
+/// the flyout fully on screen, CSP on the sign-in page too, an icon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_and_the_flyout_is_full_screen() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().await;
+    let own = fixture_with_policy();
+    let s = session_on(&own.db).await;
+    let prod = cluster_id_from_name("prod");
+    let finding = s
+        .store
+        .search(&SearchRequest::new("status : failed"))
+        .expect("search")
+        .rows[0]
+        .clone();
+    let pages: Vec<(&str, String)> = vec![
+        ("dashboard", "/".into()),
+        ("dashboard-cluster", format!("/?cluster={prod}")),
+        ("findings", "/findings".into()),
+        ("findings-by-resource", "/findings?group=resource".into()),
+        ("findings-by-section", "/findings?group=section".into()),
+        ("finding", format!("/findings/{}", finding.id)),
+        (
+            "resource",
+            format!("/resources/{}/{}", finding.cluster_id, finding.resource_id),
+        ),
+        ("changes", format!("/changes?cluster={prod}")),
+        ("rules", format!("/rules?cluster={prod}")),
+        ("login", "/login".into()),
+    ];
+    for (width, height, suffix) in [(1400, 1000, "desktop"), (390, 844, "phone")] {
+        s.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+        for (name, path) in &pages {
+            s.goto(path).await;
+            s.wait_for("main").await;
+            if suffix == "phone" {
+                s.assert_no_horizontal_overflow(name).await;
+            }
+            s.screenshot(&format!("{name}-{suffix}")).await;
+        }
+        // The flyout, opened from the list.
+        s.goto("/findings?q=status+%3A+failed").await;
+        s.client
+            .find(Locator::Css("#findings-table a[data-open]"))
+            .await
+            .expect("row")
+            .click()
+            .await
+            .expect("open");
+        s.wait_for("#flyout .tabs-ready").await;
+        let rect = s
+            .js(
+                "const r = document.getElementById('finding-flyout').getBoundingClientRect();
+                 return [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight]",
+            )
+            .await;
+        let v: Vec<f64> = rect
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert!(
+            v[0] >= 0.0 && v[1] >= 0.0 && v[2] <= v[4] + 0.5 && v[3] <= v[5] + 0.5,
+            "{suffix}: flyout {v:?}"
+        );
+        if suffix == "phone" {
+            assert!(
+                v[0] <= 0.5 && v[2] >= v[4] - 0.5,
+                "full width on a phone: {v:?}"
+            );
+            s.assert_no_horizontal_overflow("findings with flyout")
+                .await;
+        }
+        s.screenshot(&format!("flyout-{suffix}")).await;
+    }
     s.close().await;
 }

@@ -123,11 +123,11 @@ async fn page_ids(app: &App, q: &str) -> (String, BTreeSet<String>) {
     assert_eq!(reply.status, StatusCode::OK, "{q}");
     let html = reply.text();
     assert!(!html.contains("id=\"query-error\""), "{q}: {html}");
-    let count = all_between(&html, "id=\"result-count\">", "</span>")
+    let count = all_between(&html, "id=\"result-count\"", "</span>")
         .first()
-        .map(|s| unescape(s))
+        .map(|s| unescape(s.split_once('>').map_or("", |(_, t)| t)))
         .unwrap_or_default();
-    let ids = all_between(&html, "data-open href=\"/findings/", "\"")
+    let ids = all_between(&html, "data-open data-finding=\"", "\"")
         .into_iter()
         .map(unescape)
         .collect();
@@ -223,16 +223,16 @@ async fn pills_are_the_clauses_the_search_reads() {
     app.ingest_cycle(&cycle(3), &findings()).await;
     let q = "rule.section : API Server and result.evaluation : failed";
     let html = app.get(&format!("/findings?q={}", encode(q))).await.text();
-    let pills: Vec<String> = all_between(&html, "<span class=\"pill\">", " <a")
+    let pills: Vec<String> = all_between(&html, "<span class=\"pill\" title=\"", " <a")
         .into_iter()
-        .map(unescape)
+        .map(|p| unescape(p.split_once("\">").unwrap().1))
         .collect();
     assert_eq!(
         pills,
         ["rule.section : API Server", "result.evaluation : failed"]
     );
     // Removing the outcome pill leaves the unquoted section, still one value.
-    let remove: Vec<String> = all_between(&html, "<span class=\"pill\">", "title=\"Remove")
+    let remove: Vec<String> = all_between(&html, "<span class=\"pill\" title=", "title=\"Remove")
         .into_iter()
         .map(|p| unescape(p.split("href=\"").nth(1).unwrap().trim_end_matches("\" ")))
         .collect();
@@ -271,7 +271,7 @@ async fn dashboard_section_links_select_what_their_bars_count() {
         let href = unescape(href);
         let (label, rest) = rest.split_once("</a>").unwrap();
         let label = unescape(label);
-        let failed: u64 = all_between(rest, "<td class=\"num\"><a href=\"", "</a>")[0]
+        let failed: u64 = all_between(rest, "<td class=\"num\"><a data-count href=\"", "</a>")[0]
             .split_once("\">")
             .unwrap()
             .1

@@ -1,82 +1,77 @@
-//! Dashboard, rules page and metrics: all read the small `tallies` table, never the findings.
+//! Dashboard, rules page and metrics: all read the small `tallies` table, never the findings,
+//! and count statuses ([`crate::Status`]) the same way.
 
 use std::collections::{BTreeMap, HashMap};
 
-use kspm_model::{Outcome, Tally};
+use kspm_model::Outcome;
 use rusqlite::{Connection, params};
 
+use crate::status::{Status, excepted_now_sql};
 use crate::{
-    BenchmarkScore, ClusterScore, Dashboard, MetricsCount, MetricsScore, MetricsSnapshot, Result,
-    RuleRow, ScoreSlice, SectionScore, Store, TrendPoint,
+    BenchmarkScore, ClusterScore, Counts, Dashboard, MetricsCount, MetricsScore, MetricsSnapshot,
+    Result, RuleRow, ScoreSlice, SectionScore, Store,
 };
 
-/// Most trend points returned.
-const TREND_POINTS: i64 = 200;
-
-/// Tallies summed per (cluster, benchmark, section, outcome, disabled, excepted-now).
-struct TallyRow {
-    cluster_id: String,
-    benchmark_id: String,
-    benchmark_name: String,
-    section: String,
-    outcome: Outcome,
-    disabled: bool,
-    excepted: bool,
-    n: u64,
+/// Tallies summed per (cluster, benchmark, section, rule, status).
+pub(crate) struct TallyRow {
+    pub(crate) cluster_id: String,
+    pub(crate) benchmark_id: String,
+    pub(crate) benchmark_name: String,
+    pub(crate) section: String,
+    pub(crate) rule_id: String,
+    pub(crate) outcome: Outcome,
+    pub(crate) disabled: bool,
+    pub(crate) excepted: bool,
+    pub(crate) n: u64,
 }
 
-fn add(tally: &mut Tally, outcome: Outcome, n: u64) {
-    match outcome {
-        Outcome::Passed => tally.passed += n,
-        Outcome::Failed => tally.failed += n,
-        Outcome::Manual => tally.manual += n,
-        Outcome::Error => tally.error += n,
-        Outcome::NotApplicable => {}
+impl TallyRow {
+    pub(crate) fn status(&self) -> Status {
+        Status::of(self.outcome, self.disabled, self.excepted)
     }
 }
 
 impl ScoreSlice {
-    /// Adds a tally row: excepted rows count beside the score, disabled ones not at all.
     fn add_row(&mut self, row: &TallyRow) {
-        if row.disabled {
-            return;
-        }
-        if row.excepted {
-            self.excepted += row.n;
-        } else {
-            add(&mut self.tally, row.outcome, row.n);
-        }
+        self.counts.add(row.status(), row.n);
     }
 }
 
-fn tally_rows(conn: &Connection, cluster: Option<&str>, now: i64) -> Result<Vec<TallyRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT t.cluster_id, r.benchmark_id, r.benchmark_name, r.section, t.outcome,
-             t.disabled,
-             t.has_exception = 1 AND (t.exception_expires IS NULL OR t.exception_expires > ?2),
-             SUM(t.n)
+/// The tallies of every current finding (or one cluster's), with whether their exception
+/// still applies at `now`: the input of every count the dashboard, rules page, metrics and
+/// groups report.
+pub(crate) fn tally_rows(
+    conn: &Connection,
+    cluster: Option<&str>,
+    now: i64,
+) -> Result<Vec<TallyRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT t.cluster_id, r.benchmark_id, r.benchmark_name, r.section, t.rule_id, t.outcome,
+             t.disabled, {excepted}, SUM(t.n)
          FROM tallies t JOIN rules r ON r.id = t.rule_id
          WHERE ?1 IS NULL OR t.cluster_id = ?1
-         GROUP BY 1, 2, 3, 4, 5, 6, 7",
-    )?;
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        excepted = excepted_now_sql("t.has_exception = 1", "t.exception_expires", "?2"),
+    ))?;
     let rows = stmt.query_map(params![cluster, now], |r| {
-        let outcome: String = r.get(4)?;
+        let outcome: String = r.get(5)?;
         Ok(TallyRow {
             cluster_id: r.get(0)?,
             benchmark_id: r.get(1)?,
             benchmark_name: r.get(2)?,
             section: r.get(3)?,
+            rule_id: r.get(4)?,
             outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Error),
-            disabled: r.get(5)?,
-            excepted: r.get(6)?,
-            n: r.get::<_, i64>(7)? as u64,
+            disabled: r.get(6)?,
+            excepted: r.get(7)?,
+            n: r.get::<_, i64>(8)? as u64,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Orders `1.2.10` after `1.2.9`.
-fn natural_key(s: &str) -> Vec<(u64, String)> {
+pub(crate) fn natural_key(s: &str) -> Vec<(u64, String)> {
     s.split('.')
         .map(|p| (p.parse::<u64>().unwrap_or(u64::MAX), p.to_owned()))
         .collect()
@@ -92,7 +87,7 @@ impl Store {
             let mut overall = ScoreSlice::default();
             let mut per_cluster: HashMap<&str, ScoreSlice> = HashMap::new();
             let mut per_bench: BTreeMap<(&str, &str), ScoreSlice> = BTreeMap::new();
-            let mut per_section: BTreeMap<(&str, &str), ScoreSlice> = BTreeMap::new();
+            let mut per_section: BTreeMap<(&str, &str, &str), ScoreSlice> = BTreeMap::new();
             for row in &rows {
                 overall.add_row(row);
                 per_cluster.entry(&row.cluster_id).or_default().add_row(row);
@@ -101,7 +96,7 @@ impl Store {
                     .or_default()
                     .add_row(row);
                 per_section
-                    .entry((&row.benchmark_id, &row.section))
+                    .entry((&row.benchmark_id, &row.benchmark_name, &row.section))
                     .or_default()
                     .add_row(row);
             }
@@ -138,17 +133,18 @@ impl Store {
 
             let mut sections: Vec<SectionScore> = per_section
                 .into_iter()
-                .map(|((b, s), score)| SectionScore {
+                .map(|((b, name, s), score)| SectionScore {
                     benchmark_id: b.to_owned(),
+                    benchmark_name: name.to_owned(),
                     section: s.to_owned(),
                     score: score.finish(),
                 })
                 .collect();
             sections.sort_by(|a, b| {
                 b.score
-                    .tally
+                    .counts
                     .failed
-                    .cmp(&a.score.tally.failed)
+                    .cmp(&a.score.counts.failed)
                     .then_with(|| a.benchmark_id.cmp(&b.benchmark_id))
                     .then_with(|| a.section.cmp(&b.section))
             });
@@ -170,8 +166,12 @@ impl Store {
                     .count() as u64,
                 resources_evaluated: clusters.iter().map(|c| c.resources).sum(),
                 clusters,
-                trend: trend(conn, cluster_id.unwrap_or(""))?,
+                trend: Vec::new(),
             })
+        })
+        .and_then(|mut d| {
+            d.trend = self.trend(cluster_id)?;
+            Ok(d)
         })
     }
 
@@ -187,28 +187,12 @@ impl Store {
                 let (k, v) = row?;
                 settings.insert(k, v);
             }
-            let mut counts: HashMap<String, (Tally, u64)> = HashMap::new();
-            let mut stmt = conn.prepare_cached(
-                "SELECT t.rule_id, t.outcome,
-                     t.has_exception = 1 AND (t.exception_expires IS NULL OR t.exception_expires > ?2),
-                     SUM(t.n)
-                 FROM tallies t WHERE ?1 IS NULL OR t.cluster_id = ?1 GROUP BY 1, 2, 3",
-            )?;
-            let rows = stmt.query_map(params![cluster_id, now], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, bool>(2)?,
-                    r.get::<_, i64>(3)? as u64,
-                ))
-            })?;
-            for row in rows {
-                let (rule, outcome, excepted, n) = row?;
-                let entry = counts.entry(rule).or_default();
-                add(&mut entry.0, Outcome::parse(&outcome).unwrap_or(Outcome::Error), n);
-                if excepted {
-                    entry.1 += n;
-                }
+            let mut counts: HashMap<String, Counts> = HashMap::new();
+            for row in tally_rows(conn, cluster_id, now)? {
+                counts
+                    .entry(row.rule_id.clone())
+                    .or_default()
+                    .add(row.status(), row.n);
             }
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, section, benchmark_id, benchmark_name, benchmark_version,
@@ -225,20 +209,21 @@ impl Store {
                         benchmark_version: r.get(5)?,
                         rule_number: r.get(6)?,
                         enabled: true,
-                        tally: Tally::default(),
-                        excepted: 0,
+                        counts: Counts::default(),
+                        score: None,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for rule in &mut rules {
-                let setting = |c: &str| settings.get(&(c.to_owned(), rule.rule_id.clone())).copied();
+                let setting =
+                    |c: &str| settings.get(&(c.to_owned(), rule.rule_id.clone())).copied();
                 rule.enabled = cluster_id
                     .and_then(setting)
                     .or_else(|| setting(""))
                     .unwrap_or(true);
-                if let Some((tally, excepted)) = counts.remove(&rule.rule_id) {
-                    rule.tally = tally;
-                    rule.excepted = excepted;
+                if let Some(c) = counts.remove(&rule.rule_id) {
+                    rule.counts = c;
+                    rule.score = c.score();
                 }
             }
             rules.sort_by(|a, b| {
@@ -253,7 +238,7 @@ impl Store {
     }
 
     /// Scores per cluster × benchmark and cluster × benchmark × section, and finding counts
-    /// per cluster × outcome (enabled rules, excepted included), for `/metrics`.
+    /// per cluster × status, for `/metrics`.
     pub fn metrics(&self) -> Result<MetricsSnapshot> {
         let now = self.now();
         self.read(|conn| {
@@ -264,7 +249,7 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             let mut benchmarks: BTreeMap<(&str, &str), ScoreSlice> = BTreeMap::new();
             let mut sections: BTreeMap<(&str, &str, &str), ScoreSlice> = BTreeMap::new();
-            let mut findings: BTreeMap<(&str, Outcome), u64> = BTreeMap::new();
+            let mut findings: BTreeMap<(&str, Status), u64> = BTreeMap::new();
             for row in &rows {
                 benchmarks
                     .entry((&row.cluster_id, &row.benchmark_id))
@@ -274,9 +259,7 @@ impl Store {
                     .entry((&row.cluster_id, &row.benchmark_id, &row.section))
                     .or_default()
                     .add_row(row);
-                if !row.disabled {
-                    *findings.entry((&row.cluster_id, row.outcome)).or_default() += row.n;
-                }
+                *findings.entry((&row.cluster_id, row.status())).or_default() += row.n;
             }
             let name = |c: &str| names.get(c).cloned().unwrap_or_else(|| c.to_owned());
             let cycles_completed: i64 = conn.query_row(
@@ -307,10 +290,10 @@ impl Store {
                     .collect(),
                 findings: findings
                     .into_iter()
-                    .map(|((c, outcome), count)| MetricsCount {
+                    .map(|((c, status), count)| MetricsCount {
                         cluster_id: c.to_owned(),
                         cluster_name: name(c),
-                        outcome,
+                        status,
                         count,
                     })
                     .collect(),
@@ -318,31 +301,4 @@ impl Store {
             })
         })
     }
-}
-
-/// Score after each completed cycle for one cluster (or `''` = all), oldest first.
-fn trend(conn: &Connection, key: &str) -> Result<Vec<TrendPoint>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, SUM(passed), SUM(failed) FROM score_history WHERE cluster_id = ?1
-         GROUP BY cycle ORDER BY at DESC, cycle DESC LIMIT ?2",
-    )?;
-    let mut points = stmt
-        .query_map(params![key, TREND_POINTS], |r| {
-            let passed = r.get::<_, i64>(1)? as u64;
-            let failed = r.get::<_, i64>(2)? as u64;
-            Ok(TrendPoint {
-                at: r.get(0)?,
-                passed,
-                failed,
-                score: Tally {
-                    passed,
-                    failed,
-                    ..Tally::default()
-                }
-                .score(),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    points.reverse();
-    Ok(points)
 }

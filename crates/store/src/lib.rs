@@ -17,20 +17,26 @@
 //! - Exceptions never change an outcome: a finding covered by an unexpired exception is marked
 //!   excepted. Expiry is checked at query time against the store's [`Clock`], so an expired
 //!   exception stops applying without any write.
-//! - **Score** = passed / (passed + failed) over the latest findings of enabled rules that no
-//!   unexpired exception covers. Excepted findings are reported beside the score, not in it
-//!   (an accepted risk is neither a pass nor a failure). Findings of disabled rules are left
-//!   out of scores and of default search results.
+//! - Every current finding has one [`Status`]: `disabled` (its rule is disabled for its
+//!   cluster), else `excepted` (an unexpired exception covers it), else its outcome. Every count
+//!   the store reports ([`Counts`]) counts statuses, and the `status` query field selects
+//!   them, so a count and the list it links to agree.
+//! - **Score** = passed / (passed + failed) over statuses: excepted findings are reported
+//!   beside the score, not in it (an accepted risk is neither a pass nor a failure). Findings
+//!   of disabled rules are left out of scores and of default search results.
 
 mod aggregate;
 mod clock;
 mod dashboard;
 mod doc;
+mod history;
 mod ingest;
 pub mod kql;
 mod policy;
 mod query;
 mod schema;
+mod status;
+mod suggest;
 mod types;
 
 use std::path::Path;
@@ -39,6 +45,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use clock::Clock;
+pub use status::{Counts, Status};
 pub use types::*;
 
 /// Errors of the store.
@@ -190,6 +197,15 @@ impl Store {
 #[doc(hidden)]
 pub mod testing {
     pub use crate::schema::{create_at_version, user_version};
+
+    /// SQLite's plan for `sql` (details joined by `; `), to pin which index a query uses.
+    pub fn plan(store: &crate::Store, sql: &str) -> crate::Result<String> {
+        store.read(|conn| {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,21 @@
 //! Findings queries: search pages, groups, one finding, clusters.
 
-use kspm_model::{Outcome, Tally};
+use std::collections::HashMap;
+
+use kspm_model::Outcome;
 use rusqlite::{OptionalExtension, Row, ToSql, params_from_iter};
 
+use crate::dashboard::tally_rows;
 use crate::doc::{Parts, rebuild};
 use crate::kql::{self, SqlFilter, SqlParam};
+use crate::status::{CellMask, excepted_now_sql, status_sql};
 use crate::{
-    ClusterRow, Error, FindingRow, GroupBy, GroupRequest, GroupRow, Result, SearchPage,
-    SearchRequest, SortDir, Store, StoredFinding,
+    ClusterRow, Counts, Error, FindingRow, GroupBy, GroupRequest, GroupResource, GroupRow, Result,
+    SearchPage, SearchRequest, SortDir, Status, Store, StoredFinding,
 };
 
 /// Columns of a [`FindingRow`], over `findings f`; the exception column needs "now" (`?`).
-const ROW_COLUMNS: &str = "f.id, f.cluster_id,
+pub(crate) const ROW_COLUMNS: &str = "f.id, f.cluster_id,
     COALESCE((SELECT c.name FROM clusters c WHERE c.id = f.cluster_id), f.cluster_id),
     f.scope, f.resource_id, f.resource_name, f.resource_type, f.sub_type, f.namespace, f.host,
     f.rule_id, f.rule_name, f.section, f.benchmark_id, f.rule_number, f.outcome,
@@ -28,8 +32,11 @@ fn outcome_of(s: &str) -> Outcome {
     Outcome::parse(s).unwrap_or(Outcome::Error)
 }
 
-fn row_from(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
+pub(crate) fn row_from(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     let outcome: String = r.get(15)?;
+    let outcome = outcome_of(&outcome);
+    let exception_id: Option<i64> = r.get(19)?;
+    let disabled: bool = r.get(20)?;
     Ok(FindingRow {
         id: r.get(0)?,
         cluster_id: r.get(1)?,
@@ -55,12 +62,13 @@ fn row_from(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         section: r.get(12)?,
         benchmark_id: r.get(13)?,
         rule_number: r.get(14)?,
-        outcome: outcome_of(&outcome),
+        outcome,
         first_seen: r.get(16)?,
         last_seen: r.get(17)?,
         resolved_at: r.get(18)?,
-        exception_id: r.get(19)?,
-        disabled: r.get(20)?,
+        exception_id,
+        disabled,
+        status: Status::of(outcome, disabled, exception_id.is_some()),
     })
 }
 
@@ -82,38 +90,52 @@ impl Store {
         let now = self.now();
         let expr = kql::parse(&req.query)?;
         let filter = kql::translate(&expr, now);
-        // Outcome-only queries over current findings are counted from the tallies.
-        let counted = outcome_mask(&expr).filter(|_| !req.include_resolved);
-        let (sort_sql, dir) = match &req.sort {
-            None => ("f.last_seen", "DESC"),
-            Some((name, dir)) => {
-                let field = kql::field_named(name)
+        // Queries over current findings that select only outcomes and statuses are counted
+        // from the tallies.
+        let counted = cell_mask(&expr).filter(|_| !req.include_resolved);
+        let sort = match &req.sort {
+            None => None,
+            Some((name, dir)) => Some((
+                kql::field_named(name)
                     .filter(|f| f.sortable)
-                    .ok_or_else(|| Error::Invalid(format!("cannot sort on `{name}`")))?;
-                let dir = match dir {
-                    SortDir::Asc => "ASC",
-                    SortDir::Desc => "DESC",
-                };
-                (field.sql, dir)
-            }
+                    .ok_or_else(|| Error::Invalid(format!("cannot sort on `{name}`")))?,
+                *dir,
+            )),
         };
-        let order = format!("{sort_sql} {dir}, f.rowid {dir}");
+        let order = order_by(sort, "");
         let per_page = req.per_page.clamp(1, 1000);
         let offset = i64::from(req.page) * i64::from(per_page);
         let base = base_condition(req.include_resolved, req.include_disabled);
         self.read(|conn| {
             let total: i64 = match counted {
                 Some(mask) => {
-                    let m = mask.map(i64::from);
-                    conn.prepare_cached(&format!(
-                        "SELECT COALESCE(SUM(t.n), 0) FROM tallies t
-                         WHERE (?1 OR t.disabled = 0) AND {}",
-                        selected("t.outcome")
-                    ))?
-                    .query_row(
-                        rusqlite::params![req.include_disabled, 0, m[0], m[1], m[2], m[3]],
-                        |r| r.get(0),
-                    )?
+                    let mask = if req.include_disabled {
+                        mask
+                    } else {
+                        mask.enabled_only()
+                    };
+                    // A handful of rows: one per (outcome, disabled, excepted now).
+                    let mut stmt = conn.prepare_cached(&format!(
+                        "SELECT t.outcome, t.disabled, {}, SUM(t.n) FROM tallies t
+                         GROUP BY 1, 2, 3",
+                        excepted_now_sql("t.has_exception = 1", "t.exception_expires", "?1")
+                    ))?;
+                    let cells = stmt.query_map([now], |r| {
+                        Ok((
+                            outcome_of(&r.get::<_, String>(0)?),
+                            r.get::<_, bool>(1)?,
+                            r.get::<_, bool>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })?;
+                    let mut total = 0;
+                    for cell in cells {
+                        let (outcome, disabled, excepted, n) = cell?;
+                        if mask.has(outcome, disabled, excepted) {
+                            total += n;
+                        }
+                    }
+                    total
                 }
                 None => {
                     let count_sql = format!(
@@ -131,7 +153,7 @@ impl Store {
             // index is used and its matches sorted instead.
             let selective = total <= SELECTIVE_ROWS && expr != kql::Expr::All;
             let inner_order = if selective {
-                format!("+{sort_sql} {dir}, +f.rowid {dir}")
+                order_by(sort, "+")
             } else {
                 order.clone()
             };
@@ -158,21 +180,50 @@ impl Store {
         })
     }
 
-    /// Latest findings matching a query, grouped, most failed first (then most findings).
-    /// Only current findings of enabled rules are grouped. Without a query, or with one that
-    /// only selects outcomes (`result.evaluation : failed`), the groups come from the
-    /// aggregates kept at cycle completion; otherwise from the findings.
+    /// Latest findings matching a query, grouped, most failed first (then most findings),
+    /// counted by status. Only current findings of enabled rules are grouped. Without a
+    /// query, or with one that only selects outcomes and statuses (`status : failed`), the
+    /// groups come from the aggregates kept at cycle completion; otherwise from the findings.
     pub fn groups(&self, req: &GroupRequest) -> Result<Vec<GroupRow>> {
         let now = self.now();
         let expr = kql::parse(&req.query)?;
         let limit = i64::from(req.limit.clamp(1, 1000));
-        let raw = if let Some(mask) = outcome_mask(&expr) {
-            self.read(|conn| groups_from_aggregates(conn, req.by, limit, now, mask))?
+        let raw = if let Some(mask) = cell_mask(&expr) {
+            let mask = mask.enabled_only();
+            self.read(|conn| match req.by {
+                GroupBy::Resource | GroupBy::Namespace => {
+                    groups_from_resource_tallies(conn, req.by, limit, now, mask)
+                }
+                _ => groups_from_tallies(conn, req.by, limit as usize, now, mask),
+            })?
         } else {
             let filter = kql::translate(&expr, now);
             self.read(|conn| groups_from_findings(conn, req.by, &filter, limit, now))?
         };
         Ok(raw.into_iter().map(|g| g.finish(req.by)).collect())
+    }
+
+    /// Findings of disabled rules that a default search for `query` leaves out, and how many
+    /// rules are disabled (for at least one cluster). Answers from the tallies alone when no
+    /// rule is disabled.
+    pub fn hidden_by_disabled(&self, query: &str) -> Result<(u64, u64)> {
+        let rules: i64 = self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT COUNT(DISTINCT rule_id) FROM tallies WHERE disabled = 1")?
+                .query_row([], |r| r.get(0))?)
+        })?;
+        if rules == 0 {
+            return Ok((0, 0));
+        }
+        let q = if query.trim().is_empty() {
+            "status : disabled".to_owned()
+        } else {
+            format!("({query}) and status : disabled")
+        };
+        let mut req = SearchRequest::new(q);
+        req.include_disabled = true;
+        req.per_page = 1;
+        Ok((self.search(&req)?.total, rules as u64))
     }
 
     /// One finding (current or resolved) with its full document and covering exception.
@@ -246,40 +297,52 @@ impl Store {
     }
 }
 
+/// The ORDER BY of a search; `hide` (`+`) keeps the planner from walking a sort index.
+/// Outcomes sort failed first (ascending) and newest first within each outcome, which the
+/// `cur_rank` index serves in both directions.
+fn order_by(sort: Option<(&kql::Field, SortDir)>, hide: &str) -> String {
+    match sort {
+        None => format!("{hide}f.last_seen DESC, {hide}f.rowid DESC"),
+        Some((field, SortDir::Asc)) if field.name == "result.evaluation" => format!(
+            "{hide}{} ASC, {hide}f.last_seen DESC, {hide}f.rowid ASC",
+            field.order_sql()
+        ),
+        Some((field, SortDir::Desc)) if field.name == "result.evaluation" => format!(
+            "{hide}{} DESC, {hide}f.last_seen ASC, {hide}f.rowid DESC",
+            field.order_sql()
+        ),
+        Some((field, dir)) => {
+            let dir = match dir {
+                SortDir::Asc => "ASC",
+                SortDir::Desc => "DESC",
+            };
+            format!("{hide}{} {dir}, {hide}f.rowid {dir}", field.order_sql())
+        }
+    }
+}
+
 /// A group before its link query is built.
 struct RawGroup {
     k1: Option<String>,
     k2: Option<String>,
     label: Option<String>,
     rule_number: Option<String>,
-    tally: Tally,
-    excepted: u64,
+    counts: Counts,
+    resource: Option<GroupResource>,
 }
 
 impl RawGroup {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<RawGroup> {
-        let n = |i: usize| -> rusqlite::Result<u64> {
-            Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0) as u64)
-        };
-        Ok(RawGroup {
-            k1: r.get(0)?,
-            k2: r.get(1)?,
-            label: r.get(2)?,
-            tally: Tally {
-                passed: n(3)?,
-                failed: n(4)?,
-                manual: n(5)?,
-                error: n(6)?,
-            },
-            excepted: n(7)?,
-            rule_number: r.get(8)?,
-        })
-    }
-
     fn finish(self, by: GroupBy) -> GroupRow {
         let key = self.k1.clone().unwrap_or_default();
         let (context, query) = match by {
-            GroupBy::Resource => (self.k2, format!("resource.id : {}", kql::quote(&key))),
+            GroupBy::Resource => (
+                self.k2.clone(),
+                format!(
+                    "orchestrator.cluster.id : {} and resource.id : {}",
+                    kql::quote(self.k2.as_deref().unwrap_or_default()),
+                    kql::quote(&key)
+                ),
+            ),
             GroupBy::Rule => (self.rule_number, format!("rule.id : {}", kql::quote(&key))),
             GroupBy::Section => {
                 let bench = self.k2.clone().unwrap_or_default();
@@ -288,7 +351,7 @@ impl RawGroup {
                     kql::quote(&bench),
                     kql::quote(&key)
                 );
-                (self.k2, q)
+                (self.rule_number.or(self.k2), q)
             }
             GroupBy::Cluster => (
                 None,
@@ -310,134 +373,205 @@ impl RawGroup {
             key: self.k1,
             context,
             query,
-            tally: self.tally,
-            excepted: self.excepted,
+            score: self.counts.score(),
+            counts: self.counts,
+            resource: self.resource,
         }
     }
 }
 
-/// Which outcomes a query selects, when it selects nothing but outcomes (or everything).
-/// Index order: passed, failed, manual, error.
-type OutcomeMask = [bool; 4];
-
-fn outcome_mask(expr: &kql::Expr) -> Option<OutcomeMask> {
-    fn slot(o: Outcome) -> Option<usize> {
-        match o {
-            Outcome::Passed => Some(0),
-            Outcome::Failed => Some(1),
-            Outcome::Manual => Some(2),
-            Outcome::Error => Some(3),
-            Outcome::NotApplicable => None,
-        }
-    }
+/// The cells a query selects, when it selects nothing but outcomes and statuses (combined
+/// with `and`, `or`, `not`), or everything.
+fn cell_mask(expr: &kql::Expr) -> Option<CellMask> {
     match expr {
-        kql::Expr::All => Some([true; 4]),
+        kql::Expr::All => Some(CellMask::ALL),
+        kql::Expr::Match { field, value }
+            if (field.name == "result.evaluation" || field.name == "status")
+                && value.is_exists() =>
+        {
+            Some(CellMask::ALL)
+        }
         kql::Expr::Match {
             field,
             value: kql::Value::Literal(v),
-        } if field.name == "result.evaluation" => {
-            let mut mask = [false; 4];
-            mask[slot(Outcome::parse(v)?)?] = true;
-            Some(mask)
-        }
-        kql::Expr::Or(terms) => {
-            let mut mask = [false; 4];
-            for t in terms {
-                let m = outcome_mask(t)?;
-                for (acc, x) in mask.iter_mut().zip(m) {
-                    *acc |= x;
-                }
-            }
-            Some(mask)
-        }
+        } if field.name == "result.evaluation" => match Outcome::parse(v)? {
+            Outcome::NotApplicable => None,
+            o => Some(CellMask::outcome(o)),
+        },
+        kql::Expr::Match {
+            field,
+            value: kql::Value::Literal(v),
+        } if field.name == "status" => Some(CellMask::status(Status::parse(v)?)),
+        kql::Expr::Or(terms) => terms
+            .iter()
+            .try_fold(CellMask::NONE, |acc, t| Some(acc.or(cell_mask(t)?))),
+        kql::Expr::And(terms) => terms
+            .iter()
+            .try_fold(CellMask::ALL, |acc, t| Some(acc.and(cell_mask(t)?))),
+        kql::Expr::Not(inner) => Some(cell_mask(inner)?.not()),
         _ => None,
     }
 }
 
-/// Columns 3..=7 of a group row summed from `tallies t` (outcome already filtered).
-const TALLY_SUMS: &str = "SUM(CASE WHEN t.outcome = 'passed' THEN t.n ELSE 0 END) AS passed,
-    SUM(CASE WHEN t.outcome = 'failed' THEN t.n ELSE 0 END) AS failed,
-    SUM(CASE WHEN t.outcome = 'manual' THEN t.n ELSE 0 END),
-    SUM(CASE WHEN t.outcome = 'error' THEN t.n ELSE 0 END),
-    SUM(CASE WHEN t.has_exception = 1 AND (t.exception_expires IS NULL
-        OR t.exception_expires > ?1) THEN t.n ELSE 0 END)";
-
-/// 1 when the outcome in `col` is selected by the mask parameters `?3`..`?6`.
-fn selected(col: &str) -> String {
-    format!(
-        "(CASE {col} WHEN 'passed' THEN ?3 WHEN 'failed' THEN ?4 WHEN 'manual' THEN ?5 \
-         WHEN 'error' THEN ?6 ELSE 0 END) = 1"
-    )
+/// Groups by rule, section or cluster from the tallies, counted in Rust by status.
+fn groups_from_tallies(
+    conn: &rusqlite::Connection,
+    by: GroupBy,
+    limit: usize,
+    now: i64,
+    mask: CellMask,
+) -> Result<Vec<RawGroup>> {
+    let names: HashMap<String, (String, String)> = conn
+        .prepare_cached("SELECT id, name, rule_number FROM rules")?
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    let clusters: HashMap<String, String> = conn
+        .prepare_cached("SELECT id, name FROM clusters")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut groups: HashMap<(String, String), RawGroup> = HashMap::new();
+    for t in tally_rows(conn, None, now)? {
+        if !mask.has(t.outcome, t.disabled, t.excepted) {
+            continue;
+        }
+        let key = match by {
+            GroupBy::Rule => (t.rule_id.clone(), String::new()),
+            GroupBy::Section => (t.section.clone(), t.benchmark_id.clone()),
+            _ => (t.cluster_id.clone(), String::new()),
+        };
+        let g = groups.entry(key).or_insert_with(|| {
+            let (label, rule_number) = match by {
+                GroupBy::Rule => match names.get(&t.rule_id) {
+                    Some((name, number)) => (Some(name.clone()), Some(number.clone())),
+                    None => (None, None),
+                },
+                // The benchmark's name rides in `rule_number` until `finish` uses it.
+                GroupBy::Section => (Some(t.section.clone()), Some(t.benchmark_name.clone())),
+                _ => (clusters.get(&t.cluster_id).cloned(), None),
+            };
+            RawGroup {
+                k1: Some(match by {
+                    GroupBy::Rule => t.rule_id.clone(),
+                    GroupBy::Section => t.section.clone(),
+                    _ => t.cluster_id.clone(),
+                }),
+                k2: (by == GroupBy::Section).then(|| t.benchmark_id.clone()),
+                label,
+                rule_number,
+                counts: Counts::default(),
+                resource: None,
+            }
+        });
+        g.counts.add(t.status(), t.n);
+    }
+    let mut out: Vec<RawGroup> = groups.into_values().collect();
+    out.sort_by(|a, b| {
+        b.counts
+            .failed
+            .cmp(&a.counts.failed)
+            .then(b.counts.shown().cmp(&a.counts.shown()))
+            .then_with(|| a.k1.cmp(&b.k1))
+            .then_with(|| a.k2.cmp(&b.k2))
+    });
+    out.truncate(limit);
+    Ok(out)
 }
 
-fn groups_from_aggregates(
+/// Groups by resource or namespace from the per-resource counts, with the findings that an
+/// unexpired exception covers (few, found through their own index) moved to `excepted`.
+fn groups_from_resource_tallies(
     conn: &rusqlite::Connection,
     by: GroupBy,
     limit: i64,
     now: i64,
-    mask: OutcomeMask,
+    mask: CellMask,
 ) -> Result<Vec<RawGroup>> {
-    // Masked per-resource counts: ?3..?6 are 1 for selected outcomes, 0 otherwise.
-    const RT: &str = "rt.passed * ?3 AS passed, rt.failed * ?4 AS failed,
-        rt.manual * ?5 AS manual, rt.error * ?6 AS error,
-        rt.passed * ?3 + rt.failed * ?4 + rt.manual * ?5 + rt.error * ?6 AS total";
+    // ?3..?6: plain passed, failed, manual, error selected; ?7..?10: excepted ones.
+    const PER_RESOURCE: &str = "WITH ex AS (
+            SELECT x.cluster_id, x.resource_id,
+                SUM(x.outcome = 'passed') AS p, SUM(x.outcome = 'failed') AS f,
+                SUM(x.outcome = 'manual') AS m, SUM(x.outcome = 'error') AS e
+            FROM findings x INDEXED BY cur_excepted
+            WHERE x.exception_id IS NOT NULL AND x.resolved_at IS NULL AND x.disabled = 0
+              AND (x.exception_expires IS NULL OR x.exception_expires > ?1)
+            GROUP BY x.cluster_id, x.resource_id),
+        rs AS (
+            SELECT rt.cluster_id, rt.resource_id, MIN(rt.resource_name) AS resource_name,
+                MIN(rt.namespace) AS namespace, MIN(rt.resource_type) AS resource_type,
+                MIN(rt.sub_type) AS sub_type, SUM(rt.passed) AS passed, SUM(rt.failed) AS failed,
+                SUM(rt.manual) AS manual, SUM(rt.error) AS error
+            FROM resource_tallies rt GROUP BY rt.cluster_id, rt.resource_id),
+        m AS (
+            SELECT rs.cluster_id, rs.resource_id, rs.resource_name, rs.namespace,
+                rs.resource_type, rs.sub_type,
+                (rs.passed - COALESCE(ex.p, 0)) * ?3 AS passed,
+                (rs.failed - COALESCE(ex.f, 0)) * ?4 AS failed,
+                (rs.manual - COALESCE(ex.m, 0)) * ?5 AS manual,
+                (rs.error - COALESCE(ex.e, 0)) * ?6 AS error,
+                COALESCE(ex.p * ?7 + ex.f * ?8 + ex.m * ?9 + ex.e * ?10, 0) AS excepted
+            FROM rs LEFT JOIN ex ON ex.cluster_id = rs.cluster_id
+                AND ex.resource_id = rs.resource_id)";
     let sql = match by {
         GroupBy::Resource => format!(
-            "SELECT m.resource_id, m.cluster_id, m.resource_name, m.passed, m.failed, m.manual,
-                 m.error,
-                 (SELECT COUNT(*) FROM findings x INDEXED BY cur_resource
-                  WHERE x.cluster_id = m.cluster_id AND x.resource_id = m.resource_id
-                    AND x.resolved_at IS NULL AND x.disabled = 0
-                    AND x.exception_id IS NOT NULL AND {sel}
-                    AND (x.exception_expires IS NULL OR x.exception_expires > ?1)),
-                 NULL
-             FROM (SELECT rt.resource_id, rt.cluster_id, rt.resource_name, {RT}
-                   FROM resource_tallies rt) m
-             WHERE m.total > 0
-             ORDER BY m.failed DESC, m.total DESC, m.resource_id LIMIT ?2",
-            sel = selected("x.outcome"),
+            "{PER_RESOURCE}
+             SELECT m.resource_id, m.cluster_id, m.resource_name, m.passed, m.failed, m.manual,
+                 m.error, m.excepted, NULL,
+                 COALESCE((SELECT c.name FROM clusters c WHERE c.id = m.cluster_id), m.cluster_id),
+                 m.resource_type, m.sub_type, m.namespace,
+                 m.passed + m.failed + m.manual + m.error + m.excepted AS total
+             FROM m WHERE total > 0
+             ORDER BY m.failed DESC, total DESC, m.resource_id LIMIT ?2"
         ),
-        GroupBy::Namespace => format!(
-            "SELECT m.namespace, NULL, m.namespace, SUM(m.passed), SUM(m.failed) AS failed,
-                 SUM(m.manual), SUM(m.error),
-                 (SELECT COUNT(*) FROM findings x INDEXED BY cur_excepted
-                  WHERE x.exception_id IS NOT NULL AND x.resolved_at IS NULL
-                    AND x.disabled = 0 AND x.namespace IS m.namespace AND {sel}
-                    AND (x.exception_expires IS NULL OR x.exception_expires > ?1)),
-                 NULL, SUM(m.total) AS total
-             FROM (SELECT rt.namespace, {RT} FROM resource_tallies rt) m
-             GROUP BY m.namespace HAVING SUM(m.total) > 0
-             ORDER BY failed DESC, total DESC, m.namespace LIMIT ?2",
-            sel = selected("x.outcome"),
-        ),
-        GroupBy::Rule => format!(
-            "SELECT t.rule_id, NULL, r.name, {TALLY_SUMS}, r.rule_number, SUM(t.n) AS total
-             FROM tallies t JOIN rules r ON r.id = t.rule_id WHERE t.disabled = 0 AND {sel}
-             GROUP BY t.rule_id ORDER BY failed DESC, total DESC, t.rule_id LIMIT ?2",
-            sel = selected("t.outcome"),
-        ),
-        GroupBy::Section => format!(
-            "SELECT r.section, r.benchmark_id, r.section, {TALLY_SUMS}, NULL, SUM(t.n) AS total
-             FROM tallies t JOIN rules r ON r.id = t.rule_id WHERE t.disabled = 0 AND {sel}
-             GROUP BY r.section, r.benchmark_id
-             ORDER BY failed DESC, total DESC, r.section LIMIT ?2",
-            sel = selected("t.outcome"),
-        ),
-        GroupBy::Cluster => format!(
-            "SELECT t.cluster_id, NULL, (SELECT c.name FROM clusters c WHERE c.id = t.cluster_id),
-                 {TALLY_SUMS}, NULL, SUM(t.n) AS total
-             FROM tallies t WHERE t.disabled = 0 AND {sel}
-             GROUP BY t.cluster_id ORDER BY failed DESC, total DESC, t.cluster_id LIMIT ?2",
-            sel = selected("t.outcome"),
+        _ => format!(
+            "{PER_RESOURCE}
+             SELECT m.namespace, NULL, m.namespace, SUM(m.passed), SUM(m.failed) AS failed,
+                 SUM(m.manual), SUM(m.error), SUM(m.excepted), NULL, NULL, NULL, NULL, NULL,
+                 SUM(m.passed + m.failed + m.manual + m.error + m.excepted) AS total
+             FROM m GROUP BY m.namespace HAVING total > 0
+             ORDER BY failed DESC, total DESC, m.namespace LIMIT ?2"
         ),
     };
-    let m = mask.map(i64::from);
+    let m = mask.0.map(i64::from);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        rusqlite::params![now, limit, m[0], m[1], m[2], m[3]],
-        RawGroup::from_row,
+        rusqlite::params![now, limit, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]],
+        |r| raw_group(r, by),
     )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A group row: k1, k2, label, passed, failed, manual, error, excepted, rule number, then for
+/// resources cluster name, type, sub type, namespace.
+fn raw_group(r: &Row<'_>, by: GroupBy) -> rusqlite::Result<RawGroup> {
+    let n = |i: usize| -> rusqlite::Result<u64> {
+        Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+    };
+    let k2: Option<String> = r.get(1)?;
+    let resource = match by {
+        GroupBy::Resource => Some(GroupResource {
+            cluster_id: k2.clone().unwrap_or_default(),
+            cluster_name: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            resource_type: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+            sub_type: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+            namespace: r.get(12)?,
+        }),
+        _ => None,
+    };
+    Ok(RawGroup {
+        k1: r.get(0)?,
+        k2,
+        label: r.get(2)?,
+        counts: Counts {
+            passed: n(3)?,
+            failed: n(4)?,
+            manual: n(5)?,
+            error: n(6)?,
+            excepted: n(7)?,
+            disabled: 0,
+        },
+        rule_number: r.get(8)?,
+        resource,
+    })
 }
 
 fn groups_from_findings(
@@ -447,35 +581,58 @@ fn groups_from_findings(
     limit: i64,
     now: i64,
 ) -> Result<Vec<RawGroup>> {
-    let (keys, label) = match by {
+    let (keys, extra) = match by {
         GroupBy::Resource => (
             "f.resource_id AS k1, f.cluster_id AS k2",
-            "(SELECT x.resource_name FROM findings x WHERE x.cluster_id = g.k2
-                 AND x.resource_id = g.k1 AND x.resolved_at IS NULL LIMIT 1)",
+            "MIN(f.resource_name) AS label, MIN(f.resource_type) AS rtype,
+             MIN(f.sub_type) AS stype, MIN(f.namespace) AS ns",
         ),
         GroupBy::Rule => (
             "f.rule_id AS k1, NULL AS k2",
-            "(SELECT r.name FROM rules r WHERE r.id = g.k1)",
+            "MIN(f.rule_name) AS label, MIN(f.rule_number) AS num, NULL, NULL",
         ),
-        GroupBy::Section => ("f.section AS k1, f.benchmark_id AS k2", "g.k1"),
-        GroupBy::Cluster => (
-            "f.cluster_id AS k1, NULL AS k2",
-            "(SELECT c.name FROM clusters c WHERE c.id = g.k1)",
+        GroupBy::Section => (
+            "f.section AS k1, f.benchmark_id AS k2",
+            "NULL AS label, NULL, NULL, NULL",
         ),
-        GroupBy::Namespace => ("f.namespace AS k1, NULL AS k2", "g.k1"),
+        GroupBy::Cluster => ("f.cluster_id AS k1, NULL AS k2", "NULL, NULL, NULL, NULL"),
+        GroupBy::Namespace => ("f.namespace AS k1, NULL AS k2", "NULL, NULL, NULL, NULL"),
     };
+    let (label, number, rest) = match by {
+        GroupBy::Resource => (
+            "g.label",
+            "NULL",
+            "COALESCE((SELECT c.name FROM clusters c WHERE c.id = g.k2), g.k2), g.rtype, g.stype, g.ns",
+        ),
+        GroupBy::Rule => ("g.label", "g.num", "NULL, NULL, NULL, NULL"),
+        GroupBy::Section => (
+            "g.k1",
+            "(SELECT r.benchmark_name FROM rules r WHERE r.benchmark_id = g.k2 LIMIT 1)",
+            "NULL, NULL, NULL, NULL",
+        ),
+        GroupBy::Cluster => (
+            "(SELECT c.name FROM clusters c WHERE c.id = g.k1)",
+            "NULL",
+            "NULL, NULL, NULL, NULL",
+        ),
+        GroupBy::Namespace => ("g.k1", "NULL", "NULL, NULL, NULL, NULL"),
+    };
+    let status = status_sql(
+        "f.outcome",
+        "f.disabled",
+        &excepted_now_sql("f.exception_id IS NOT NULL", "f.exception_expires", "?"),
+    );
     let sql = format!(
         "WITH g AS (
-             SELECT {keys}, COUNT(*) AS total,
-                 SUM(f.outcome = 'passed') AS passed, SUM(f.outcome = 'failed') AS failed,
-                 SUM(f.outcome = 'manual') AS manual, SUM(f.outcome = 'error') AS error,
-                 SUM(f.exception_id IS NOT NULL AND (f.exception_expires IS NULL
-                     OR f.exception_expires > ?)) AS excepted
-             FROM findings f
-             WHERE f.resolved_at IS NULL AND f.disabled = 0 AND ({cond})
+             SELECT {keys}, COUNT(*) AS total, {extra},
+                 SUM(st = 'passed') AS passed, SUM(st = 'failed') AS failed,
+                 SUM(st = 'manual') AS manual, SUM(st = 'error') AS error,
+                 SUM(st = 'excepted') AS excepted
+             FROM (SELECT f.*, {status} AS st FROM findings f
+                   WHERE f.resolved_at IS NULL AND f.disabled = 0 AND ({cond})) f
              GROUP BY 1, 2 ORDER BY failed DESC, total DESC, 1 LIMIT ?)
          SELECT g.k1, g.k2, {label}, g.passed, g.failed, g.manual, g.error, g.excepted,
-             (SELECT r.rule_number FROM rules r WHERE r.id = g.k1)
+             {number}, {rest}
          FROM g ORDER BY g.failed DESC, g.total DESC, g.k1",
         cond = filter.sql,
     );
@@ -483,6 +640,6 @@ fn groups_from_findings(
     params.extend(filter.params.iter().cloned());
     params.push(SqlParam::Int(limit));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(params.iter()), RawGroup::from_row)?;
+    let rows = stmt.query_map(params_from_iter(params.iter()), |r| raw_group(r, by))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

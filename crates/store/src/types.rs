@@ -1,7 +1,9 @@
 //! Requests and answers of the store's public API. Everything serialises, so the server can
 //! hand these to templates or JSON responses as they are.
 
-use kspm_model::{ClusterInfo, Finding, Outcome, Scope, Tally};
+use kspm_model::{ClusterInfo, Finding, Outcome, Scope};
+
+use crate::status::{Counts, Status};
 use serde::{Deserialize, Serialize};
 
 /// The start of one evaluation cycle of an agent (or a `kspm scan` pushed to the server).
@@ -63,7 +65,8 @@ pub struct SearchRequest {
     /// KQL query (see [`crate::kql`]); empty matches everything.
     pub query: String,
     /// Sort field (a [`crate::kql::FIELDS`] entry marked sortable) and direction;
-    /// `None` sorts by `last_seen` descending (newest first).
+    /// `None` sorts by `last_seen` descending (newest first). `result.evaluation` sorts failed
+    /// first, then error, manual, passed, newest first within each (ascending).
     pub sort: Option<(String, SortDir)>,
     /// Zero-based page number.
     pub page: u32,
@@ -145,6 +148,8 @@ pub struct FindingRow {
     pub exception_id: Option<i64>,
     /// True when the rule is disabled for the finding's cluster.
     pub disabled: bool,
+    /// What it counts as ([`Status`]: its outcome, or excepted, or disabled).
+    pub status: Status,
 }
 
 impl FindingRow {
@@ -217,7 +222,7 @@ pub struct GroupRequest {
     pub limit: u32,
 }
 
-/// One group, with outcome counts over its (current, enabled-rule) findings.
+/// One group, with status counts over its (current, enabled-rule) findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRow {
     /// Group key: resource id, rule id, section name, cluster id or namespace (`None` = none).
@@ -229,26 +234,41 @@ pub struct GroupRow {
     pub context: Option<String>,
     /// A KQL query that selects this group's findings (for "show these findings" links).
     pub query: String,
-    /// Outcome counts (excepted findings counted under their outcome).
-    pub tally: Tally,
-    /// How many of them are covered by an unexpired exception.
-    pub excepted: u64,
+    /// Counts by status (add `and status : failed` to [`GroupRow::query`] for one of them).
+    pub counts: Counts,
+    /// passed / (passed + failed) in percent; `None` when nothing was scored.
+    pub score: Option<f64>,
+    /// For groups by resource: what the resource is and where.
+    pub resource: Option<GroupResource>,
+}
+
+/// The resource of a group by resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupResource {
+    /// Cluster id.
+    pub cluster_id: String,
+    /// Cluster name.
+    pub cluster_name: String,
+    /// Resource type (`k8s_object`, `file`, `process`, `cloud`).
+    pub resource_type: String,
+    /// Kind, component, …
+    pub sub_type: String,
+    /// Namespace of namespaced objects.
+    pub namespace: Option<String>,
 }
 
 /// Score over one slice of the latest findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ScoreSlice {
-    /// Outcome counts of enabled, non-excepted latest findings.
-    pub tally: Tally,
-    /// Excepted findings (left out of `tally` and the score).
-    pub excepted: u64,
+    /// Counts by status ([`Counts`]); the score uses `passed` and `failed`.
+    pub counts: Counts,
     /// passed / (passed + failed) in percent; `None` when nothing was scored.
     pub score: Option<f64>,
 }
 
 impl ScoreSlice {
     pub(crate) fn finish(mut self) -> ScoreSlice {
-        self.score = self.tally.score();
+        self.score = self.counts.score();
         self
     }
 }
@@ -281,28 +301,42 @@ pub struct BenchmarkScore {
     pub score: ScoreSlice,
 }
 
-/// Failed findings of one benchmark section.
+/// Counts of one benchmark section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionScore {
     /// Benchmark id.
     pub benchmark_id: String,
+    /// Benchmark name (`CIS Kubernetes Benchmark`).
+    pub benchmark_name: String,
     /// Section name (as in `rule.section`).
     pub section: String,
-    /// The score (the dashboard bar shows `tally.failed`).
+    /// The score (the dashboard bar shows `counts.failed`).
     pub score: ScoreSlice,
 }
 
-/// One point of the score trend: the state right after a cycle completed.
+/// One point of the score trend: the pooled state of a series right after one round of
+/// cycles (see [`crate::Store::trends`]), with the exceptions and rule settings in force when
+/// each of those cycles completed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrendPoint {
-    /// When the cycle completed (Unix seconds).
+    /// Start of the round's last cycle (Unix seconds).
     pub at: i64,
-    /// Passed then.
-    pub passed: u64,
-    /// Failed then.
-    pub failed: u64,
+    /// Counts by status then.
+    #[serde(flatten)]
+    pub counts: Counts,
     /// Score then, in percent.
     pub score: Option<f64>,
+}
+
+/// One line of the trend: every cluster pooled, or one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendSeries {
+    /// The cluster, or `None` for all clusters pooled.
+    pub cluster_id: Option<String>,
+    /// `All clusters` or the cluster's name.
+    pub label: String,
+    /// Oldest first, one per round of cycles (at most 200, the latest).
+    pub points: Vec<TrendPoint>,
 }
 
 /// Everything the dashboard shows, for all clusters or one.
@@ -320,7 +354,8 @@ pub struct Dashboard {
     pub clusters_evaluated: u64,
     /// Resources with latest findings.
     pub resources_evaluated: u64,
-    /// Score after each completed cycle, oldest first (at most 200 points).
+    /// Score after each round of cycles, oldest first (at most 200 points); the same points
+    /// as the matching [`TrendSeries`].
     pub trend: Vec<TrendPoint>,
 }
 
@@ -343,10 +378,11 @@ pub struct RuleRow {
     pub rule_number: String,
     /// Whether the rule is enabled for the selected cluster (or for all clusters).
     pub enabled: bool,
-    /// Outcome counts over latest findings (whether enabled or not).
-    pub tally: Tally,
-    /// Excepted findings among them.
-    pub excepted: u64,
+    /// Counts by status over its latest findings (those of clusters where it is disabled
+    /// count as `disabled`).
+    pub counts: Counts,
+    /// Score over them; `None` when nothing was scored.
+    pub score: Option<f64>,
 }
 
 /// Where an exception applies, besides its rule.
@@ -426,7 +462,7 @@ pub struct MetricsSnapshot {
     pub benchmarks: Vec<MetricsScore>,
     /// Score per cluster, benchmark and section.
     pub sections: Vec<MetricsScore>,
-    /// Latest findings per cluster and outcome (enabled rules; excepted included).
+    /// Latest findings per cluster and status.
     pub findings: Vec<MetricsCount>,
     /// Completed cycles in total.
     pub cycles_completed: u64,
@@ -454,8 +490,120 @@ pub struct MetricsCount {
     pub cluster_id: String,
     /// Cluster name.
     pub cluster_name: String,
-    /// Outcome.
-    pub outcome: Outcome,
+    /// Status.
+    pub status: Status,
     /// Count.
     pub count: u64,
+}
+
+/// One round of cycles of a cluster (its scopes' cycles started close together), as offered
+/// by "what changed".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    /// Start of the round's last cycle (Unix seconds): the round's identity in requests.
+    pub at: i64,
+    /// Cycles (scopes) in the round.
+    pub cycles: u64,
+    /// The cluster's counts after the round.
+    pub counts: Counts,
+    /// The cluster's score after the round.
+    pub score: Option<f64>,
+}
+
+/// A finding whose outcome differs between two rounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedFinding {
+    /// The finding as it is now.
+    pub row: FindingRow,
+    /// Outcome after the earlier round (`None`: not reported then).
+    pub before: Option<Outcome>,
+    /// Outcome after the later round (`None`: not reported then, i.e. resolved).
+    pub after: Option<Outcome>,
+}
+
+/// Counts of one section before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionChange {
+    /// Benchmark id.
+    pub benchmark_id: String,
+    /// Benchmark name.
+    pub benchmark_name: String,
+    /// Section.
+    pub section: String,
+    /// After the earlier round.
+    pub before: ScoreSlice,
+    /// After the later round.
+    pub after: ScoreSlice,
+}
+
+/// What changed in one cluster between two rounds of cycles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    /// The cluster.
+    pub cluster_id: String,
+    /// The earlier round.
+    pub from: Round,
+    /// The later round.
+    pub to: Round,
+    /// Findings failed after `to` that were not failed after `from`, at most `limit`.
+    pub new_failures: Vec<ChangedFinding>,
+    /// How many there are in all.
+    pub new_failures_total: u64,
+    /// Findings failed after `from` that are not failed after `to` (passed, another
+    /// outcome, or no longer reported), at most `limit`.
+    pub resolved: Vec<ChangedFinding>,
+    /// How many there are in all.
+    pub resolved_total: u64,
+    /// Score per section before and after, largest move first.
+    pub sections: Vec<SectionChange>,
+}
+
+/// One resource with its findings, facts and history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDetail {
+    /// Cluster id.
+    pub cluster_id: String,
+    /// Cluster name.
+    pub cluster_name: String,
+    /// Resource id.
+    pub resource_id: String,
+    /// Display name.
+    pub name: String,
+    /// Type.
+    pub resource_type: String,
+    /// Sub type (kind, component, …).
+    pub sub_type: String,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// Node.
+    pub host: Option<String>,
+    /// Counts by status over its current findings (disabled included).
+    pub counts: Counts,
+    /// Score over them.
+    pub score: Option<f64>,
+    /// Its current findings, failed first (disabled rules' included, marked).
+    pub findings: Vec<FindingRow>,
+    /// The resource as collected (`raw`, and `file` / `process` / `cloud` facts).
+    pub facts: serde_json::Value,
+    /// Outcome changes of its findings, newest first (at most 500).
+    pub history: Vec<ResourceChange>,
+}
+
+/// One outcome change of a resource's finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    /// Start of the cycle that saw it (Unix seconds).
+    pub at: i64,
+    /// Finding id.
+    pub finding_id: String,
+    /// Rule id.
+    pub rule_id: String,
+    /// Rule number.
+    pub rule_number: String,
+    /// Rule title.
+    pub rule_name: String,
+    /// Outcome before (`None`: not reported).
+    pub before: Option<Outcome>,
+    /// Outcome after (`None`: resolved).
+    pub after: Option<Outcome>,
 }

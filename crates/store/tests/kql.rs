@@ -9,6 +9,7 @@ fn every_documented_field_parses_with_a_value_of_its_type() {
         let value = match f.kind {
             FieldKind::Keyword | FieldKind::Text => "x*",
             FieldKind::Outcome => "failed",
+            FieldKind::Status => "excepted",
             FieldKind::Number => "5",
             FieldKind::Date => "\"2026-01-01T00:00:00Z\"",
             FieldKind::Boolean => "true",

@@ -232,7 +232,7 @@ fn abandoned_cycle_changes_nothing_visible() {
         )
         .unwrap();
     assert_eq!(current_count(&store, "result.evaluation : failed"), 1);
-    assert_eq!(store.dashboard(None).unwrap().overall.tally.failed, 1);
+    assert_eq!(store.dashboard(None).unwrap().overall.counts.failed, 1);
 }
 
 #[test]
@@ -392,7 +392,7 @@ fn finding_reported_by_another_scope_moves_and_is_counted_once() {
     );
     // The same (resource, rule) now arrives through the cluster scope.
     cycle(&store, "k1", &c, "cluster", T0 + 10, &[on_node]);
-    assert_eq!(store.dashboard(None).unwrap().overall.tally.failed, 1);
+    assert_eq!(store.dashboard(None).unwrap().overall.counts.failed, 1);
     assert_eq!(current_count(&store, "result.evaluation : failed"), 1);
     assert_eq!(current_count(&store, "scope : cluster"), 1);
     // The node's next (empty) cycle no longer owns it: nothing to resolve.

@@ -34,7 +34,7 @@ fn older_database_is_upgraded_in_place_and_keeps_its_data() {
             .total,
         1
     );
-    assert_eq!(store.dashboard(None).unwrap().overall.tally.failed, 1);
+    assert_eq!(store.dashboard(None).unwrap().overall.counts.failed, 1);
 }
 
 #[test]

@@ -75,7 +75,7 @@ fn expired_exception_no_longer_hides_failure() {
     );
     assert_eq!(total(&store, "excepted : true"), 1);
     let d = store.dashboard(None).unwrap();
-    assert_eq!((d.overall.tally.failed, d.overall.excepted), (2, 1));
+    assert_eq!((d.overall.counts.failed, d.overall.counts.excepted), (2, 1));
 
     // The clock passes the expiry: no write, yet the exception stops applying.
     store.clock().set(T0 + DAY + 1);
@@ -83,7 +83,7 @@ fn expired_exception_no_longer_hides_failure() {
     let f = store.finding(&target.event.id).unwrap().unwrap();
     assert_eq!((f.row.exception_id, f.exception), (None, None));
     let d = store.dashboard(None).unwrap();
-    assert_eq!((d.overall.tally.failed, d.overall.excepted), (3, 0));
+    assert_eq!((d.overall.counts.failed, d.overall.counts.excepted), (3, 0));
     assert!(!store.list_exceptions().unwrap()[0].active);
 }
 
@@ -226,7 +226,7 @@ fn disabled_rule_leaves_scores_and_default_search() {
     let (_d, store, c) = seeded();
     let before = store.dashboard(None).unwrap();
     assert_eq!(
-        (before.overall.tally.passed, before.overall.tally.failed),
+        (before.overall.counts.passed, before.overall.counts.failed),
         (1, 3)
     );
 
@@ -236,7 +236,7 @@ fn disabled_rule_leaves_scores_and_default_search() {
     assert!(!store.rule_enabled(Some(&c.id), PRIVILEGED.id).unwrap());
     assert!(store.rule_enabled(None, PRIVILEGED.id).unwrap());
     let d = store.dashboard(None).unwrap();
-    assert_eq!((d.overall.tally.passed, d.overall.tally.failed), (1, 0));
+    assert_eq!((d.overall.counts.passed, d.overall.counts.failed), (1, 0));
     assert_eq!(d.overall.score, Some(100.0));
     assert_eq!(total(&store, ""), 1);
     let mut all = SearchRequest::new("disabled : true");
@@ -246,8 +246,9 @@ fn disabled_rule_leaves_scores_and_default_search() {
     let r = rules.iter().find(|r| r.rule_id == PRIVILEGED.id).unwrap();
     assert!(!r.enabled);
     assert_eq!(
-        r.tally.failed, 3,
-        "the rules page still counts a disabled rule's findings"
+        (r.counts.failed, r.counts.disabled),
+        (0, 3),
+        "the rules page counts a disabled rule's findings as disabled"
     );
 
     // Still disabled for findings of the next cycle.

@@ -3,7 +3,7 @@
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{SESSION_COOKIE, SESSION_TTL, same_origin, session_cookie};
@@ -107,47 +107,7 @@ fn safe_next(next: Option<&str>) -> &str {
 }
 
 fn form(status: StatusCode, next: Option<&str>, error: Option<&str>) -> Response {
-    let next = escape(safe_next(next));
-    let error = error
-        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, escape(e)))
-        .unwrap_or_default();
-    let page = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Sign in · kspm</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}}
-label,input,button{{display:block;width:100%;box-sizing:border-box;margin:.4rem 0}}
-input{{padding:.5rem}}button{{padding:.5rem}}.error{{color:#b00020}}</style></head>
-<body>
-<h1>Sign in to kspm</h1>
-{error}
-<form method="post" action="/login">
-<label for="token">Access token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<input type="hidden" name="next" value="{next}">
-<button type="submit">Sign in</button>
-</form>
-<p>The write token lets you change rules and exceptions; the read token only lets you look.</p>
-</body></html>"#
-    );
-    (status, Html(page)).into_response()
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::web::login_page(status, safe_next(next), error)
 }
 
 #[cfg(test)]
@@ -161,13 +121,5 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 }

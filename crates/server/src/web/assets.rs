@@ -1,5 +1,5 @@
-//! The static assets, compiled into the binary: our CSS and script, and the vendored htmx and
-//! uPlot with their licences.
+//! The static assets, compiled into the binary: our CSS, script and icon, and the vendored
+//! htmx and uPlot with their licences.
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -16,6 +16,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "kspm.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../../web/static/kspm.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../../../web/static/favicon.svg"),
     ),
     (
         "vendor/htmx/htmx.min.js",
@@ -60,4 +65,22 @@ pub(crate) async fn asset(Path(path): Path<String>) -> Response {
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
+}
+
+/// `GET /favicon.ico`: browsers ask for it whatever the page says.
+pub(crate) async fn favicon() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/x-icon"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        include_bytes!("../../../../web/static/favicon.ico").as_slice(),
+    )
+        .into_response()
 }

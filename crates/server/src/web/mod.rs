@@ -1,5 +1,7 @@
 //! Server-rendered web pages: the dashboard (`/`), the findings explorer (`/findings`, with
-//! an htmx flyout per finding) and the rules page (`/rules`), plus the vendored static assets.
+//! an htmx flyout per finding), resource pages (`/resources/{cluster}/{id}`), what changed
+//! between two rounds of cycles (`/changes`), the rules page (`/rules`), the sign-in page,
+//! plus the vendored static assets.
 //!
 //! Templates live in `web/templates` at the repository root and are compiled in by askama,
 //! which escapes every value. Pages carry a strict Content-Security-Policy (own origin only,
@@ -7,17 +9,19 @@
 
 use askama::Template;
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
 
 mod assets;
+mod changes;
 mod dashboard;
 mod findings;
+mod markdown;
 mod query;
+mod resource;
 mod rules;
 mod view;
 
@@ -31,6 +35,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/findings", get(findings::page))
         .route("/findings/{id}", get(findings::finding_page))
         .route("/findings/{id}/flyout", get(findings::flyout))
+        .route("/resources/{cluster_id}/{resource_id}", get(resource::page))
+        .route("/changes", get(changes::page))
         .route("/rules", get(rules::page))
         .route("/rules/enabled", post(rules::set_enabled))
         .route("/rules/exceptions", post(rules::add_exception))
@@ -39,19 +45,49 @@ pub(crate) fn routes() -> Router<AppState> {
             post(rules::remove_exception),
         )
         .route("/static/{*path}", get(assets::asset))
-        .layer(middleware::map_response(content_security_policy))
+        .route("/favicon.ico", get(assets::favicon))
 }
 
-/// Own origin only; no inline script, no inline style, no plugins, no framing.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+/// Own origin only; no inline script, no inline style, no plugins, no framing. Every
+/// response carries it (see `security_headers`), the sign-in page and errors included.
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-async fn content_security_policy(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    response
+/// Whether the person looking is signed in (the top bar offers to sign in or out).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ViewerView {
+    pub(crate) signed_in: bool,
+}
+
+impl From<crate::auth::Viewer> for ViewerView {
+    fn from(v: crate::auth::Viewer) -> ViewerView {
+        ViewerView {
+            signed_in: v.signed_in,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html", config = "src/web/askama.toml")]
+struct LoginPage<'a> {
+    active: &'a str,
+    viewer: ViewerView,
+    next: &'a str,
+    error: Option<&'a str>,
+}
+
+/// The sign-in page (`next` already checked to be a local path).
+pub(crate) fn login_page(status: StatusCode, next: &str, error: Option<&str>) -> Response {
+    let page = LoginPage {
+        active: "login",
+        viewer: ViewerView::default(),
+        next,
+        error,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => PageError::internal(err).into_response(),
+    }
 }
 
 /// Renders a template into a response; a rendering failure is logged and answered as 500.
@@ -111,6 +147,7 @@ impl From<kspm_store::Error> for PageError {
 #[template(path = "error.html", config = "src/web/askama.toml")]
 struct ErrorPage<'a> {
     active: &'a str,
+    viewer: ViewerView,
     status: u16,
     reason: &'a str,
     message: &'a str,
@@ -120,6 +157,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let page = ErrorPage {
             active: "",
+            viewer: ViewerView::default(),
             status: self.status.as_u16(),
             reason: self.status.canonical_reason().unwrap_or("Error"),
             message: &self.message,

@@ -9,34 +9,77 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kspm_store::{Exception, ExceptionScope, NewException};
+use kspm_store::{Exception, ExceptionScope, NewException, RuleRow, Status};
 use serde::Deserialize;
 
 use super::query::field_is;
-use super::view::{ScoreView, findings_link, link, parse_day_end, segment, time};
-use super::{PageError, blocking, render};
+use super::view::{ScoreView, count_link, findings_link, link, parse_day_end, segment, time};
+use super::{PageError, ViewerView, blocking, render};
 use crate::AppState;
 use crate::auth::{Viewer, WriteAccess};
 use crate::error::ApiError;
+
+/// Rules per page.
+const RULES_PER_PAGE: usize = 25;
 
 /// Query of the rules page.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RulesParams {
     #[serde(default)]
     cluster: String,
+    /// Words to find in the number, title, id or section.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    benchmark: String,
+    #[serde(default)]
+    section: String,
+    /// `failing`, `passing`, `enabled`, `disabled`, `excepted`, or empty for all.
+    #[serde(default)]
+    status: String,
+    /// One-based.
+    #[serde(default)]
+    page: Option<usize>,
+    /// What the last change did (a fixed code, shown as a confirmation).
+    #[serde(default)]
+    done: String,
+    /// The rule the last change was about.
+    #[serde(default)]
+    rule: String,
 }
+
+const STATUSES: &[(&str, &str)] = &[
+    ("", "Any status"),
+    ("failing", "With failures"),
+    ("passing", "Passing"),
+    ("enabled", "Enabled"),
+    ("disabled", "Disabled"),
+    ("excepted", "With exceptions"),
+];
 
 #[derive(Template)]
 #[template(path = "rules.html", config = "src/web/askama.toml")]
 struct RulesPage {
     active: &'static str,
+    viewer: ViewerView,
     cluster: String,
     cluster_name: String,
     clusters: Vec<ClusterOption>,
     can_write: bool,
     login_link: String,
+    q: String,
+    benchmarks: Vec<ClusterOption>,
+    sections: Vec<ClusterOption>,
+    statuses: Vec<ClusterOption>,
     rules: Vec<RuleView>,
+    total_rules: usize,
+    matching: usize,
     enabled_count: usize,
+    first: usize,
+    last: usize,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    flash: Option<String>,
 }
 
 struct ClusterOption {
@@ -69,6 +112,44 @@ struct ExceptionView {
     active: bool,
 }
 
+/// The confirmation for a change just made (codes are ours; the rule is looked up).
+fn flash(done: &str, rule: Option<&RuleRow>, cluster_name: &str) -> Option<String> {
+    let rule = rule.map(|r| format!("{} {}", r.rule_number, r.name))?;
+    let scope = if cluster_name.is_empty() {
+        "every cluster without a setting of its own".to_owned()
+    } else {
+        cluster_name.to_owned()
+    };
+    Some(match done {
+        "disabled" => {
+            format!("Disabled {rule} for {scope}. Its findings leave the score and the lists.")
+        }
+        "enabled" => format!("Enabled {rule} for {scope}."),
+        "exception-added" => format!("Exception added to {rule}."),
+        "exception-removed" => format!("Exception removed from {rule}."),
+        _ => return None,
+    })
+}
+
+fn matches(r: &RuleRow, params: &RulesParams, excepted: bool) -> bool {
+    let q = params.q.trim().to_lowercase();
+    let text_ok = q.is_empty()
+        || [&r.rule_number, &r.name, &r.rule_id, &r.section]
+            .iter()
+            .any(|t| t.to_lowercase().contains(&q));
+    let bench_ok = params.benchmark.is_empty() || r.benchmark_id == params.benchmark;
+    let section_ok = params.section.is_empty() || r.section == params.section;
+    let status_ok = match params.status.as_str() {
+        "failing" => r.counts.failed > 0,
+        "passing" => r.counts.failed == 0 && r.counts.passed > 0,
+        "enabled" => r.enabled,
+        "disabled" => !r.enabled,
+        "excepted" => excepted,
+        _ => true,
+    };
+    text_ok && bench_ok && section_ok && status_ok
+}
+
 /// `GET /rules`.
 pub(crate) async fn page(
     State(state): State<AppState>,
@@ -80,19 +161,23 @@ pub(crate) async fn page(
         let selected = (!cluster.is_empty()).then_some(cluster.as_str());
         let rules = state.store.rules(selected)?;
         let exceptions = state.store.list_exceptions()?;
-        let clusters = state.store.dashboard(None)?.clusters;
+        let clusters = state.store.clusters()?;
         Ok((rules, exceptions, clusters))
     })
     .await?;
     let names: HashMap<&str, &str> = clusters
         .iter()
-        .map(|c| (c.cluster_id.as_str(), c.cluster_name.as_str()))
+        .map(|c| (c.id.as_str(), c.name.as_str()))
         .collect();
     if !params.cluster.is_empty() && !names.contains_key(params.cluster.as_str()) {
         return Err(PageError::not_found(
             "No cluster with that id has findings.",
         ));
     }
+    let cluster_name = names
+        .get(params.cluster.as_str())
+        .map(|n| (*n).to_owned())
+        .unwrap_or_default();
     let mut by_rule: HashMap<&str, Vec<ExceptionView>> = HashMap::new();
     for e in &exceptions {
         by_rule
@@ -100,14 +185,43 @@ pub(crate) async fn page(
             .or_default()
             .push(exception_view(e, &names));
     }
+    let flash = flash(
+        &params.done,
+        rules.iter().find(|r| r.rule_id == params.rule),
+        &cluster_name,
+    );
+    let mut benchmarks: Vec<(String, String)> = rules
+        .iter()
+        .map(|r| (r.benchmark_id.clone(), r.benchmark_name.clone()))
+        .collect();
+    benchmarks.sort();
+    benchmarks.dedup();
+    let mut sections: Vec<String> = rules
+        .iter()
+        .filter(|r| params.benchmark.is_empty() || r.benchmark_id == params.benchmark)
+        .map(|r| r.section.clone())
+        .collect();
+    sections.sort();
+    sections.dedup();
+    let total_rules = rules.len();
+    let enabled_count = rules.iter().filter(|r| r.enabled).count();
+    let matching_rules: Vec<RuleRow> = rules
+        .into_iter()
+        .filter(|r| matches(r, &params, by_rule.contains_key(r.rule_id.as_str())))
+        .collect();
+    let matching = matching_rules.len();
+    let pages = matching.div_ceil(RULES_PER_PAGE).max(1);
+    let page = params.page.unwrap_or(1).clamp(1, pages);
     let cluster_clause =
         (!params.cluster.is_empty()).then(|| field_is("orchestrator.cluster.id", &params.cluster));
     let narrow = |q: String| match &cluster_clause {
         Some(c) => format!("{c} and {q}"),
         None => q,
     };
-    let rules: Vec<RuleView> = rules
+    let rules: Vec<RuleView> = matching_rules
         .into_iter()
+        .skip((page - 1) * RULES_PER_PAGE)
+        .take(RULES_PER_PAGE)
         .map(|r| {
             let rule_q = narrow(field_is("rule.id", &r.rule_id));
             RuleView {
@@ -119,37 +233,87 @@ pub(crate) async fn page(
                 name: r.name,
                 section: r.section,
                 enabled: r.enabled,
-                score: ScoreView::from_parts(r.tally.score(), &r.tally, r.excepted),
-                findings_link: findings_link(&rule_q, &[]),
-                failed_link: findings_link(
-                    &format!("{rule_q} and result.evaluation : failed"),
-                    &[],
-                ),
+                score: ScoreView::of(&r.counts),
+                findings_link: if r.enabled {
+                    findings_link(&rule_q, &[])
+                } else {
+                    findings_link(&rule_q, &[("disabled", "show")])
+                },
+                failed_link: count_link(&rule_q, Status::Failed),
                 exceptions: by_rule.remove(r.rule_id.as_str()).unwrap_or_default(),
                 rule_id: r.rule_id,
             }
         })
         .collect();
+    let page_link = |p: usize| {
+        let p = p.to_string();
+        link(
+            "/rules",
+            &[
+                ("cluster", &params.cluster),
+                ("q", &params.q),
+                ("benchmark", &params.benchmark),
+                ("section", &params.section),
+                ("status", &params.status),
+                ("page", &p),
+            ],
+        )
+    };
     let back = link("/rules", &[("cluster", &params.cluster)]);
+    let first = if matching == 0 {
+        0
+    } else {
+        (page - 1) * RULES_PER_PAGE + 1
+    };
     Ok(render(&RulesPage {
         active: "rules",
-        cluster_name: names
-            .get(params.cluster.as_str())
-            .map(|n| (*n).to_owned())
-            .unwrap_or_default(),
+        viewer: ViewerView::from(viewer),
         clusters: clusters
             .iter()
             .map(|c| ClusterOption {
-                id: c.cluster_id.clone(),
-                name: c.cluster_name.clone(),
-                selected: c.cluster_id == params.cluster,
+                id: c.id.clone(),
+                name: c.name.clone(),
+                selected: c.id == params.cluster,
             })
             .collect(),
-        cluster: params.cluster,
+        cluster_name,
         can_write: viewer.can_write,
         login_link: link("/login", &[("next", &back)]),
-        enabled_count: rules.iter().filter(|r| r.enabled).count(),
+        benchmarks: benchmarks
+            .into_iter()
+            .map(|(id, name)| ClusterOption {
+                selected: id == params.benchmark,
+                name: super::dashboard::benchmark_label(&name, &id),
+                id,
+            })
+            .collect(),
+        sections: sections
+            .into_iter()
+            .map(|s| ClusterOption {
+                selected: s == params.section,
+                name: s.clone(),
+                id: s,
+            })
+            .collect(),
+        statuses: STATUSES
+            .iter()
+            .map(|(id, name)| ClusterOption {
+                id: (*id).to_owned(),
+                name: (*name).to_owned(),
+                selected: *id == params.status,
+            })
+            .collect(),
+        q: params.q.clone(),
+        total_rules,
+        matching,
+        enabled_count,
+        first,
+        last: first + rules.len().saturating_sub(1),
+        prev_link: (page > 1).then(|| page_link(page - 1)),
+        next_link: (page < pages).then(|| page_link(page + 1)),
         rules,
+        flash,
+        cluster: params.cluster,
     }))
 }
 
@@ -185,11 +349,20 @@ fn refused(err: ApiError) -> PageError {
     PageError::new(StatusCode::FORBIDDEN, message)
 }
 
-/// Where to go after a change: the rules page of the same cluster, at the rule.
-fn back_to(cluster: &str, rule_id: &str) -> Response {
+/// Where to go after a change: the rules page of the same cluster, narrowed to the rule,
+/// with a confirmation of what was done.
+fn back_to(cluster: &str, rule_id: &str, done: &str) -> Response {
     let target = format!(
         "{}#rule-{}",
-        link("/rules", &[("cluster", cluster)]),
+        link(
+            "/rules",
+            &[
+                ("cluster", cluster),
+                ("q", rule_id),
+                ("done", done),
+                ("rule", rule_id)
+            ]
+        ),
         segment(rule_id)
     );
     Redirect::to(&target).into_response()
@@ -229,7 +402,8 @@ pub(crate) async fn set_enabled(
         Ok(())
     })
     .await?;
-    Ok(back_to(&form.cluster_id, &form.rule_id))
+    let done = if enabled { "enabled" } else { "disabled" };
+    Ok(back_to(&form.cluster_id, &form.rule_id, done))
 }
 
 /// Form of `POST /rules/exceptions`.
@@ -295,7 +469,7 @@ pub(crate) async fn add_exception(
         author: access.author.to_owned(),
     };
     blocking(move || Ok(state.store.add_exception(&new)?)).await?;
-    Ok(back_to(&form.back, &form.rule_id))
+    Ok(back_to(&form.back, &form.rule_id, "exception-added"))
 }
 
 /// Form of `POST /rules/exceptions/{id}/remove`.
@@ -320,5 +494,5 @@ pub(crate) async fn remove_exception(
         Ok(())
     })
     .await?;
-    Ok(back_to(&form.back, &form.rule_id))
+    Ok(back_to(&form.back, &form.rule_id, "exception-removed"))
 }

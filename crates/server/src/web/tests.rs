@@ -59,7 +59,7 @@ async fn get(store: &Store, uri: &str) -> Page {
     Page {
         status,
         csp,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -128,14 +128,31 @@ async fn every_page_renders_over_an_empty_store_with_a_strict_csp() {
         "/findings?group=resource",
         "/findings?group=namespace",
         "/rules",
+        "/changes",
+        "/login",
+        "/no-such-page",
     ] {
         let page = get(&store, uri).await;
-        assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.body);
+        if uri != "/no-such-page" {
+            assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.body);
+            assert!(page.body.contains("<title>"), "{uri}");
+        }
         let csp = page.csp.unwrap_or_default();
         assert!(csp.contains("script-src 'self'"), "{uri}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{uri}: {csp}");
-        assert!(page.body.contains("<title>"), "{uri}");
     }
+    let login = get(&store, "/login").await.body;
+    assert!(
+        login.contains("/static/kspm.css"),
+        "the sign-in page is styled"
+    );
+    assert!(!login.contains("<style"), "without inline style");
+    assert!(
+        get(&store, "/changes")
+            .await
+            .body
+            .contains("No cluster has reported findings yet")
+    );
     assert!(
         get(&store, "/")
             .await
@@ -291,4 +308,12 @@ async fn writes_without_the_write_token_are_refused_with_a_page() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(store.rule_enabled(None, "r").unwrap());
+}
+
+#[tokio::test]
+async fn favicon_is_an_icon_not_a_404() {
+    let (_dir, store) = empty_store();
+    let page = get(&store, "/favicon.ico").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(get(&store, "/").await.body.contains("rel=\"icon\""));
 }

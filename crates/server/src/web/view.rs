@@ -2,8 +2,8 @@
 //! outcome tags and links. Links are built with form encoding, never by pasting data into
 //! HTML; askama escapes them again when they land in an attribute.
 
-use kspm_model::{Outcome, Tally};
-use kspm_store::ScoreSlice;
+use kspm_model::Outcome;
+use kspm_store::{Counts, ScoreSlice, Status};
 
 /// Circumference of the score ring (radius 52 in a 132×132 view box).
 const RING: f64 = 2.0 * std::f64::consts::PI * 52.0;
@@ -22,15 +22,16 @@ pub(crate) struct ScoreView {
     pub(crate) manual: u64,
     pub(crate) error: u64,
     pub(crate) excepted: u64,
+    pub(crate) disabled: u64,
 }
 
 impl ScoreView {
     pub(crate) fn new(slice: &ScoreSlice) -> ScoreView {
-        let score = slice.score.or_else(|| slice.tally.score());
-        ScoreView::from_parts(score, &slice.tally, slice.excepted)
+        ScoreView::of(&slice.counts)
     }
 
-    pub(crate) fn from_parts(score: Option<f64>, tally: &Tally, excepted: u64) -> ScoreView {
+    pub(crate) fn of(counts: &Counts) -> ScoreView {
+        let score = counts.score();
         let (label, class, filled) = match score {
             Some(s) => (format!("{}", s.floor() as i64), score_class(s), s / 100.0),
             None => ("–".to_owned(), "none", 0.0),
@@ -39,11 +40,12 @@ impl ScoreView {
             label,
             class,
             dash: format!("{:.1} {:.1}", filled * RING, RING),
-            passed: tally.passed,
-            failed: tally.failed,
-            manual: tally.manual,
-            error: tally.error,
-            excepted,
+            passed: counts.passed,
+            failed: counts.failed,
+            manual: counts.manual,
+            error: counts.error,
+            excepted: counts.excepted,
+            disabled: counts.disabled,
         }
     }
 
@@ -71,6 +73,21 @@ pub(crate) fn score_class(score: f64) -> &'static str {
 /// The CSS class and label of an outcome tag.
 pub(crate) fn outcome_class(outcome: Outcome) -> &'static str {
     outcome.as_str()
+}
+
+/// `query and status : <status>`: the findings one count counts.
+pub(crate) fn status_query(query: &str, status: Status) -> String {
+    super::query::and_clause(query, &format!("status : {}", status.as_str()))
+}
+
+/// A link to the findings a count counts (disabled ones need `disabled=show`).
+pub(crate) fn count_link(query: &str, status: Status) -> String {
+    let q = status_query(query, status);
+    if status == Status::Disabled {
+        findings_link(&q, &[("disabled", "show")])
+    } else {
+        findings_link(&q, &[])
+    }
 }
 
 /// `2026-11-26 19:26 UTC`.
@@ -147,16 +164,16 @@ mod tests {
 
     #[test]
     fn score_colours_follow_thresholds_and_nothing_scored_is_grey() {
-        let tally = Tally {
+        let counts = Counts {
             passed: 4,
             failed: 1,
-            ..Tally::default()
+            ..Counts::default()
         };
-        let v = ScoreView::from_parts(tally.score(), &tally, 0);
+        let v = ScoreView::of(&counts);
         assert_eq!((v.label.as_str(), v.class), ("80", "good"));
         assert_eq!(score_class(79.9), "warn");
         assert_eq!(score_class(49.9), "bad");
-        let none = ScoreView::from_parts(None, &Tally::default(), 0);
+        let none = ScoreView::of(&Counts::default());
         assert_eq!((none.percent().as_str(), none.class), ("–", "none"));
     }
 

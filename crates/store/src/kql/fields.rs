@@ -9,6 +9,8 @@ pub enum FieldKind {
     Text,
     /// One of the outcomes: `passed`, `failed`, `manual`, `error` (matched like a keyword).
     Outcome,
+    /// One of the statuses ([`crate::Status`]): an outcome, or `excepted`, or `disabled`.
+    Status,
     /// A number; supports ranges.
     Number,
     /// A time (RFC 3339 or `YYYY-MM-DD`, UTC midnight); supports ranges. `field : YYYY-MM-DD`
@@ -25,6 +27,7 @@ impl FieldKind {
             FieldKind::Keyword => "keyword",
             FieldKind::Text => "text",
             FieldKind::Outcome => "outcome",
+            FieldKind::Status => "status",
             FieldKind::Number => "number",
             FieldKind::Date => "date",
             FieldKind::Boolean => "boolean",
@@ -50,6 +53,15 @@ pub struct Field {
     pub sortable: bool,
     /// SQL expression over the `findings` table aliased `f` (our own constant, never input).
     pub(crate) sql: &'static str,
+    /// SQL to sort on, when it differs from `sql`.
+    pub(crate) order: Option<&'static str>,
+}
+
+impl Field {
+    /// The SQL expression results are sorted on.
+    pub(crate) fn order_sql(&self) -> &'static str {
+        self.order.unwrap_or(self.sql)
+    }
 }
 
 const fn field(
@@ -65,8 +77,17 @@ const fn field(
         description,
         sortable,
         sql,
+        order: None,
     }
 }
+
+/// Outcomes in the order the findings page lists them: failed, error, manual, passed. The
+/// `cur_rank` index (schema v3) is declared on exactly this expression.
+pub(crate) const OUTCOME_RANK_SQL: &str =
+    "(CASE f.outcome WHEN 'failed' THEN 0 WHEN 'error' THEN 1 WHEN 'manual' THEN 2 ELSE 3 END)";
+
+/// Marker for the computed `status` field (it needs "now").
+pub(crate) const STATUS_SQL: &str = "<status>";
 
 use FieldKind::*;
 
@@ -109,12 +130,24 @@ pub const FIELDS: &[Field] = &[
         true,
         "Rule number in the benchmark (`1.2.1`).",
     ),
+    Field {
+        order: Some(OUTCOME_RANK_SQL),
+        ..field(
+            "result.evaluation",
+            Outcome,
+            "f.outcome",
+            true,
+            "Outcome: `passed`, `failed`, `manual`, `error` (sorted failed, error, manual, passed).",
+        )
+    },
     field(
-        "result.evaluation",
-        Outcome,
-        "f.outcome",
-        true,
-        "Outcome: `passed`, `failed`, `manual`, `error`.",
+        "status",
+        Status,
+        STATUS_SQL,
+        false,
+        "What the finding counts as: `disabled` (rule disabled for the cluster), else \
+         `excepted` (an unexpired exception covers it), else its outcome. Every count on the \
+         pages counts this.",
     ),
     field(
         "resource.id",

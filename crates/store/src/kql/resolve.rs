@@ -98,6 +98,7 @@ fn expected(kind: FieldKind) -> &'static str {
         FieldKind::Number => "a number",
         FieldKind::Boolean => "`true` or `false`",
         FieldKind::Outcome => "`passed`, `failed`, `manual` or `error`",
+        FieldKind::Status => "`failed`, `error`, `manual`, `passed`, `excepted` or `disabled`",
         FieldKind::Keyword | FieldKind::Text => "a value",
     }
 }
@@ -119,7 +120,7 @@ fn match_expr(field: &'static Field, lit: &Lit) -> Result<Expr, QueryError> {
         _ if value.is_exists() => return Ok(Expr::Match { field, value }),
         Value::Pattern(_) => {
             return match field.kind {
-                FieldKind::Keyword | FieldKind::Text | FieldKind::Outcome => {
+                FieldKind::Keyword | FieldKind::Text | FieldKind::Outcome | FieldKind::Status => {
                     Ok(Expr::Match { field, value })
                 }
                 kind => Err(QueryError::new(
@@ -156,6 +157,18 @@ fn match_expr(field: &'static Field, lit: &Lit) -> Result<Expr, QueryError> {
                 ));
             }
         },
+        FieldKind::Status => {
+            if crate::Status::parse(text).is_none() {
+                return Err(QueryError::new(
+                    lit.position,
+                    format!(
+                        "`{text}` is not a status: `{}` holds {}",
+                        field.name,
+                        expected(field.kind)
+                    ),
+                ));
+            }
+        }
         FieldKind::Boolean => {
             if text != "true" && text != "false" {
                 return Err(bad(text));

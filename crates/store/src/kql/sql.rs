@@ -1,9 +1,10 @@
 //! Translation of a parsed query into a parameterised SQL condition over `findings f`.
 
 use super::date::parse_query_time;
-use super::fields::{CLUSTER_NAME_SQL, EXCEPTED_SQL, Field, FieldKind, TEXT_FIELDS};
+use super::fields::{CLUSTER_NAME_SQL, EXCEPTED_SQL, Field, FieldKind, STATUS_SQL, TEXT_FIELDS};
 use super::literal::Piece;
 use super::{Expr, Value};
+use crate::Status;
 
 /// A bound SQL parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +125,10 @@ fn emit_match(field: &Field, value: &Value, now: i64, out: &mut SqlFilter) {
         }
         return;
     }
+    if field.sql == STATUS_SQL {
+        status_match(value, now, out);
+        return;
+    }
     if field.sql == CLUSTER_NAME_SQL {
         let (op, param) = match value {
             Value::Pattern(p) => ("GLOB ?", glob_pattern(p)),
@@ -174,6 +179,53 @@ fn emit_match(field: &Field, value: &Value, now: i64, out: &mut SqlFilter) {
             out.sql.push_str(&format!("{col} = ?"));
             out.params.push(SqlParam::Text(s.clone()));
         }
+    }
+}
+
+/// `status : value`, written so that the column indexes still apply: an outcome status is
+/// its outcome on an enabled rule without an active exception.
+fn status_match(value: &Value, now: i64, out: &mut SqlFilter) {
+    let literal = match value {
+        _ if value.is_exists() => {
+            out.sql.push('1');
+            return;
+        }
+        Value::Literal(s) => s,
+        Value::Pattern(p) => {
+            out.sql.push_str(&format!(
+                "{} GLOB ?",
+                crate::status::status_sql(
+                    "f.outcome",
+                    "f.disabled",
+                    &crate::status::excepted_now_sql(
+                        "f.exception_id IS NOT NULL",
+                        "f.exception_expires",
+                        "?"
+                    )
+                )
+            ));
+            out.params.push(SqlParam::Int(now));
+            out.params.push(SqlParam::Text(glob_pattern(p)));
+            return;
+        }
+    };
+    match Status::parse(literal) {
+        Some(Status::Disabled) => out.sql.push_str("f.disabled = 1"),
+        Some(Status::Excepted) => {
+            out.sql.push_str("(f.disabled = 0 AND ");
+            excepted_sql(now, out);
+            out.sql.push(')');
+        }
+        Some(status) => {
+            out.sql.push_str(
+                "(f.outcome = ? AND f.disabled = 0 AND (f.exception_id IS NULL \
+                 OR f.exception_expires <= ?))",
+            );
+            out.params.push(SqlParam::Text(status.as_str().to_owned()));
+            out.params.push(SqlParam::Int(now));
+        }
+        // The parser only lets statuses through.
+        None => out.sql.push('0'),
     }
 }
 
@@ -301,6 +353,17 @@ mod tests {
             ),
             ("excepted : *", "1", vec![]),
             ("disabled : false", "f.disabled = ?", vec![SqlParam::Int(0)]),
+            (
+                "status : failed",
+                "(f.outcome = ? AND f.disabled = 0 AND (f.exception_id IS NULL OR f.exception_expires <= ?))",
+                vec![text("failed"), SqlParam::Int(1000)],
+            ),
+            (
+                "status : excepted",
+                "(f.disabled = 0 AND (f.exception_id IS NOT NULL AND (f.exception_expires IS NULL OR f.exception_expires > ?)))",
+                vec![SqlParam::Int(1000)],
+            ),
+            ("status : disabled", "f.disabled = 1", vec![]),
             (
                 "orchestrator.cluster.name : prod",
                 "f.cluster_id IN (SELECT c.id FROM clusters c WHERE c.name = ?)",
