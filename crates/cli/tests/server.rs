@@ -131,7 +131,7 @@ fn scan_output_server_stores_cluster_and_node_cycles_that_the_api_then_serves() 
 
     let dashboard = get_json(&format!("{}/api/v1/dashboard", server.base));
     assert_eq!(dashboard["clusters"][0]["cluster_name"], "pushed");
-    assert_eq!(dashboard["overall"]["tally"]["failed"], failed);
+    assert_eq!(dashboard["overall"]["counts"]["failed"], failed);
     let q = "result.evaluation : failed and rule.section : \"API Server\"";
     let url = format!(
         "{}/api/v1/findings?q={}",

@@ -316,8 +316,6 @@ fn url_encode(s: &str) -> String {
     out
 }
 
-pub(crate) mod login;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,9 +122,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(metrics::healthz))
         .route(
             "/login",
-            get(auth::login::login_get).post(auth::login::login_post),
+            get(web::login::login_get).post(web::login::login_post),
         )
-        .route("/logout", post(auth::login::logout))
+        .route("/logout", post(web::login::logout))
         .merge(web::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -19,6 +19,7 @@ mod assets;
 mod changes;
 mod dashboard;
 mod findings;
+pub(crate) mod login;
 mod markdown;
 mod query;
 mod resource;

@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{SESSION_COOKIE, SESSION_TTL, same_origin, session_cookie};
 use crate::AppState;
+use crate::auth::{SESSION_COOKIE, SESSION_TTL, same_origin, session_cookie};
 use crate::error::ApiError;
 
 /// Query or form of `/login`.
@@ -107,7 +107,7 @@ fn safe_next(next: Option<&str>) -> &str {
 }
 
 fn form(status: StatusCode, next: Option<&str>, error: Option<&str>) -> Response {
-    crate::web::login_page(status, safe_next(next), error)
+    super::login_page(status, safe_next(next), error)
 }
 
 #[cfg(test)]
