@@ -2,15 +2,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kspm-cli-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("kspm-cli-{tag}-"))
+        .tempdir()
+        .unwrap()
 }
 
 const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: app\n    image: nginx\n    securityContext:\n      privileged: on\n";
@@ -38,7 +36,8 @@ fn failed_rules_for(findings: &[Value], resource: &str) -> Vec<String> {
 
 #[test]
 fn bad_inputs_each_get_a_clear_message_and_the_good_ones_are_still_scanned() {
-    let dir = tempdir("bad");
+    let tmp = tempdir("bad");
+    let dir = tmp.path();
     std::fs::write(dir.join("good.yaml"), PRIVILEGED_POD).unwrap();
     std::fs::write(
         dir.join("malformed.yaml"),
@@ -111,7 +110,8 @@ fn bad_inputs_each_get_a_clear_message_and_the_good_ones_are_still_scanned() {
 
 #[test]
 fn exit_code_is_1_for_failed_findings_and_0_with_fail_on_none() {
-    let dir = tempdir("exit");
+    let tmp = tempdir("exit");
+    let dir = tmp.path();
     let file = dir.join("pod.yaml");
     std::fs::write(&file, PRIVILEGED_POD).unwrap();
     let status = common::kspm()
@@ -167,7 +167,8 @@ fn stdin_is_scanned_with_dash() {
 
 #[test]
 fn benchmark_flag_limits_the_rules() {
-    let dir = tempdir("bench");
+    let tmp = tempdir("bench");
+    let dir = tmp.path();
     let file = dir.join("pod.yaml");
     std::fs::write(&file, PRIVILEGED_POD).unwrap();
     let (_, findings, _) = scan_json(&["--benchmark", "pss", file.to_str().unwrap()]);
@@ -181,7 +182,8 @@ fn benchmark_flag_limits_the_rules() {
 
 #[test]
 fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
-    let dir = tempdir("user-rules");
+    let tmp = tempdir("user-rules");
+    let dir = tmp.path();
     let rule = dir.join("custom/no_latest_tag");
     std::fs::create_dir_all(&rule).unwrap();
     std::fs::write(
@@ -194,7 +196,7 @@ fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
     std::fs::write(rule.join("cases.yaml"), "cases:\n- name: untagged image fails\n  object: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: nginx}]}}\n  expect: failed\n  evidence: {containers: [c]}\n- name: pinned image passes\n  object: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: \"nginx:1.27\"}]}}\n  expect: passed\n- name: a ConfigMap is not applicable\n  object: {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n  expect: not_applicable\n").unwrap();
     let out = common::kspm()
         .args(["rules", "test"])
-        .arg(&dir)
+        .arg(dir)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -228,7 +230,7 @@ fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
             "custom",
             "--rules",
         ])
-        .arg(&dir)
+        .arg(dir)
         .arg(&pod)
         .output()
         .unwrap();
@@ -241,7 +243,7 @@ fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
     // Listed.
     let out = common::kspm()
         .args(["rules", "list", "--benchmark", "custom", "--rules"])
-        .arg(&dir)
+        .arg(dir)
         .output()
         .unwrap();
     let list = String::from_utf8_lossy(&out.stdout);
@@ -251,7 +253,7 @@ fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
     std::fs::remove_file(dir.join("custom/benchmark.yaml")).unwrap();
     let out = common::kspm()
         .args(["rules", "list", "--rules"])
-        .arg(&dir)
+        .arg(dir)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -271,7 +273,7 @@ fn a_benchmark_added_with_rules_dir_is_tested_scanned_scored_and_listed() {
     std::fs::write(rule.join("cases.yaml"), "cases:\n- name: wrong expectation\n  object: {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: nginx}]}}\n  expect: passed\n").unwrap();
     let out = common::kspm()
         .args(["rules", "test"])
-        .arg(&dir)
+        .arg(dir)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -304,7 +306,8 @@ fn rules_list_and_show_describe_the_bundle() {
 
 #[test]
 fn sarif_and_junit_outputs_are_produced_for_a_scan() {
-    let dir = tempdir("formats");
+    let tmp = tempdir("formats");
+    let dir = tmp.path();
     let file = dir.join("pod.yaml");
     std::fs::write(&file, PRIVILEGED_POD).unwrap();
     let out = common::kspm()

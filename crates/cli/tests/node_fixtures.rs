@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kspm_fixtures::node::{self as fixture, Fixture};
 use serde_json::Value;
@@ -397,29 +396,14 @@ const HARDENED_MANUAL: &[(&str, &str)] = &[];
 // ---------------------------------------------------------------------------------------------
 
 /// A fresh, unique directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+struct TempDir;
 
 impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "kspm-node-fixtures-{tag}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    fn create(tag: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("kspm-node-fixtures-{tag}-"))
+            .tempdir()
+            .unwrap()
     }
 }
 
@@ -457,7 +441,7 @@ fn node_scan(kind: Fixture) -> &'static NodeScan {
     static SCANS: [OnceLock<NodeScan>; 5] = [const { OnceLock::new() }; 5];
     let index = Fixture::ALL.iter().position(|k| *k == kind).unwrap();
     SCANS[index].get_or_init(|| {
-        let dir = TempDir::new(kind.slug());
+        let dir = TempDir::create(kind.slug());
         fixture::write(kind, dir.path()).unwrap();
         let scan = run_scan(&["--host-root".into(), dir.path().into()]);
         NodeScan {
@@ -1115,7 +1099,7 @@ fn process_findings(findings: &[Value]) -> ProcessFindings {
 
 #[test]
 fn mirror_pods_alone_give_the_flag_rules_on_process_resources_with_source_mirror_pod() {
-    let tmp = TempDir::new("mirror");
+    let tmp = TempDir::create("mirror");
     let root = tmp.path().join("node");
     fixture::write(Fixture::KubeadmControlPlane, &root).unwrap();
     let snapshot = write_kube_system_snapshot(tmp.path(), &fixture_command_lines(&root));
@@ -1194,7 +1178,7 @@ fn mirror_pods_alone_give_the_flag_rules_on_process_resources_with_source_mirror
 
 #[test]
 fn node_data_replaces_the_mirror_pods_of_its_node_with_one_finding_per_rule_and_the_same_id() {
-    let tmp = TempDir::new("mirror-and-node");
+    let tmp = TempDir::create("mirror-and-node");
     let root = tmp.path().join("node");
     fixture::write(Fixture::KubeadmControlPlane, &root).unwrap();
     let snapshot = write_kube_system_snapshot(tmp.path(), &fixture_command_lines(&root));

@@ -10,28 +10,22 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use kspm_fixtures::node::{self as fixture, KUBELET_DROPIN_DIR, LOCKED_DIRS};
 use serde_json::Value;
 
-/// A fresh directory under the temp dir (world-traversable), removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("kspm-perm-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A fresh directory under the temp dir (world-traversable, so that the unprivileged reader
+/// reaches the fixture inside), removed on drop.
+fn temp_dir(tag: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("kspm-perm-{tag}-"))
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
 }
 
 struct Scan {
@@ -78,15 +72,15 @@ fn scan(root: &Path, unprivileged: bool) -> Scan {
 }
 
 /// Writes the locked fixture (as root) and checks the preconditions of these tests.
-fn locked_root(tag: &str) -> TempDir {
+fn locked_root(tag: &str) -> tempfile::TempDir {
     assert!(
         running_as_root(),
         "these tests write root-owned 0700 directories and drop privileges: run them as root"
     );
-    let dir = TempDir::new(tag);
-    fixture::write_locked(&dir.0).expect("write the locked fixture");
+    let dir = temp_dir(tag);
+    fixture::write_locked(dir.path()).expect("write the locked fixture");
     assert!(
-        fixture::ownership_applied(&dir.0),
+        fixture::ownership_applied(dir.path()),
         "the fixture's owners were applied"
     );
     dir
@@ -140,7 +134,7 @@ fn assert_error_naming(findings: &[Value], rule_number: &str, resource: &str, pa
 #[test]
 fn unreadable_directories_give_error_findings_and_an_input_error_never_a_pass() {
     let root = locked_root("unprivileged");
-    let scan = scan(&root.0, true);
+    let scan = scan(root.path(), true);
     // Input errors: exit 2, and one line per locked directory naming it and the errno.
     assert_eq!(
         scan.code, 2,
@@ -205,7 +199,7 @@ fn unreadable_directories_give_error_findings_and_an_input_error_never_a_pass() 
 #[test]
 fn read_as_root_the_same_fixture_is_judged_on_its_content() {
     let root = locked_root("root");
-    let scan = scan(&root.0, false);
+    let scan = scan(root.path(), false);
     assert_eq!(scan.code, 0, "stderr:\n{}", scan.stderr);
     let anon = outcomes(&scan.findings, "4.2.1", "cp-1/kubelet");
     assert_eq!(anon.len(), 1);

@@ -65,19 +65,11 @@ fn problems(findings: &[Value]) -> Vec<String> {
     out.into_iter().collect()
 }
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp(tag: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("kspm-remediation-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
+fn temp(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("kspm-remediation-{tag}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
@@ -103,16 +95,16 @@ fn remediations_of_the_fixture_nodes_are_filled() {
     let mut bad = Vec::new();
     for kind in Fixture::ALL {
         let dir = temp(kind.slug());
-        fixture::write(kind, &dir.0).unwrap();
-        let findings = scan(&[Path::new("--host-root").as_os_str(), dir.0.as_os_str()]);
+        fixture::write(kind, dir.path()).unwrap();
+        let findings = scan(&[Path::new("--host-root").as_os_str(), dir.path().as_os_str()]);
         assert!(!findings.is_empty(), "{}", kind.slug());
         bad.extend(problems(&findings));
     }
     let dir = temp("locked");
-    fixture::write_locked(&dir.0).unwrap();
+    fixture::write_locked(dir.path()).unwrap();
     bad.extend(problems(&scan(&[
         Path::new("--host-root").as_os_str(),
-        dir.0.as_os_str(),
+        dir.path().as_os_str(),
     ])));
     assert!(
         bad.is_empty(),

@@ -13,11 +13,11 @@ fn kspm() -> Command {
     c
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kspm-server-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("kspm-server-test-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// A `kspm server` child on a free loopback port; killed on drop.
@@ -85,7 +85,8 @@ fn repo(path: &str) -> PathBuf {
 
 #[test]
 fn scan_output_server_stores_cluster_and_node_cycles_that_the_api_then_serves() {
-    let dir = temp_dir("push");
+    let tmp = temp_dir("push");
+    let dir = tmp.path();
     let node = dir.join("cp-1");
     let status = kspm()
         .args(["synth-node", "--kind", "kubeadm-control-plane"])
@@ -147,7 +148,8 @@ fn scan_output_server_stores_cluster_and_node_cycles_that_the_api_then_serves() 
 
 #[test]
 fn scan_output_server_with_a_wrong_token_says_so_and_exits_3() {
-    let dir = temp_dir("token");
+    let tmp = temp_dir("token");
+    let dir = tmp.path();
     let server = start_server(&dir.join("kspm.db"));
     let out = kspm()
         .args([
@@ -171,10 +173,11 @@ fn scan_output_server_with_a_wrong_token_says_so_and_exits_3() {
 
 #[test]
 fn demo_records_two_clusters_with_four_cycles_and_resolved_drift() {
-    let dir = temp_dir("demo");
+    let tmp = temp_dir("demo");
+    let dir = tmp.path();
     let out = kspm()
         .args(["demo", "--no-serve", "--data-dir"])
-        .arg(&dir)
+        .arg(dir)
         .output()
         .expect("demo");
     assert!(

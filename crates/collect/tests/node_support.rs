@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kspm_collect::node::{self, NodeOptions, NodeScan};
 use kspm_fixtures::node::{self as fixture, Fixture};
@@ -13,24 +12,20 @@ use serde_json::Value;
 pub struct Root {
     /// The directory.
     pub dir: PathBuf,
+    /// Removes it on drop.
+    _tmp: tempfile::TempDir,
 }
 
-impl Drop for Root {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh empty directory under the temp dir.
+/// A fresh empty directory under the temp dir, removed when dropped.
 pub fn empty_root(name: &str) -> Root {
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir =
-        std::env::temp_dir().join(format!("kspm-node-test-{}-{name}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp root");
-    Root { dir }
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("kspm-node-test-{name}-"))
+        .tempdir()
+        .expect("create temp root");
+    Root {
+        dir: tmp.path().to_path_buf(),
+        _tmp: tmp,
+    }
 }
 
 /// The cluster every test scan belongs to.

@@ -32,8 +32,8 @@ fn every_embedded_rule_case_passes() {
 /// meta (`outcomes_not_possible`), and must not give a reason for an outcome a case produces.
 #[test]
 fn missing_outcomes_need_a_written_reason_and_stale_reasons_are_problems() {
-    let dir = std::env::temp_dir().join(format!("kspm-outcomes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let rule_dir = dir.join("cis_k8s/only_passes");
     std::fs::create_dir_all(&rule_dir).unwrap();
     std::fs::write(
@@ -84,5 +84,4 @@ fn missing_outcomes_need_a_written_reason_and_stale_reasons_are_problems() {
             .any(|p| p.contains("lists passed, but a case produces it")),
         "{stale:?}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

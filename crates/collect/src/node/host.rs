@@ -405,11 +405,11 @@ mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
 
-    fn tmp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("kspm-host-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+    fn tmp(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("kspm-host-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
@@ -424,22 +424,23 @@ mod tests {
 
     #[test]
     fn absolute_symlinks_are_rerooted_and_dotdot_stays_inside() {
-        let root = tmp("reroot");
+        let tmp = tmp("reroot");
+        let root = tmp.path();
         fs::create_dir_all(root.join("data")).unwrap();
         fs::write(root.join("data/real.conf"), "x").unwrap();
         fs::create_dir_all(root.join("etc")).unwrap();
         symlink("/data/real.conf", root.join("etc/abs.conf")).unwrap();
         symlink("../../../../data/real.conf", root.join("etc/rel.conf")).unwrap();
         assert_eq!(
-            resolve(&root, "/etc/abs.conf", true).unwrap(),
+            resolve(root, "/etc/abs.conf", true).unwrap(),
             root.join("data/real.conf")
         );
         assert_eq!(
-            resolve(&root, "/etc/rel.conf", true).unwrap(),
+            resolve(root, "/etc/rel.conf", true).unwrap(),
             root.join("data/real.conf")
         );
         assert_eq!(
-            resolve(&root, "/etc/abs.conf", false).unwrap(),
+            resolve(root, "/etc/abs.conf", false).unwrap(),
             root.join("etc/abs.conf")
         );
         fs::remove_dir_all(root).unwrap();
@@ -447,30 +448,26 @@ mod tests {
 
     #[test]
     fn symlink_loops_and_missing_paths_are_told_apart() {
-        let root = tmp("loop");
+        let tmp = tmp("loop");
+        let root = tmp.path();
         symlink("b", root.join("a")).unwrap();
         symlink("a", root.join("b")).unwrap();
-        assert_eq!(resolve(&root, "/a", true), Err(ResolveError::Loop));
-        assert_eq!(resolve(&root, "/a/x", false), Err(ResolveError::Loop));
-        assert_eq!(
-            resolve(&root, "/nope/x", false),
-            Err(ResolveError::NotFound)
-        );
+        assert_eq!(resolve(root, "/a", true), Err(ResolveError::Loop));
+        assert_eq!(resolve(root, "/a/x", false), Err(ResolveError::Loop));
+        assert_eq!(resolve(root, "/nope/x", false), Err(ResolveError::NotFound));
         fs::write(root.join("f"), "x").unwrap();
-        assert_eq!(resolve(&root, "/f/x", false), Err(ResolveError::NotFound));
+        assert_eq!(resolve(root, "/f/x", false), Err(ResolveError::NotFound));
         fs::remove_dir_all(root).unwrap();
     }
 
     #[test]
     fn read_capped_refuses_large_files_and_directories() {
-        let root = tmp("cap");
+        let tmp = tmp("cap");
+        let root = tmp.path();
         fs::write(root.join("big"), vec![b'a'; 11]).unwrap();
         assert!(read_capped(&root.join("big"), 10).is_err());
         assert_eq!(read_capped(&root.join("big"), 11).unwrap().len(), 11);
-        assert_eq!(
-            read_capped(&root, 10),
-            Err("is a directory (EISDIR)".into())
-        );
+        assert_eq!(read_capped(root, 10), Err("is a directory (EISDIR)".into()));
         fs::remove_dir_all(root).unwrap();
     }
 }

@@ -100,34 +100,21 @@ pub(crate) fn time(unix_secs: i64) -> String {
     }
 }
 
-/// `2026-11-26`.
-pub(crate) fn date(unix_secs: i64) -> String {
-    kspm_model::rfc3339(unix_secs)
-        .get(..10)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Unix seconds of the end (23:59:59 UTC) of a `YYYY-MM-DD` day.
+/// Unix seconds of the end (23:59:59 UTC) of a `YYYY-MM-DD` day (years 1970 to 9999).
 pub(crate) fn parse_day_end(text: &str) -> Option<i64> {
     let mut parts = text.trim().splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: i64 = parts.next()?.parse().ok()?;
-    let day: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+    let year: i16 = parts.next()?.parse().ok()?;
+    let month: i8 = parts.next()?.parse().ok()?;
+    let day: i8 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&year) {
         return None;
     }
-    // Days since 1970-01-01 from a civil date (proleptic Gregorian), after H. Hinnant.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let end = days * 86_400 + 86_399;
-    // Reject dates such as 2026-02-31 that do not round-trip.
-    (date(end) == format!("{year:04}-{month:02}-{day:02}")).then_some(end)
+    let date = jiff::civil::Date::new(year, month, day).ok()?;
+    let start = jiff::tz::TimeZone::UTC
+        .to_timestamp(date.at(0, 0, 0, 0))
+        .ok()?
+        .as_second();
+    Some(start + 86_399)
 }
 
 /// `/findings?q=…` plus extra parameters, form-encoded.
