@@ -687,6 +687,8 @@ async fn hostile_resource_name_renders_as_text_and_runs_nothing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let s = session().await;
     s.goto("/findings?q=resource.name+%3A+%22alert%22").await;
+    // Wait for the first row before reading them all.
+    s.text("#findings-table tbody td:nth-child(4)").await;
     let names = s.texts("#findings-table tbody td:nth-child(4)").await;
     assert!(!names.is_empty(), "the hostile pod has findings");
     assert!(
