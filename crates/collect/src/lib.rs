@@ -27,6 +27,13 @@ pub enum Error {
     /// Reading standard input failed.
     #[error("cannot read standard input")]
     Stdin(#[source] std::io::Error),
+    /// A file on a node could not be read (the message names the errno: `permission denied
+    /// (EACCES)`).
+    #[error("{0}")]
+    Unreadable(String),
+    /// A configuration file could not be parsed.
+    #[error("{0}")]
+    InvalidConfig(String),
 }
 
 /// Result alias for this crate.

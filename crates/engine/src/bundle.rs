@@ -32,10 +32,7 @@ impl Rule {
     pub fn cases(&self) -> Result<Option<Value>> {
         self.cases_text
             .as_deref()
-            .map(|text| {
-                parse_yaml(text)
-                    .map_err(|e| Error::Bundle(format!("{}/cases.yaml: {e}", self.source)))
-            })
+            .map(|text| parse_yaml(&format!("{}/cases.yaml", self.source), text))
             .transpose()
     }
 
@@ -111,8 +108,7 @@ impl RuleBundle {
         for (dir, files) in dirs {
             if let Some(text) = files.get("benchmark.yaml") {
                 let source = format!("{prefix}{dir}/benchmark.yaml");
-                let value =
-                    parse_yaml(text).map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
+                let value = parse_yaml(&source, text)?;
                 let def: BenchmarkDef = serde_json::from_value(value)
                     .map_err(|e| Error::Bundle(format!("{source}: {e}")))?;
                 def.validate()
@@ -123,8 +119,7 @@ impl RuleBundle {
                 continue;
             };
             let source = format!("{prefix}{dir}");
-            let meta_value = parse_yaml(meta_text)
-                .map_err(|e| Error::Bundle(format!("{source}/meta.yaml: {e}")))?;
+            let meta_value = parse_yaml(&format!("{source}/meta.yaml"), meta_text)?;
             let meta: RuleMeta = serde_json::from_value(meta_value)
                 .map_err(|e| Error::Bundle(format!("{source}/meta.yaml: {e}")))?;
             meta.validate()
@@ -289,9 +284,10 @@ impl RuleBundle {
     }
 }
 
-fn parse_yaml(text: &str) -> std::result::Result<Value, String> {
-    let doc =
-        kspm_yaml::parse_document(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+/// One YAML document of the bundle; errors name `source` and the line.
+fn parse_yaml(source: &str, text: &str) -> Result<Value> {
+    let doc = kspm_yaml::parse_document(text)
+        .map_err(|e| Error::Bundle(format!("{source}: line {}: {}", e.line, e.message)))?;
     Ok(doc.value.unwrap_or(Value::Null))
 }
 

@@ -116,17 +116,17 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
             let on_vm = run_case(&evaluator, &ctx, id, case);
             let on_interpreter = run_case(&reference, &ctx, id, case);
             let on_vm = match (on_vm, on_interpreter) {
-                (Ok(vm), Ok(interp)) if vm != interp => Err(format!(
+                (Ok(vm), Ok(interp)) if vm != interp => Err(CaseError(format!(
                     "the VM and the interpreter disagree: VM {} {}, interpreter {} {}",
                     vm.0.as_str(),
                     vm.1.map(|f| f.to_string()).unwrap_or_default(),
                     interp.0.as_str(),
                     interp.1.map(|f| f.to_string()).unwrap_or_default()
-                )),
+                ))),
                 (vm, _) => vm,
             };
             match on_vm {
-                Err(problem) => result.problem = Some(problem),
+                Err(problem) => result.problem = Some(problem.0),
                 Ok((actual, finding)) => {
                     result.actual = actual.as_str().to_owned();
                     seen.insert(actual);
@@ -205,14 +205,14 @@ fn run_case(
     ctx: &ScanContext,
     rule_id: &str,
     case: &Value,
-) -> Result<(Outcome, Option<Value>), String> {
+) -> Result<(Outcome, Option<Value>), CaseError> {
     let cluster = test_cluster();
     let main = if let Some(object) = case.get("object") {
         Resource::k8s_object(object.clone(), cluster.clone())
     } else if let Some(input) = case.get("input") {
         resource_from_input(input, &cluster)?
     } else {
-        return Err("a case needs `object:` or `input:`".into());
+        return Err(CaseError("a case needs `object:` or `input:`".into()));
     };
     let mut resources = vec![main.clone()];
     for other in case
@@ -256,10 +256,10 @@ fn run_case(
     Ok((finding.result.evaluation, Some(summary)))
 }
 
-fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource, String> {
+fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource, CaseError> {
     let kind: ResourceType =
         serde_json::from_value(input.get("type").cloned().unwrap_or(Value::Null))
-            .map_err(|e| format!("input.type: {e}"))?;
+            .map_err(|e| CaseError(format!("input.type: {e}")))?;
     let sub_type = input
         .get("sub_type")
         .and_then(Value::as_str)
@@ -277,7 +277,8 @@ fn resource_from_input(input: &Value, cluster: &ClusterInfo) -> Result<Resource,
                 .map_or_else(|| sub_type.clone(), str::to_owned)
         });
     let mut context: Context = match input.get("context") {
-        Some(c) => serde_json::from_value(c.clone()).map_err(|e| format!("input.context: {e}"))?,
+        Some(c) => serde_json::from_value(c.clone())
+            .map_err(|e| CaseError(format!("input.context: {e}")))?,
         None => Context::default(),
     };
     if context.cluster.id.is_empty() {
@@ -323,6 +324,11 @@ pub fn angle_placeholders(text: &str) -> Vec<String> {
     }
     found
 }
+
+/// Why a case could not be run or its runs disagree; becomes the case's problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+struct CaseError(String);
 
 /// True when every key and list element of `want` appears in `have`.
 pub fn is_subset(want: &Value, have: &Value) -> bool {

@@ -64,7 +64,9 @@ impl Host {
                 Ok(text) if path == "/etc/passwd" => host.users = parse_id_names(&text),
                 Ok(text) => host.groups = parse_id_names(&text),
                 // Missing files mean no names; anything else is a file that exists unread.
-                Err(e) if host.exists(root, path) => host.names_errors.push((path.to_owned(), e)),
+                Err(e) if host.exists(root, path) => {
+                    host.names_errors.push((path.to_owned(), e.to_string()))
+                }
                 Err(_) => {}
             }
         }
@@ -77,8 +79,9 @@ impl Host {
     }
 
     /// Reads a host path (following symlinks inside `base`) as text, capped at [`MAX_READ`].
-    pub fn read_text(&self, base: &Path, path: &str) -> Result<String, String> {
-        let real = resolve(base, path, true).map_err(|e| e.to_string())?;
+    pub fn read_text(&self, base: &Path, path: &str) -> crate::Result<String> {
+        let real =
+            resolve(base, path, true).map_err(|e| crate::Error::Unreadable(e.to_string()))?;
         read_capped(&real, MAX_READ).map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
@@ -344,17 +347,18 @@ fn join(base: &Path, parts: &[OsString]) -> PathBuf {
 }
 
 /// Reads at most `cap` bytes; a longer file is an error rather than a silent cut.
-pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let file = fs::File::open(path).map_err(|e| io_message(&e))?;
+pub fn read_capped(path: &Path, cap: u64) -> crate::Result<Vec<u8>> {
+    let unreadable = crate::Error::Unreadable;
+    let file = fs::File::open(path).map_err(|e| unreadable(io_message(&e)))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err("is a directory (EISDIR)".into());
+        return Err(unreadable("is a directory (EISDIR)".into()));
     }
     let mut buf = Vec::new();
     file.take(cap + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| io_message(&e))?;
+        .map_err(|e| unreadable(io_message(&e)))?;
     if buf.len() as u64 > cap {
-        return Err(format!("larger than {cap} bytes; not read"));
+        return Err(unreadable(format!("larger than {cap} bytes; not read")));
     }
     Ok(buf)
 }
@@ -467,7 +471,10 @@ mod tests {
         fs::write(root.join("big"), vec![b'a'; 11]).unwrap();
         assert!(read_capped(&root.join("big"), 10).is_err());
         assert_eq!(read_capped(&root.join("big"), 11).unwrap().len(), 11);
-        assert_eq!(read_capped(root, 10), Err("is a directory (EISDIR)".into()));
+        assert_eq!(
+            read_capped(root, 10).unwrap_err().to_string(),
+            "is a directory (EISDIR)"
+        );
         fs::remove_dir_all(root).unwrap();
     }
 }

@@ -331,7 +331,7 @@ fn component_from_proc(
                     path,
                     format!("{} config file: {e}", c.component),
                 ));
-                facts.insert("config_error".into(), json!(e));
+                facts.insert("config_error".into(), json!(e.to_string()));
                 broken = true;
             }
         }
@@ -478,7 +478,7 @@ fn component_from_proc(
                         &absolute(path),
                         format!("kube-apiserver {flag}: {e}"),
                     ));
-                    entry.insert("error".into(), json!(e));
+                    entry.insert("error".into(), json!(e.to_string()));
                 }
             }
             referenced.insert(flag.into(), Value::Object(entry));
@@ -574,7 +574,7 @@ fn kubeconfig_auth(kubeconfig: &Value) -> &'static str {
     }
 }
 
-fn read_for_process(host: &Host, path: &str, pid: u32) -> Result<(String, bool), String> {
+fn read_for_process(host: &Host, path: &str, pid: u32) -> crate::Result<(String, bool)> {
     let path = absolute(path);
     match host.read_text(host.root(), &path) {
         Ok(t) => Ok((t, false)),
@@ -602,13 +602,17 @@ fn absolute(path: &str) -> String {
 
 /// Parses a config file: JSON when it starts with `{`, else one YAML document (Kubernetes'
 /// YAML 1.1 reading). An empty document is an empty object.
-pub(crate) fn parse_config(text: &str) -> Result<Value, String> {
+pub(crate) fn parse_config(text: &str) -> crate::Result<Value> {
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"));
+        return serde_json::from_str(text)
+            .map_err(|e| crate::Error::InvalidConfig(format!("invalid JSON: {e}")));
     }
     match kspm_yaml::parse_document(text) {
         Ok(doc) => Ok(doc.value.unwrap_or_else(|| Value::Object(Map::new()))),
-        Err(e) => Err(format!("invalid YAML at line {}: {}", e.line, e.message)),
+        Err(e) => Err(crate::Error::InvalidConfig(format!(
+            "invalid YAML at line {}: {}",
+            e.line, e.message
+        ))),
     }
 }
 

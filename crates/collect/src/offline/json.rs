@@ -239,13 +239,9 @@ impl<'de, const PARALLEL: bool> Visitor<'de> for ItemsVisitor<PARALLEL> {
                 raws.push(raw);
             }
             use rayon::prelude::*;
-            let parsed: Vec<Result<Item, String>> = raws
+            let parsed: Vec<serde_json::Result<Item>> = raws
                 .par_iter()
-                .map(|raw| {
-                    serde_json::from_str::<Strict>(raw.get())
-                        .map(|Strict(v)| item(v))
-                        .map_err(|e| e.to_string())
-                })
+                .map(|raw| serde_json::from_str::<Strict>(raw.get()).map(|Strict(v)| item(v)))
                 .collect();
             for result in parsed {
                 items.push(result.map_err(de::Error::custom)?);
