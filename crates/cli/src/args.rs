@@ -128,8 +128,23 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan (directories are walked for .yaml, .yml and .json); `-` reads stdin.
-    #[arg(required_unless_present = "host_root")]
+    #[arg(required_unless_present_any = ["host_root", "kubeconfig", "context", "in_cluster"])]
     pub paths: Vec<PathBuf>,
+    /// Scan the running cluster of this kubeconfig (the kinds the rules need, listed through
+    /// the API; never Secrets).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context of the cluster to scan (default: its current context; with no
+    /// --kubeconfig, KUBECONFIG or ~/.kube/config is read).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Scan the cluster this pod runs in, with its service account.
+    #[arg(long)]
+    pub in_cluster: bool,
+    /// The cluster's platform (kubeadm, eks, k3s, rke2, gke, aks, openshift, kind), when the
+    /// one kspm recognises is wrong.
+    #[arg(long, value_name = "NAME")]
+    pub platform: Option<String>,
     /// A node's root filesystem (a mounted disk, `/` on the node itself, or a fixture):
     /// evaluates CIS sections 1-4 from its processes, files and kubelet configuration.
     /// May be repeated, one per node.
@@ -157,9 +172,11 @@ pub struct ScanArgs {
     /// Directory of extra rules with the bundle layout (may be repeated).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Cluster name stamped on findings (the cluster id is derived from it).
-    #[arg(long, default_value = "local")]
-    pub cluster_name: String,
+    /// Cluster name stamped on findings. Offline the cluster id is derived from it (default
+    /// `local`); for a running cluster the id is its kube-system namespace's UID and the name
+    /// defaults to the kubeconfig context.
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
     /// Largest input file read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub max_file_size: u64,

@@ -28,13 +28,15 @@ pub struct UsageError(pub String);
 
 /// The exit code of an error that ended a command.
 pub fn code_of(e: &anyhow::Error) -> Exit {
-    let usage = e.chain().any(|cause| {
-        cause.is::<UsageError>()
-            || matches!(
-                cause.downcast_ref::<kspm_engine::Error>(),
-                Some(kspm_engine::Error::UnknownBenchmark { .. })
-            )
-    });
+    // A usage error given as the context of another error is found by downcasting.
+    let usage = e.downcast_ref::<UsageError>().is_some()
+        || e.chain().any(|cause| {
+            cause.is::<UsageError>()
+                || matches!(
+                    cause.downcast_ref::<kspm_engine::Error>(),
+                    Some(kspm_engine::Error::UnknownBenchmark { .. })
+                )
+        });
     if usage { Exit::Input } else { Exit::Runtime }
 }
 

@@ -6,10 +6,12 @@ use std::io::IsTerminal as _;
 /// Installs the subscriber: warnings by default, info with `-v`, debug with `-vv`; `KSPM_LOG`
 /// (an `EnvFilter`) overrides.
 pub fn init(verbose: u8) {
+    // kube-rs logs every failed request as an error; kspm retries them and reports what
+    // finally failed, so its own logs stay off unless KSPM_LOG asks for them.
     let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
+        0 => "warn,kube_client=off",
+        1 => "info,kube_client=off",
+        _ => "debug,kube_client=off,hyper_util=info,rustls=info",
     };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("KSPM_LOG").unwrap_or_else(|_| level.into());

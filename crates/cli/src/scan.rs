@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kspm_collect::k8s::{self, ApiOptions};
 use kspm_collect::offline::LoadOptions;
 use kspm_collect::{NodeTarget, Plan, Severity};
 use kspm_engine::{Evaluator, ScanContext};
@@ -21,11 +22,55 @@ use crate::logging::memory;
 pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let progress = spinner();
     let started = Instant::now();
-    let cluster = ClusterInfo {
-        id: cluster_id_from_name(&args.cluster_name),
-        name: args.cluster_name.clone(),
-        version: None,
-        platform: None,
+
+    // Rules first: an unknown benchmark is a usage error before anything is read.
+    let mut bundle = crate::bundle::load(&args.rules)?;
+    let benchmarks = bundle.select_benchmarks(&args.benchmark)?;
+    bundle.retain_benchmarks(&benchmarks);
+
+    let live = args.kubeconfig.is_some() || args.context.is_some() || args.in_cluster;
+    let mut first: Vec<Box<dyn kspm_collect::Source>> = Vec::new();
+    let cluster = if live {
+        let options = ApiOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            in_cluster: args.in_cluster,
+            cluster_name: args.cluster_name.clone(),
+            platform: args.platform.clone(),
+            kinds: bundle.needed_kinds(),
+            ..ApiOptions::default()
+        };
+        progress.set_message("connecting to the cluster");
+        let api = k8s::connect(&options).map_err(|e| match e {
+            k8s::ApiError::Kubeconfig(_) | k8s::ApiError::Infer(_) => {
+                anyhow::Error::new(e).context(UsageError("no usable kubeconfig".into()))
+            }
+            other => anyhow::Error::new(other),
+        })?;
+        let cluster = api.cluster().clone();
+        let platform = api.platform();
+        progress.suspend(|| {
+            eprintln!(
+                "kspm: cluster {} at {} ({}; id {}); platform {}: {}",
+                cluster.name,
+                api.server(),
+                cluster.version.as_deref().unwrap_or("version unknown"),
+                cluster.id,
+                platform.name,
+                platform.reason
+            )
+        });
+        tracing::info!("listing {}", api.planned().join(", "));
+        first.push(Box::new(api));
+        cluster
+    } else {
+        let name = args.cluster_name.clone().unwrap_or_else(|| "local".into());
+        ClusterInfo {
+            id: cluster_id_from_name(&name),
+            name,
+            version: None,
+            platform: args.platform.clone(),
+        }
     };
     let plan = Plan {
         cluster: cluster.clone(),
@@ -43,13 +88,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             .collect(),
     };
 
-    // Rules first: an unknown benchmark is a usage error before anything is read.
-    let mut bundle = crate::bundle::load(&args.rules)?;
-    let benchmarks = bundle.select_benchmarks(&args.benchmark)?;
-    bundle.retain_benchmarks(&benchmarks);
-
     progress.set_message("reading inputs");
-    let collected = plan.collect(&mut |source, batch| {
+    let collected = plan.collect_with(first, &mut |source, batch| {
+        progress.set_message(format!("reading {source}"));
         tracing::debug!(
             "{source}: {} resources, {} diagnostics",
             batch.resources.len(),

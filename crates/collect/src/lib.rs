@@ -3,11 +3,13 @@
 //! (and [`kspm_model::Gap`]s when rules depend on the missing data), never by stopping: one
 //! broken input must not hide the others. A [`Plan`] says which sources one run reads.
 //!
+//! - [`k8s`]: a running cluster, through its API server.
 //! - [`offline`]: manifest files, directories, stdin, `kubectl get -o yaml|json` output.
 //! - [`node`]: a node's processes and files through its host root.
 //! - [`mirror`]: control-plane command lines from the static pods' mirror pods.
 //! - [`sanitize`]: the redaction every collector applies before objects leave it.
 
+pub mod k8s;
 pub mod mirror;
 pub mod node;
 pub mod offline;

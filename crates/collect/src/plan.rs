@@ -95,8 +95,18 @@ impl Plan {
     /// host root covered (same resource ids as a node's own processes, so the two never count
     /// twice). `observe` sees each batch as it arrives, with its source's description.
     pub fn collect(&self, observe: &mut dyn FnMut(&str, &Batch)) -> Collected {
+        self.collect_with(Vec::new(), observe)
+    }
+
+    /// Like [`Plan::collect`], reading `first` (a connected cluster, say) before the plan's
+    /// own sources.
+    pub fn collect_with(
+        &self,
+        first: Vec<Box<dyn Source>>,
+        observe: &mut dyn FnMut(&str, &Batch),
+    ) -> Collected {
         let mut collected = Collected::default();
-        for mut source in self.sources() {
+        for mut source in first.into_iter().chain(self.sources()) {
             let describe = source.describe();
             while let Some(batch) = source.next_batch() {
                 observe(&describe, &batch);

@@ -274,6 +274,35 @@ impl RuleBundle {
         });
     }
 
+    /// The kinds of Kubernetes objects the rules need from a cluster: those they are evaluated
+    /// on and those they read from the inventory (`*` when a rule reads every kind), Pods when
+    /// process rules are loaded (the control plane's mirror pods), and Namespaces (the cluster's
+    /// identity). The synthetic `Cluster` is not a kind to list.
+    pub fn needed_kinds(&self) -> std::collections::BTreeSet<String> {
+        use kspm_model::ResourceType;
+        let mut kinds = std::collections::BTreeSet::from(["Namespace".to_owned()]);
+        for rule in &self.rules {
+            let applies = &rule.meta.applies_to;
+            match applies.kind {
+                ResourceType::K8sObject if applies.sub_types.is_empty() => {
+                    kinds.insert("*".into());
+                }
+                ResourceType::K8sObject => kinds.extend(applies.sub_types.iter().cloned()),
+                ResourceType::Process => {
+                    kinds.insert("Pod".into());
+                }
+                _ => {}
+            }
+            for (kind, sub) in rule.meta.read_kinds() {
+                if kind == ResourceType::K8sObject {
+                    kinds.insert(sub.to_owned());
+                }
+            }
+        }
+        kinds.remove("Cluster");
+        kinds
+    }
+
     /// Finds a rule by id, or by benchmark number (`5.1.1`).
     pub fn find(&self, key: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.meta.id == key).or_else(|| {
