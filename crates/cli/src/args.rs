@@ -177,6 +177,11 @@ pub struct ScanArgs {
     /// defaults to the kubeconfig context.
     #[arg(long, value_name = "NAME")]
     pub cluster_name: Option<String>,
+    /// The cluster id of an offline scan (default: derived from --cluster-name). Give the UID
+    /// of the cluster's kube-system namespace to file a snapshot's findings under the same
+    /// ids as a scan of the running cluster.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["kubeconfig", "context", "in_cluster"])]
+    pub cluster_id: Option<String>,
     /// Largest input file read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub max_file_size: u64,

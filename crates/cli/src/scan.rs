@@ -66,7 +66,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         let name = args.cluster_name.clone().unwrap_or_else(|| "local".into());
         ClusterInfo {
-            id: cluster_id_from_name(&name),
+            id: args
+                .cluster_id
+                .clone()
+                .unwrap_or_else(|| cluster_id_from_name(&name)),
             name,
             version: None,
             platform: args.platform.clone(),
