@@ -6,7 +6,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::discovery;
 use crate::negotiate::{DiscoveryFormat, discovery_format};
+use crate::reply::{json_response, typed_response};
 use crate::requests::RecordedRequest;
 use crate::resource;
 use crate::route::{self, Route};
@@ -189,22 +189,6 @@ fn version_document(git_version: &str) -> Value {
         "compiler": "gc",
         "platform": "linux/amd64"
     })
-}
-
-pub(crate) fn json_response(code: StatusCode, value: &Value) -> Response {
-    typed_response(code, value.to_string(), "application/json")
-}
-
-pub(crate) fn typed_response(
-    code: StatusCode,
-    body: impl Into<Body>,
-    content_type: &str,
-) -> Response {
-    let mut response = (code, body.into()).into_response();
-    if let Ok(value) = HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
-    response
 }
 
 /// Aggregated discovery with the headers the real server sends: the negotiated media type,

@@ -111,6 +111,7 @@ mod negotiate;
 mod patch;
 mod query;
 mod render;
+mod reply;
 mod requests;
 mod resource;
 mod route;

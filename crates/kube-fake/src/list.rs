@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::catalog::ResourceType;
-use crate::handler::typed_response;
 use crate::negotiate::Representation;
 use crate::query::Query;
 use crate::render::{self, Damage};
+use crate::reply::typed_response;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::state::Shared;
 use crate::status::{ApiError, Cause};

@@ -9,11 +9,11 @@ use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::handler::typed_response;
 use crate::list::{self, ListOptions};
 use crate::negotiate::{Representation, representation};
 use crate::query::Query;
 use crate::render::{self, Damage};
+use crate::reply::typed_response;
 use crate::route::ResourcePath;
 use crate::state::Shared;
 use crate::status::{ApiError, page_not_found, throttled};

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::catalog::ResourceType;
-use crate::handler::json_response;
 use crate::patch;
 use crate::query::Query;
+use crate::reply::json_response;
 use crate::state::{Shared, fill_new, keep_server_fields};
 use crate::status::ApiError;
 use crate::store::ObjectKey;
