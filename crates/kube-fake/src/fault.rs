@@ -38,6 +38,18 @@ pub enum Fault {
         /// `Retry-After` in seconds.
         retry_after_secs: u32,
     },
+    /// The API server's watch cache for the resource is not ready yet (just after a restart):
+    /// the first `times` reads (get, list, watch) answer 429 with a `TooManyRequests` Status
+    /// (`storage is (re)initializing`, `details.retryAfterSeconds`) and `Retry-After`. Writes,
+    /// which go to etcd directly, are not affected.
+    StorageInitializing {
+        /// Resource type.
+        resource: String,
+        /// How many reads are rejected.
+        times: u32,
+        /// `Retry-After` in seconds.
+        retry_after_secs: u32,
+    },
     /// The first `times` requests for the resource fail with 500 `InternalError`
     /// (`Internal error occurred: etcdserver: leader changed`, the cause in `details.causes`).
     ServerError {
@@ -90,6 +102,7 @@ impl Fault {
         match self {
             Fault::Forbidden { resource, .. }
             | Fault::TooManyRequests { resource, .. }
+            | Fault::StorageInitializing { resource, .. }
             | Fault::ServerError { resource, .. }
             | Fault::Slow { resource, .. }
             | Fault::ExpireContinue { resource, .. }
@@ -156,6 +169,19 @@ impl Faults {
     pub(crate) fn take_throttle(&mut self, rt: &ResourceType) -> Option<u32> {
         self.take(rt, |f| match f {
             Fault::TooManyRequests {
+                times,
+                retry_after_secs,
+                ..
+            } => Some((*times, *retry_after_secs)),
+            _ => None,
+        })
+    }
+
+    /// Counts one rejected read when a `StorageInitializing` fault still has one to reject;
+    /// its `Retry-After`.
+    pub(crate) fn take_storage_initializing(&mut self, rt: &ResourceType) -> Option<u32> {
+        self.take(rt, |f| match f {
+            Fault::StorageInitializing {
                 times,
                 retry_after_secs,
                 ..

@@ -81,9 +81,9 @@
 //!   unchanged object keeps its resource version), PATCH (merge, strategic merge as merge,
 //!   JSON patch with `test`, apply with `fieldManager`, which creates), DELETE (preconditions;
 //!   a `Success` Status). Enough for Lease-based leader election.
-//! - **Faults** ([`Fault`]): Forbidden, NotServed, TooManyRequests, ServerError, Slow,
-//!   ExpireContinue, Malformed, TruncatedPage — each answering as the real server (or the
-//!   network) does; see each variant.
+//! - **Faults** ([`Fault`]): Forbidden, NotServed, TooManyRequests, StorageInitializing,
+//!   ServerError, Slow, ExpireContinue, Malformed, TruncatedPage — each answering as the real
+//!   server (or the network) does; see each variant.
 //! - **Request log** ([`FakeApiServer::requests`]): method, path, query, Accept, User-Agent
 //!   and status of every request, so a test can assert e.g. that Secrets were never read.
 //!

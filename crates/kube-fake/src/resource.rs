@@ -1,6 +1,6 @@
 //! Requests for resources: scope checks, the verb, the faults in the order the API server's
-//! filters would produce them (latency, priority-and-fairness 429, authorization 403, storage
-//! 500), then GET, LIST, WATCH or a write.
+//! filters would produce them (latency, priority-and-fairness 429, authorization 403, watch
+//! cache 429, storage 500), then GET, LIST, WATCH or a write.
 
 use std::sync::Arc;
 
@@ -89,6 +89,12 @@ pub(crate) async fn handle(shared: &Arc<Shared>, path: ResourcePath, request: Re
             name.unwrap_or_default(),
         )
         .into_response();
+    }
+    if matches!(verb, "get" | "list" | "watch")
+        && let Some(retry_after) = shared.faults().take_storage_initializing(&rt)
+    {
+        return ApiError::too_many_requests("storage is (re)initializing", retry_after)
+            .into_response();
     }
     if shared.faults().take_server_error(&rt) {
         return ApiError::internal(STORAGE_FAILURE).into_response();

@@ -201,6 +201,13 @@ impl ApiError {
         }))
     }
 
+    /// 429 TooManyRequests as a Status, from the storage layer (not from priority and
+    /// fairness, which answers in plain text).
+    pub(crate) fn too_many_requests(message: &str, retry_after_secs: u32) -> Self {
+        ApiError::new(429, "TooManyRequests", message)
+            .with_details(json!({"retryAfterSeconds": retry_after_secs}))
+    }
+
     /// 500 InternalError wrapping a storage failure.
     pub(crate) fn internal(cause: &str) -> Self {
         ApiError::new(

@@ -100,6 +100,28 @@ fn too_many_requests_answers_429_with_retry_after_then_recovers() {
 }
 
 #[test]
+fn storage_initializing_answers_a_too_many_requests_status_on_reads_only() {
+    let server = common::builder()
+        .fault(Fault::StorageInitializing {
+            resource: "pods".into(),
+            times: 1,
+            retry_after_secs: 2,
+        })
+        .start()
+        .unwrap();
+    let response = get(&server, "/api/v1/pods").send().unwrap();
+    assert_eq!(response.headers()["retry-after"], "2");
+    let (status, body) = common::read_json(response);
+    assert_eq!(status, 429);
+    assert_eq!(
+        assert_status(&body, 429, "TooManyRequests"),
+        "storage is (re)initializing"
+    );
+    assert_eq!(body["details"]["retryAfterSeconds"], 2);
+    assert_eq!(get_json(&server, "/api/v1/pods").0, 200);
+}
+
+#[test]
 fn server_error_answers_internal_error_then_recovers() {
     let server = common::builder()
         .fault(Fault::ServerError {

@@ -391,6 +391,26 @@ fn kubectl_retries_after_too_many_requests() {
 }
 
 #[test]
+fn kubectl_retries_while_storage_initializes() {
+    let builder = common::builder().fault(Fault::StorageInitializing {
+        resource: "namespaces".into(),
+        times: 1,
+        retry_after_secs: 1,
+    });
+    let Some(kubectl) = Kubectl::start(builder) else {
+        return;
+    };
+    let out = kubectl.ok(&["get", "namespaces"]);
+    assert!(out.contains("kube-system"), "{out}");
+    let statuses: Vec<u16> = kubectl
+        .lists_of("/api/v1/namespaces")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+}
+
+#[test]
 fn kubectl_reports_an_expired_continue_token() {
     let builder = common::builder().fault(Fault::ExpireContinue {
         resource: "pods".into(),
