@@ -32,8 +32,33 @@
 //! assert!(server.requests().iter().all(|r| !r.path.contains("/secrets")));
 //! ```
 //!
+//! # Using it
+//!
+//! - [`FakeApiServer::builder`] → [`FakeApiServerBuilder`]: `version`, `objects`, `resource`
+//!   (declare a custom kind), `page_limit_max`, `fault`, `token`, `user` (named in 403s),
+//!   `aggregated_discovery(false)` (a server before Kubernetes 1.26), `bookmark_interval`,
+//!   `plain_http`, then `start()` (a `Result`; the server stops when dropped).
+//! - A started [`FakeApiServer`]: `url()` (`https://127.0.0.1:PORT`), `ca_pem()`, `token()`,
+//!   `kubeconfig(context)` / `write_kubeconfig(path, context)`; `requests()` /
+//!   `clear_requests()`; `apply(object)`, `delete(kind, namespace, name)`, `get(kind,
+//!   namespace, name)` (kind `Pod` or `Deployment.apps`), `resource_version()`, `compact()`;
+//!   `add_fault(fault)`, `clear_faults()`.
+//! - **kube-rs**: `kube::config::Kubeconfig::read_from(path)` then
+//!   `Config::from_custom_kubeconfig(…)` and `Client::try_from(config)` (kube's default
+//!   rustls TLS trusts the CA written in the kubeconfig). Checked with kube 5 and k8s-openapi
+//!   0.29: `apiserver_version`, `Discovery::run` and `run_aggregated`, paged `Api::list`,
+//!   `watcher` with and without streaming lists, Lease create/replace conflicts, Status
+//!   errors as `kube::Error::Api`.
+//! - **A plain HTTP client** (reqwest): trust [`FakeApiServer::ca_pem`] and send
+//!   `bearer_auth(server.token())`.
+//! - **kubectl**: `KUBECONFIG=<written kubeconfig> kubectl …` (client-go sends a bearer
+//!   token only over TLS, hence HTTPS by default).
+//!
 //! # What it serves
 //!
+//! - **HTTPS** on `127.0.0.1`, with a CA and serving certificate (for `127.0.0.1` and
+//!   `localhost`) made for each server; plain HTTP with
+//!   [`FakeApiServerBuilder::plain_http`].
 //! - **Authentication**: every request needs `Authorization: Bearer <token>`
 //!   ([`DEFAULT_TOKEN`] unless set); a missing or wrong token is 401 `Unauthorized` on every
 //!   path, as an API server with anonymous authentication off (the CIS setting).
@@ -89,8 +114,7 @@
 //!
 //! # What it does not do
 //!
-//! No TLS (plain HTTP on loopback; kubeconfigs point at `http://`), no client certificates,
-//! no RBAC beyond the Forbidden fault, no admission, validation or defaulting of objects, no
+//! No client certificates or other authentication than the bearer token, no RBAC beyond the Forbidden fault, no admission, validation or defaulting of objects, no
 //! conversion between versions of a kind (an object is served at the version it was given
 //! in), no subresources (`status`, `scale`, `log`, `exec` answer 404), no
 //! `deletecollection`, no protobuf, CBOR or YAML encodings, no OpenAPI documents

@@ -67,7 +67,9 @@ impl FakeApiServerBuilder {
     /// (as `kubectl get -o json` writes) is unwrapped. The server fills `uid`,
     /// `creationTimestamp` and `resourceVersion` when missing (a numeric resourceVersion is
     /// kept), puts namespaced objects without a namespace in `default`, and serves any
-    /// group/version/kind it has not heard of as a custom resource.
+    /// group/version/kind it has not heard of as a custom resource — namespaced when the
+    /// first object of that kind names a namespace, with the plural derived from the kind
+    /// (declare it with [`FakeApiServerBuilder::resource`] to choose otherwise).
     pub fn objects(mut self, objects: impl IntoIterator<Item = Value>) -> Self {
         for object in objects {
             if object["kind"] == "List" {
