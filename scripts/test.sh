@@ -23,6 +23,17 @@ if [ ! -x /usr/bin/chromedriver ]; then
 fi
 export KSPM_REQUIRE_BROWSER=1
 # --- end of browser tests block ----------------------------------------------------------
+# --- kubectl (crates/kube-fake/tests/kubectl.rs): Debian kubernetes-client ----------------
+# The fake Kubernetes API server's fidelity is proven by driving it with the real kubectl.
+# Install it when missing, and make a missing kubectl a test failure rather than a skip.
+if [ ! -x /usr/bin/kubectl ]; then
+  echo "== installing kubernetes-client (kubectl)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null
+fi
+export KSPM_REQUIRE_KUBECTL=1
+# --- end of kubectl block ------------------------------------------------------------------
 echo "== cargo test"
 cargo test --workspace
 echo "== kspm rules test (embedded bundle)"
