@@ -113,11 +113,19 @@ fn a_live_scan_finds_what_an_offline_scan_of_the_same_objects_finds() {
     );
     assert_eq!(live, offline, "the same outcomes");
     // The control-plane flags came from the mirror pod.
-    assert!(live.values().any(|(rule, _, outcome)| rule == "apiserver_anonymous_auth_disabled" && outcome == "failed"));
+    assert!(live.values().any(
+        |(rule, _, outcome)| rule == "apiserver_anonymous_auth_disabled" && outcome == "failed"
+    ));
     // Paged, and never a Secret.
     let requests = server.requests();
-    assert!(requests.iter().any(|r| r.param("continue").is_some()), "pages were followed");
-    assert!(requests.iter().all(|r| !r.path.contains("secrets")), "{requests:?}");
+    assert!(
+        requests.iter().any(|r| r.param("continue").is_some()),
+        "pages were followed"
+    );
+    assert!(
+        requests.iter().all(|r| !r.path.contains("secrets")),
+        "{requests:?}"
+    );
     assert!(requests.iter().all(|r| r.method == "GET"), "read only");
 }
 
@@ -136,25 +144,47 @@ fn a_kind_the_credentials_may_not_list_gives_errors_naming_it_never_passes() {
     let kc = kubeconfig(&server, dir.path());
     let (code, findings, stderr) = scan(&["--kubeconfig", &kc]);
     assert_eq!(code, 2, "a refused list is an input error: {stderr}");
-    assert!(stderr.contains("list clusterroles.rbac.authorization.k8s.io failed: 403"), "{stderr}");
-    let role_rules: Vec<&Value> = findings
-        .iter()
-        .filter(|f| {
-            ["rbac_secret_readers", "rbac_cluster_admin_bindings", "rbac_csr_approvers"]
-                .contains(&f["rule"]["id"].as_str().unwrap())
-        })
-        .collect();
-    assert!(!role_rules.is_empty());
-    for f in &role_rules {
-        assert_eq!(f["result"]["evaluation"], "error", "{f}");
-        let message = f["error"]["message"].as_str().unwrap();
+    assert!(
+        stderr.contains("list clusterroles.rbac.authorization.k8s.io failed: 403"),
+        "{stderr}"
+    );
+    // Every rule evaluated on ClusterRoles says, on the cluster, that it could not see them;
+    // a Role can still be judged by the rules that look at Roles too.
+    for rule in [
+        "rbac_secret_readers",
+        "rbac_cluster_admin_bindings",
+        "rbac_csr_approvers",
+    ] {
+        let on_cluster = findings
+            .iter()
+            .find(|f| f["rule"]["id"] == rule && f["resource"]["sub_type"] == "Cluster")
+            .unwrap_or_else(|| panic!("{rule} says the ClusterRoles are missing"));
+        assert_eq!(on_cluster["result"]["evaluation"], "error", "{on_cluster}");
+        let message = on_cluster["error"]["message"].as_str().unwrap();
         assert!(
-            message.contains("list clusterroles.rbac.authorization.k8s.io") && message.contains("403"),
+            message.contains("list clusterroles.rbac.authorization.k8s.io")
+                && message.contains("403"),
             "{message}"
         );
     }
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["resource"]["sub_type"] == "ClusterRole")
+    );
+    // Rules that read the ClusterRoles across the cluster (5.1.8) cannot pass either.
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["rule"]["id"] == "rbac_bind_impersonate_escalate")
+            .all(|f| f["result"]["evaluation"] == "error")
+    );
     // Everything else is still judged.
-    assert!(findings.iter().any(|f| f["result"]["evaluation"] == "passed"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["result"]["evaluation"] == "passed")
+    );
 }
 
 #[test]
@@ -175,7 +205,9 @@ fn a_kind_the_server_does_not_serve_makes_its_rules_not_applicable() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("ValidatingAdmissionPolicy not fully read: this API server does not serve the kind"),
+        stderr.contains(
+            "ValidatingAdmissionPolicy not fully read: this API server does not serve the kind"
+        ),
         "{stderr}"
     );
 }
@@ -211,9 +243,6 @@ fn faults_that_pass_are_retried_and_the_scan_is_complete() {
             resource: "pods".into(),
             after_pages: 2,
         })
-        .fault(Fault::TruncatedPage {
-            resource: "services".into(),
-        })
         .start()
         .unwrap();
     let dir2 = tempfile::tempdir().unwrap();
@@ -221,10 +250,16 @@ fn faults_that_pass_are_retried_and_the_scan_is_complete() {
     let started = std::time::Instant::now();
     let (code, findings, stderr) = scan(&["--kubeconfig", &kc, "--cluster-name", "fake-ctx"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     let requests = stormy.requests();
     let status = |code: u16| requests.iter().filter(|r| r.status == code).count();
-    assert!(status(429) >= 2 && status(500) >= 2 && status(410) >= 1, "{requests:?}");
+    assert!(
+        status(429) >= 2 && status(500) >= 2 && status(410) >= 1,
+        "{requests:?}"
+    );
     // Same cluster id? Both fakes take the kube-system uid from the same objects.
     assert_eq!(by_id(&findings), by_id(&expected));
 }
@@ -238,7 +273,10 @@ fn an_object_in_an_unexpected_shape_is_named_and_the_others_are_evaluated() {
         .unwrap()
         .clone();
     let name = deployment["metadata"]["name"].as_str().unwrap().to_owned();
-    let ns = deployment["metadata"]["namespace"].as_str().unwrap().to_owned();
+    let ns = deployment["metadata"]["namespace"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let dir = tempfile::tempdir().unwrap();
     let server = FakeApiServer::builder()
         .objects(objects)
@@ -252,9 +290,51 @@ fn an_object_in_an_unexpected_shape_is_named_and_the_others_are_evaluated() {
     let (code, findings, stderr) = scan(&["--kubeconfig", &kc]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains(&format!("apps/v1 Deployment {ns}/{name} has an unexpected shape")),
+        stderr.contains(&format!(
+            "apps/v1 Deployment {ns}/{name} has an unexpected shape"
+        )),
         "{stderr}"
     );
-    assert!(!findings.iter().any(|f| f["resource"]["name"] == format!("{ns}/{name}")));
-    assert!(findings.iter().filter(|f| f["resource"]["sub_type"] == "Deployment").count() > 10);
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["resource"]["name"] == format!("{ns}/{name}"))
+    );
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["resource"]["sub_type"] == "Deployment")
+            .count()
+            > 10
+    );
+}
+
+#[test]
+fn a_page_cut_short_every_time_is_an_error_naming_it_and_the_rest_is_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeApiServer::builder()
+        .objects(objects(30))
+        .fault(Fault::TruncatedPage {
+            resource: "serviceaccounts".into(),
+        })
+        .start()
+        .unwrap();
+    let kc = kubeconfig(&server, dir.path());
+    let (code, findings, stderr) = scan(&["--kubeconfig", &kc]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("list serviceaccounts failed: no usable answer"),
+        "{stderr}"
+    );
+    let tries = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/serviceaccounts")
+        .count();
+    assert!(tries >= 2, "tried again: {tries}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["resource"]["sub_type"] == "Deployment")
+    );
 }

@@ -603,21 +603,43 @@ impl Evaluator {
             .collect()
     }
 
-    /// Rules whose resources a gap made unreadable and that therefore have nothing to be
-    /// evaluated on: they report on the synthetic Cluster resource, with the gap's reason.
+    /// Rules routed to a kind that could not be read report it on the synthetic Cluster
+    /// resource, once per rule with every such reason, also when other kinds they are routed
+    /// to were read (their findings there stand; the missing objects are said, not judged). A
+    /// kind the cluster does not have is only mentioned when nothing at all is routed to the
+    /// rule (then it is not applicable).
     fn orphan_gap_rules(&self, gaps: &[Gap], resources: &[Resource]) -> Vec<(usize, Gap)> {
         let mut out = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let a = &rule.meta.applies_to;
-            let routed_here = resources.iter().any(|r| a.matches(r.kind, &r.sub_type));
-            if routed_here {
+            let hits: Vec<&Gap> = gaps
+                .iter()
+                .filter(|g| {
+                    g.kind == a.kind && (g.sub_type == "*" || a.matches(g.kind, &g.sub_type))
+                })
+                .collect();
+            let unreadable: Vec<&&Gap> = hits
+                .iter()
+                .filter(|g| g.outcome == Outcome::Error)
+                .collect();
+            if let Some(first) = unreadable.first() {
+                let mut reasons: Vec<&str> = unreadable.iter().map(|g| g.reason.as_str()).collect();
+                reasons.dedup();
+                let kinds: Vec<&str> = unreadable.iter().map(|g| g.sub_type.as_str()).collect();
+                out.push((
+                    i,
+                    Gap {
+                        kind: first.kind,
+                        sub_type: kinds.join(", "),
+                        reason: reasons.join("; "),
+                        outcome: Outcome::Error,
+                    },
+                ));
                 continue;
             }
-            if let Some(gap) = gaps
-                .iter()
-                .find(|g| g.kind == a.kind && (g.sub_type == "*" || a.matches(g.kind, &g.sub_type)))
-            {
-                out.push((i, gap.clone()));
+            let routed_here = resources.iter().any(|r| a.matches(r.kind, &r.sub_type));
+            if !routed_here && let Some(gap) = hits.first() {
+                out.push((i, (*gap).clone()));
             }
         }
         out

@@ -26,9 +26,12 @@ pub enum RequestError {
         reason: String,
         /// The server's message.
         message: String,
+        /// For an expired continue token: the token the server offers to go on anyway,
+        /// reading the rest at its current version.
+        inconsistent_continue: Option<String>,
     },
-    /// No answer (refused, reset, timed out) or an unreadable body.
-    #[error("no usable answer")]
+    /// No answer (refused, reset, timed out) or a body cut short.
+    #[error("no usable answer: {0}")]
     Transport(#[source] kube::Error),
     /// The body is not the JSON document expected (cut short, say).
     #[error("the answer is not valid JSON: {0}")]
@@ -152,6 +155,8 @@ fn status_error(code: u16, body: &[u8]) -> RequestError {
         reason: String,
         #[serde(default)]
         message: String,
+        #[serde(default)]
+        metadata: PageMetadata,
     }
     let status: Status = serde_json::from_slice(body).unwrap_or_default();
     let message = if status.message.is_empty() {
@@ -165,6 +170,7 @@ fn status_error(code: u16, body: &[u8]) -> RequestError {
         code,
         reason: status.reason,
         message,
+        inconsistent_continue: status.metadata.next.filter(|t| !t.is_empty()),
     }
 }
 
@@ -183,8 +189,9 @@ struct PageMetadata {
     next: Option<String>,
 }
 
-/// How often a listing starts again after its continue token expired.
-const MAX_RESTARTS: u32 = 3;
+/// How often a listing starts again after its continue token expired, before it goes on with
+/// the server's inconsistent token instead.
+const MAX_RESTARTS: u32 = 2;
 
 /// Every object of `resource` (in `namespace` when given), as one batch.
 pub(crate) async fn list_kind(
@@ -217,6 +224,27 @@ pub(crate) async fn list_kind(
                     // read so far may be inconsistent with the next ones, so start again.
                     restarts += 1;
                     continue 'listing;
+                }
+                Err(RequestError::Status {
+                    code: 410,
+                    inconsistent_continue: Some(token),
+                    ..
+                }) if next.is_some() => {
+                    // Expired again and again (a busy cluster compacting often): go on with
+                    // the token the server offers, reading the rest at its current version,
+                    // and say so.
+                    batch.diagnostics.push(Diagnostic {
+                        severity: Severity::Note,
+                        file: server.to_owned(),
+                        document: None,
+                        line: None,
+                        message: format!(
+                            "list {}: the continue token expired {restarts} times; the rest was read at a later version",
+                            resource.qualified()
+                        ),
+                    });
+                    next = Some(token);
+                    continue;
                 }
                 Err(e) => return failed(resource, namespace, e, server),
             };
