@@ -31,6 +31,8 @@ const MEASURE: &str = "KSPM_BENCH_MEASURE_SCAN";
 /// One measured scan.
 struct Run {
     seconds: f64,
+    /// User + system CPU seconds of the scan (steadier than wall time on a busy machine).
+    cpu: f64,
     peak_mb: f64,
     bytes: u64,
     /// The end of the output (the table's footer).
@@ -91,9 +93,10 @@ fn main() {
                     "findings/s n/a (add table to KSPM_BENCH_OUTPUTS)".into()
                 };
                 println!(
-                    "    -o {output:<6} {:.3} s best, {:.3} s median; {rate}; peak RSS {peak:.1} MB; {:.1} MB written",
+                    "    -o {output:<6} {:.3} s best, {:.3} s median ({:.2} s CPU); {rate}; peak RSS {peak:.1} MB; {:.1} MB written",
                     best.seconds,
                     median.seconds,
+                    best.cpu,
                     best.bytes as f64 / 1e6
                 );
                 if output == "table" {
@@ -134,13 +137,15 @@ fn measure(output: &str, file: &Path) -> Run {
         .output()
         .expect("re-execute the bench");
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.splitn(4, '\n');
+    let mut lines = text.splitn(5, '\n');
     let mut next = || lines.next().unwrap_or_default().trim().to_owned();
     let seconds = next().parse().unwrap_or(f64::NAN);
     let peak_kib: f64 = next().parse().unwrap_or(f64::NAN);
     let bytes = next().parse().unwrap_or(0);
+    let cpu = next().parse().unwrap_or(f64::NAN);
     Run {
         seconds,
+        cpu,
         peak_mb: peak_kib / 1024.0,
         bytes,
         tail: lines.next().unwrap_or_default().to_owned(),
@@ -175,11 +180,14 @@ fn measure_child(spec: &str) {
     let status = child.wait().expect("wait for kspm scan");
     let seconds = started.elapsed().as_secs_f64();
     assert!(status.success(), "kspm scan failed: {status}");
-    let rss = getrusage(UsageWho::RUSAGE_CHILDREN)
-        .map(|u| u.max_rss())
-        .unwrap_or(0);
+    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
+    let rss = usage.max_rss();
+    let cpu = [usage.user_time(), usage.system_time()]
+        .iter()
+        .map(|t| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6)
+        .sum::<f64>();
     println!(
-        "{seconds}\n{rss}\n{bytes}\n{}",
+        "{seconds}\n{rss}\n{bytes}\n{cpu}\n{}",
         String::from_utf8_lossy(&tail)
     );
 }

@@ -10,7 +10,7 @@ const EXIT_CODES: &str = "Exit codes:\n  0  clean: no failed findings (or --fail
 /// Pod Security Standards.
 ///
 /// `kspm demo` records a demo into SQLite and serves the dashboard; `kspm scan` evaluates
-/// manifests, snapshots and node root filesystems.
+/// manifests, snapshots, node root filesystems and running clusters.
 #[derive(Debug, Parser)]
 #[command(name = "kspm", version, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -23,7 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan manifests and cluster snapshots offline (files, directories, `-` for stdin).
+    /// Scan manifests and snapshots (files, directories, `-` for stdin), node root
+    /// filesystems (--host-root) or a running cluster (--kubeconfig, --in-cluster).
     Scan(ScanArgs),
     /// List, show and test rules.
     #[command(subcommand)]
@@ -71,6 +72,11 @@ pub enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Run the agent: assess this node (and, on the holder of the leader lease, the cluster)
+    /// now and every --interval, sending findings to a kspm server.
+    Agent(AgentArgs),
+    /// Print the Kubernetes manifest that deploys the agent (a DaemonSet) and the server.
+    Manifest(ManifestArgs),
     /// Write a fixture node root filesystem (for trying `kspm scan --host-root`).
     #[command(hide = true)]
     SynthNode {
@@ -238,4 +244,139 @@ pub enum RulesCommand {
         #[arg(long)]
         all_cases: bool,
     },
+}
+
+/// `kspm agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// This node's root filesystem, as mounted into the agent's pod.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "KSPM_HOST_ROOT",
+        default_value = "/hostfs"
+    )]
+    pub host_root: PathBuf,
+    /// This node's name (in a pod: from the downward API).
+    #[arg(long, value_name = "NAME", env = "NODE_NAME")]
+    pub node_name: Option<String>,
+    /// Do not assess the node (cluster rules only, on the lease holder).
+    #[arg(long, conflicts_with = "no_cluster")]
+    pub no_node: bool,
+    /// Do not compete for the lease nor read the cluster's objects (node rules only).
+    #[arg(long)]
+    pub no_cluster: bool,
+    /// A kubeconfig (default: the pod's service account in a cluster, else KUBECONFIG or
+    /// ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Time between cycles (`4h`, `30m`, `90s`).
+    #[arg(long, value_name = "DURATION", default_value = "4h", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+    /// Random spread of each interval, as a fraction of it.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.1)]
+    pub jitter: f64,
+    /// Run one cycle (with the same leader election), then exit with the scan's exit code.
+    #[arg(long)]
+    pub once: bool,
+    /// Namespace of the leader Lease (in a pod: its own namespace).
+    #[arg(long, value_name = "NS", env = "POD_NAMESPACE", default_value = "kspm")]
+    pub lease_namespace: String,
+    /// Name of the leader Lease.
+    #[arg(long, value_name = "NAME", default_value = "kspm-leader")]
+    pub lease_name: String,
+    /// How long the lease holds without renewal; a dead leader is replaced within it.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub lease_duration: std::time::Duration,
+    /// This agent's identity in the election (in a pod: the pod's name).
+    #[arg(long, value_name = "NAME", env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// Where findings go: a kspm server (default) or a format on stdout (for a first try).
+    #[arg(short, long, value_enum, default_value = "server")]
+    pub output: OutputFormat,
+    /// The kspm server (`http://kspm-server.kspm:8080`).
+    #[arg(long, value_name = "URL", env = "KSPM_SERVER")]
+    pub server: Option<String>,
+    /// A file holding the server's write token (a mounted Secret), read at every cycle.
+    #[arg(long, value_name = "FILE", env = "KSPM_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The server's write token (prefer --token-file).
+    #[arg(long, env = "KSPM_WRITE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Findings per request to the server.
+    #[arg(long, value_name = "N", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+    /// Address for /healthz, /readyz and /metrics (`none` to serve nothing).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9090")]
+    pub listen: String,
+    /// Benchmarks to evaluate (ids, comma-separated, or `all`).
+    #[arg(
+        long,
+        value_name = "ID[,ID]",
+        value_delimiter = ',',
+        default_value = "cis_k8s"
+    )]
+    pub benchmark: Vec<String>,
+    /// The cluster's display name (default: the kubeconfig context or kubeadm's name).
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// The cluster's platform, when the one recognised is wrong.
+    #[arg(long, value_name = "NAME")]
+    pub platform: Option<String>,
+}
+
+/// `kspm manifest`.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// The platform whose node layout the agent mounts.
+    #[arg(long, value_enum, default_value = "kubeadm")]
+    pub platform: ManifestPlatform,
+    /// Namespace for kspm's objects.
+    #[arg(long, default_value = "kspm")]
+    pub namespace: String,
+    /// The kspm image.
+    #[arg(long, default_value = concat!("ghcr.io/kspm/kspm:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+    /// A kspm server outside the cluster to send findings to; without it the manifest also
+    /// deploys the server (a Deployment with a PersistentVolumeClaim and a Service).
+    #[arg(long, value_name = "URL")]
+    pub server_url: Option<String>,
+    /// Time between cycles.
+    #[arg(long, value_name = "DURATION", default_value = "4h", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+}
+
+/// Node layouts `kspm manifest` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestPlatform {
+    /// kubeadm and similar self-managed clusters (control-plane nodes included).
+    Kubeadm,
+    /// Amazon EKS (worker nodes only; the control plane is AWS's).
+    Eks,
+}
+
+/// `4h`, `30m`, `90s`, `1h30m`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a duration like 4h, 30m or 90s: {e}"))?;
+    std::time::Duration::try_from(d)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{text}` must be a positive duration"))
+}
+
+/// A duration as the flags take it: `4h`, `30m`, `90s`.
+pub fn format_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else if s.is_multiple_of(60) {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
 }

@@ -165,6 +165,7 @@ fn record_demo(store: &Store, work: &Path) -> anyhow::Result<u64> {
                 manifests: vec![manifests],
                 load: LoadOptions::default(),
                 nodes,
+                skip_mirror_pods: false,
             };
             let collected = plan.collect(&mut |_, _| {});
             let ctx = ScanContext::new(info.clone(), started_at);

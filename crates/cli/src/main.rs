@@ -8,11 +8,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod agent;
 mod args;
 mod bundle;
 mod demo;
 mod exit;
 mod logging;
+mod manifest;
+mod output;
 mod pipeline;
 mod rules;
 mod scan;
@@ -28,7 +31,12 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.verbose);
+    // A service logs what it does (info); a command only what went wrong, unless asked.
+    let verbose = match cli.command {
+        Command::Agent(_) => cli.verbose.max(1),
+        _ => cli.verbose,
+    };
+    logging::init(verbose);
     match run(cli.command) {
         Ok(code) => code.into(),
         Err(e) => {
@@ -45,6 +53,8 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<Exit> {
     match command {
         Command::Scan(args) => scan::run(args),
+        Command::Agent(args) => agent::run(args),
+        Command::Manifest(args) => manifest::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Synth {
             pods,

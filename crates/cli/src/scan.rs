@@ -11,10 +11,9 @@ use kspm_collect::offline::LoadOptions;
 use kspm_collect::{NodeTarget, Plan, Severity};
 use kspm_engine::{Evaluator, ScanContext};
 use kspm_model::{ClusterInfo, cluster_id_from_name, unix_now};
-use kspm_sinks::server::{ServerConfig, ServerSink};
-use kspm_sinks::{Format, Sink};
+use kspm_sinks::Sink;
 
-use crate::args::{FailOn, OutputFormat, ScanArgs};
+use crate::args::{FailOn, ScanArgs};
 use crate::exit::{Exit, UsageError};
 use crate::logging::memory;
 
@@ -89,6 +88,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 name: args.node_name.clone(),
             })
             .collect(),
+        skip_mirror_pods: false,
     };
 
     progress.set_message("reading inputs");
@@ -153,31 +153,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let now = unix_now();
     let ctx = ScanContext::new(cluster, now).with_benchmarks(benchmarks);
 
-    let mut sinks: Vec<Box<dyn Sink>> = Vec::with_capacity(1);
-    let output = match args.output {
-        OutputFormat::Server => None,
-        OutputFormat::Table => Some(Format::Table),
-        OutputFormat::Json => Some(Format::Json),
-        OutputFormat::Ndjson => Some(Format::Ndjson),
-        OutputFormat::Sarif => Some(Format::Sarif),
-        OutputFormat::Junit => Some(Format::Junit),
-        OutputFormat::Csv => Some(Format::Csv),
-    };
-    match output {
-        Some(format) => {
-            let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-            sinks.push(format.sink(stdout));
-        }
-        None => {
-            let (Some(url), Some(token)) = (&args.server, &args.token) else {
-                return Err(UsageError("--output server needs --server and --token".into()).into());
-            };
-            let mut config = ServerConfig::new(url.clone(), token.clone());
-            config.batch_size = args.batch_size as usize;
-            let sink = ServerSink::new(config).map_err(|e| UsageError(format!("--server: {e}")))?;
-            sinks.push(Box::new(sink));
-        }
-    }
+    let output = crate::output::format(args.output);
+    let mut sinks: Vec<Box<dyn Sink>> = vec![crate::output::sink(
+        args.output,
+        args.server.as_deref(),
+        args.token.as_deref(),
+        args.batch_size,
+    )?];
 
     let resources = collected.resources.len();
     progress.set_message(format!("evaluating {resources} resources"));

@@ -1,11 +1,13 @@
 //! `kspm server`, `kspm scan --output server` and `kspm demo`, end to end with the real binary:
 //! a real server process on loopback, a real SQLite file, real HTTP.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
-const TOKEN: &str = "test-write-token-0123456789";
+#[path = "common/server.rs"]
+mod test_server;
+
+use test_server::{TOKEN, start_server};
 
 fn kspm() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kspm"));
@@ -18,54 +20,6 @@ fn temp_dir(name: &str) -> tempfile::TempDir {
         .prefix(&format!("kspm-server-test-{name}-"))
         .tempdir()
         .expect("temp dir")
-}
-
-/// A `kspm server` child on a free loopback port; killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(db: &Path) -> Server {
-    let mut child = kspm()
-        .args([
-            "server",
-            "--listen",
-            "127.0.0.1:0",
-            "--write-token",
-            TOKEN,
-            "--db",
-        ])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start kspm server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    let mut stdout = BufReader::new(stdout);
-    stdout
-        .read_line(&mut line)
-        .expect("server prints its address");
-    let base = line
-        .trim()
-        .strip_prefix("kspm: dashboard on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .trim_end_matches('/')
-        .to_owned();
-    Server {
-        child,
-        base,
-        _stdout: stdout,
-    }
 }
 
 fn get_json(url: &str) -> serde_json::Value {

@@ -30,6 +30,10 @@ pub struct Plan {
     pub load: LoadOptions,
     /// Nodes read through host roots.
     pub nodes: Vec<NodeTarget>,
+    /// Do not derive control-plane processes from mirror pods: every node, control plane
+    /// included, is read by its own agent, whose cycle for that node would otherwise be
+    /// contradicted by a partial one from the cluster pass.
+    pub skip_mirror_pods: bool,
 }
 
 /// Everything a run collected.
@@ -121,6 +125,9 @@ impl Plan {
                 _ => None,
             })
             .collect();
+        if self.skip_mirror_pods {
+            return collected;
+        }
         let mut mirror = MirrorPods::new(&collected.resources, &nodes_with_data, &self.cluster);
         let describe = mirror.describe();
         while let Some(batch) = mirror.next_batch() {

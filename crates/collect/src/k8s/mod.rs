@@ -217,19 +217,11 @@ async fn connect_async(
     options: &ApiOptions,
     _handle: tokio::runtime::Handle,
 ) -> Result<Connected, ApiError> {
-    let (config, context) = load_config(options).await?;
-    let server = config
-        .cluster_url
-        .to_string()
-        .trim_end_matches('/')
-        .to_owned();
-    let mut config = config;
-    config.read_timeout = Some(options.timeout);
-    config.connect_timeout = Some(options.timeout.min(Duration::from_secs(10)));
-    let client = kube::Client::try_from(config).map_err(|source| ApiError::Client {
-        server: server.clone(),
-        source,
-    })?;
+    let Connection {
+        client,
+        server,
+        context,
+    } = client(options).await?;
     let requester = list::Requester::new(client.clone(), options.attempts, options.first_wait);
     let version = requester
         .get_json("/version")
@@ -261,6 +253,38 @@ async fn connect_async(
         queue,
         pending,
     ))
+}
+
+/// A client for the cluster `options` describe, before anything is asked of it.
+pub struct Connection {
+    /// The client (kubeconfig or in-cluster credentials, TLS, timeouts).
+    pub client: kube::Client,
+    /// The API server's address.
+    pub server: String,
+    /// The kubeconfig context used, if any.
+    pub context: Option<String>,
+}
+
+/// Builds a client from a kubeconfig (a file, `KUBECONFIG`, `~/.kube/config`) or the
+/// in-cluster service account, as `options` say. Nothing is sent yet.
+pub async fn client(options: &ApiOptions) -> Result<Connection, ApiError> {
+    let (mut config, context) = load_config(options).await?;
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_owned();
+    config.read_timeout = Some(options.timeout);
+    config.connect_timeout = Some(options.timeout.min(Duration::from_secs(10)));
+    let client = kube::Client::try_from(config).map_err(|source| ApiError::Client {
+        server: server.clone(),
+        source,
+    })?;
+    Ok(Connection {
+        client,
+        server,
+        context,
+    })
 }
 
 async fn load_config(options: &ApiOptions) -> Result<(kube::Config, Option<String>), ApiError> {

@@ -1,0 +1,271 @@
+//! `kspm agent`: the scan pipeline run as a service. The agent crate elects the leader,
+//! schedules cycles and serves health and metrics; this module is what one cycle does:
+//! collect this node (and the cluster, on the leader) → evaluate → deliver.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use kspm_agent::{AgentConfig, CycleReport, CycleRequest, LeaseConfig, Metrics};
+use kspm_collect::k8s::{self, ApiOptions};
+use kspm_collect::{NodeTarget, Plan, Severity};
+use kspm_engine::{Evaluator, ScanContext};
+use kspm_model::{ClusterInfo, Outcome, ResourceType, cluster_id_from_name, unix_now};
+
+use crate::args::{AgentArgs, OutputFormat};
+use crate::exit::{Exit, UsageError};
+
+/// Runs `kspm agent`.
+pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
+    // Fail on a bad rule selection or destination before anything runs.
+    let mut bundle = crate::bundle::load(&[])?;
+    let benchmarks = bundle.select_benchmarks(&args.benchmark)?;
+    bundle.retain_benchmarks(&benchmarks);
+    if args.output == OutputFormat::Server {
+        if args.server.is_none() {
+            return Err(UsageError("the agent needs --server (or KSPM_SERVER)".into()).into());
+        }
+        token(&args)?;
+    }
+    let node = !args.no_node;
+    if node && !args.host_root.is_dir() {
+        return Err(UsageError(format!(
+            "the host root {} is not a directory (mount the node's / there, give --host-root, \
+             or --no-node)",
+            args.host_root.display()
+        ))
+        .into());
+    }
+    let api = ApiOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        in_cluster: args.kubeconfig.is_none()
+            && args.context.is_none()
+            && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+        cluster_name: args.cluster_name.clone(),
+        platform: args.platform.clone(),
+        kinds: bundle.needed_kinds(),
+        ..ApiOptions::default()
+    };
+
+    // Who the cluster is: every node's findings are filed under its id.
+    let (cluster, election) = if args.no_cluster {
+        let name = args.cluster_name.clone().unwrap_or_else(|| "local".into());
+        let cluster = ClusterInfo {
+            id: cluster_id_from_name(&name),
+            name,
+            version: None,
+            platform: args.platform.clone(),
+        };
+        (cluster, None)
+    } else {
+        let identity_only = ApiOptions {
+            kinds: Default::default(),
+            ..api.clone()
+        };
+        let connected = k8s::connect(&identity_only).context("connecting to the cluster")?;
+        let cluster = connected.cluster().clone();
+        eprintln!(
+            "kspm agent: cluster {} at {} ({}; id {}); platform {}: {}",
+            cluster.name,
+            connected.server(),
+            cluster.version.as_deref().unwrap_or("version unknown"),
+            cluster.id,
+            connected.platform().name,
+            connected.platform().reason
+        );
+        drop(connected);
+        let identity = args
+            .identity
+            .clone()
+            .or_else(|| args.node_name.clone())
+            .unwrap_or_else(hostname);
+        let mut lease = LeaseConfig::new(&args.lease_namespace, &args.lease_name, &identity);
+        lease.duration = args.lease_duration;
+        lease.retry_period = (args.lease_duration / 4).max(std::time::Duration::from_secs(1));
+        (cluster, Some((api.clone(), lease)))
+    };
+
+    let node_rules = bundle
+        .rules
+        .iter()
+        .filter(|r| r.meta.applies_to.kind != ResourceType::K8sObject)
+        .count();
+    let cluster_rules = bundle.rules.len() - node_rules;
+    eprintln!(
+        "kspm agent: benchmarks {}; {}; {}; every {} (±{:.0}%){}; findings to {}",
+        benchmarks.join(", "),
+        if node {
+            format!(
+                "node {} from {} ({node_rules} node rules)",
+                args.node_name.as_deref().unwrap_or("(from its hostname)"),
+                args.host_root.display()
+            )
+        } else {
+            "no node assessment (--no-node)".into()
+        },
+        match &election {
+            Some((_, lease)) => format!(
+                "cluster objects ({cluster_rules} rules) while holding lease {}/{} as {}",
+                lease.namespace, lease.name, lease.identity
+            ),
+            None => "no cluster assessment (--no-cluster)".into(),
+        },
+        crate::args::format_duration(args.interval),
+        args.jitter * 100.0,
+        if args.once { ", once" } else { "" },
+        match args.output {
+            OutputFormat::Server => args.server.clone().unwrap_or_default(),
+            other => format!("stdout ({other:?})").to_lowercase(),
+        }
+    );
+
+    let metrics = Arc::new(Metrics::default());
+    let config = AgentConfig {
+        node,
+        election,
+        interval: args.interval,
+        jitter: args.jitter,
+        listen: (args.listen != "none").then(|| args.listen.clone()),
+        once: args.once,
+    };
+    let mut cycle = |request: CycleRequest| cycle(&args, &api, &cluster, request);
+    let last = kspm_agent::run(config, metrics, &mut cycle)?;
+    Ok(match last.exit_code {
+        0 => Exit::Clean,
+        1 => Exit::Failed,
+        2 => Exit::Input,
+        _ => Exit::Runtime,
+    })
+}
+
+/// One cycle: what `request` asks, collected, evaluated and delivered.
+fn cycle(
+    args: &AgentArgs,
+    api: &ApiOptions,
+    cluster: &ClusterInfo,
+    request: CycleRequest,
+) -> CycleReport {
+    let mut report = CycleReport::default();
+    let fail = |mut report: CycleReport, stage: &'static str, e: anyhow::Error| {
+        report.problems.push((stage, format!("{e:#}")));
+        report.exit_code = Exit::Runtime as u8;
+        report
+    };
+    // The bundle is compiled per cycle and dropped after it: an idle agent holds no rules.
+    let mut bundle = match crate::bundle::load(&[]) {
+        Ok(b) => b,
+        Err(e) => return fail(report, "rules", e),
+    };
+    let benchmarks = match bundle.select_benchmarks(&args.benchmark) {
+        Ok(b) => b,
+        Err(e) => return fail(report, "rules", e.into()),
+    };
+    bundle.retain_benchmarks(&benchmarks);
+
+    let mut first: Vec<Box<dyn kspm_collect::Source>> = Vec::new();
+    let mut cluster = cluster.clone();
+    if request.cluster {
+        match k8s::connect(api) {
+            Ok(connected) => {
+                cluster = connected.cluster().clone();
+                first.push(Box::new(connected));
+            }
+            Err(e) => return fail(report, "collect", anyhow::Error::new(e)),
+        }
+    }
+    let plan = Plan {
+        cluster: cluster.clone(),
+        manifests: Vec::new(),
+        load: Default::default(),
+        nodes: if request.node {
+            vec![NodeTarget {
+                root: args.host_root.clone(),
+                name: args.node_name.clone(),
+            }]
+        } else {
+            Vec::new()
+        },
+        // With agents on every node, each node's processes are read on the node itself.
+        skip_mirror_pods: !args.no_node,
+    };
+    let collected = plan.collect_with(first, &mut |_, _| {});
+    for d in &collected.diagnostics {
+        if d.severity == Severity::Error {
+            report.problems.push(("collect", d.to_string()));
+        }
+    }
+    let input_errors = collected.errors().count();
+    bundle.retain_routed(&collected.resources, &collected.gaps);
+    let evaluator = match Evaluator::new(bundle) {
+        Ok(e) => e,
+        Err(e) => return fail(report, "rules", e.into()),
+    };
+    let ctx = ScanContext::new(cluster, unix_now()).with_benchmarks(benchmarks);
+    let token = match args.output {
+        OutputFormat::Server => match token(args) {
+            Ok(t) => Some(t),
+            Err(e) => return fail(report, "deliver", e),
+        },
+        _ => None,
+    };
+    let mut sinks = match crate::output::sink(
+        args.output,
+        args.server.as_deref(),
+        token.as_deref(),
+        args.batch_size,
+    ) {
+        Ok(s) => vec![s],
+        Err(e) => return fail(report, "deliver", e),
+    };
+    match crate::pipeline::run(&evaluator, collected, &ctx, &mut sinks, |_| {}) {
+        Ok(outcome) => {
+            let t = &outcome.tally;
+            report.findings = vec![
+                (Outcome::Passed.as_str(), t.passed),
+                (Outcome::Failed.as_str(), t.failed),
+                (Outcome::Manual.as_str(), t.manual),
+                (Outcome::Error.as_str(), t.error),
+            ];
+            report.delivered = true;
+            report.exit_code = if input_errors > 0 {
+                Exit::Input as u8
+            } else if t.failed > 0 {
+                Exit::Failed as u8
+            } else {
+                Exit::Clean as u8
+            };
+        }
+        Err(e) => {
+            let e = anyhow::Error::new(e);
+            return fail(report, "deliver", e);
+        }
+    }
+    report
+}
+
+/// The write token: the file (re-read every cycle, so a rotated Secret is picked up), else
+/// the flag or environment.
+fn token(args: &AgentArgs) -> anyhow::Result<String> {
+    if let Some(path) = &args.token_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the write token from {}", path.display()))?;
+        let token = text.trim().to_owned();
+        anyhow::ensure!(
+            !token.is_empty(),
+            "the token file {} is empty",
+            path.display()
+        );
+        return Ok(token);
+    }
+    args.token.clone().ok_or_else(|| {
+        UsageError("the agent needs --token-file (or --token / KSPM_WRITE_TOKEN)".into()).into()
+    })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| format!("kspm-agent-{}", std::process::id()))
+}

@@ -1,0 +1,544 @@
+//! `kspm manifest`: the Kubernetes objects that run kspm in a cluster — the agent as a
+//! DaemonSet with least-privilege, read-only access, and (unless findings go to a server
+//! elsewhere) the kspm server with its storage. Each document is preceded by comments saying
+//! why it is as it is; kspm's own findings on these objects are explained there too.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use anyhow::Context as _;
+use serde_json::{Value, json};
+
+use crate::args::{ManifestArgs, ManifestPlatform};
+use crate::exit::Exit;
+
+/// Runs `kspm manifest`.
+pub fn run(args: ManifestArgs) -> anyhow::Result<Exit> {
+    let mut bundle = crate::bundle::load(&[])?;
+    let benchmarks = bundle.select_benchmarks(&["cis_k8s".to_owned()])?;
+    bundle.retain_benchmarks(&benchmarks);
+    let token = random_token()?;
+    let text = render(&args, &bundle.needed_kinds(), &token)?;
+    use std::io::Write as _;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(Exit::Clean)
+}
+
+/// How a kind is addressed in RBAC: (API group, plural).
+fn resource_of(kind: &str) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        "Namespace" => ("", "namespaces"),
+        "Pod" => ("", "pods"),
+        "ServiceAccount" => ("", "serviceaccounts"),
+        "Service" => ("", "services"),
+        "ConfigMap" => ("", "configmaps"),
+        "Node" => ("", "nodes"),
+        "ReplicationController" => ("", "replicationcontrollers"),
+        "Endpoints" => ("", "endpoints"),
+        "PersistentVolumeClaim" => ("", "persistentvolumeclaims"),
+        "LimitRange" => ("", "limitranges"),
+        "ResourceQuota" => ("", "resourcequotas"),
+        "Deployment" => ("apps", "deployments"),
+        "StatefulSet" => ("apps", "statefulsets"),
+        "DaemonSet" => ("apps", "daemonsets"),
+        "ReplicaSet" => ("apps", "replicasets"),
+        "Job" => ("batch", "jobs"),
+        "CronJob" => ("batch", "cronjobs"),
+        "Role" => ("rbac.authorization.k8s.io", "roles"),
+        "RoleBinding" => ("rbac.authorization.k8s.io", "rolebindings"),
+        "ClusterRole" => ("rbac.authorization.k8s.io", "clusterroles"),
+        "ClusterRoleBinding" => ("rbac.authorization.k8s.io", "clusterrolebindings"),
+        "NetworkPolicy" => ("networking.k8s.io", "networkpolicies"),
+        "Ingress" => ("networking.k8s.io", "ingresses"),
+        "PodSecurityPolicy" => ("policy", "podsecuritypolicies"),
+        "PodDisruptionBudget" => ("policy", "poddisruptionbudgets"),
+        "CertificateSigningRequest" => ("certificates.k8s.io", "certificatesigningrequests"),
+        "ValidatingWebhookConfiguration" => (
+            "admissionregistration.k8s.io",
+            "validatingwebhookconfigurations",
+        ),
+        "MutatingWebhookConfiguration" => (
+            "admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations",
+        ),
+        "ValidatingAdmissionPolicy" => (
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicies",
+        ),
+        "ValidatingAdmissionPolicyBinding" => (
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicybindings",
+        ),
+        "HorizontalPodAutoscaler" => ("autoscaling", "horizontalpodautoscalers"),
+        "StorageClass" => ("storage.k8s.io", "storageclasses"),
+        "PriorityClass" => ("scheduling.k8s.io", "priorityclasses"),
+        "RuntimeClass" => ("node.k8s.io", "runtimeclasses"),
+        "CustomResourceDefinition" => ("apiextensions.k8s.io", "customresourcedefinitions"),
+        _ => return None,
+    })
+}
+
+/// Kinds read only because a rule looks at every object of the `default` namespace (`*`):
+/// the agent may list these there; a kind it may not list is reported, never guessed.
+const DEFAULT_NAMESPACE_KINDS: &[&str] = &[
+    "Pod",
+    "Service",
+    "ConfigMap",
+    "ServiceAccount",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Role",
+    "RoleBinding",
+    "NetworkPolicy",
+    "Ingress",
+    "PersistentVolumeClaim",
+    "Endpoints",
+    "LimitRange",
+    "ResourceQuota",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "ReplicationController",
+];
+
+/// The ClusterRole's rules: get/list/watch on exactly `kinds` (plus what `*` stands for),
+/// grouped by API group; never Secrets.
+fn read_rules(kinds: &BTreeSet<String>) -> anyhow::Result<Vec<Value>> {
+    let mut by_group: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+    let every = kinds.contains("*");
+    let listed = kinds
+        .iter()
+        .map(String::as_str)
+        .filter(|k| *k != "*")
+        .chain(
+            every
+                .then_some(DEFAULT_NAMESPACE_KINDS.iter().copied())
+                .into_iter()
+                .flatten(),
+        );
+    for kind in listed {
+        if kind == "Secret" {
+            continue;
+        }
+        let (group, plural) = resource_of(kind).with_context(|| {
+            format!("kspm manifest does not know the API group of the kind {kind} a rule reads")
+        })?;
+        by_group.entry(group).or_default().insert(plural);
+    }
+    Ok(by_group
+        .into_iter()
+        .map(|(group, plurals)| {
+            json!({
+                "apiGroups": [group],
+                "resources": plurals.into_iter().collect::<Vec<_>>(),
+                "verbs": ["get", "list", "watch"],
+            })
+        })
+        .collect())
+}
+
+/// One host path the node rules read, mounted read-only under `/hostfs`.
+struct HostMount {
+    name: &'static str,
+    path: &'static str,
+    /// hostPath type: `Directory`/`File` when every node of the platform has it (the pod does
+    /// not start without it), `""` when some nodes lack it.
+    kind: &'static str,
+    why: &'static str,
+}
+
+fn host_mounts(platform: ManifestPlatform) -> Vec<HostMount> {
+    let mut mounts = vec![
+        HostMount {
+            name: "proc",
+            path: "/proc",
+            kind: "Directory",
+            why: "processes' command lines (flags of the kubelet and control plane), etcd's \
+                  environment, and files a containerised process names, through /proc/PID/root",
+        },
+        HostMount {
+            name: "etc-kubernetes",
+            path: "/etc/kubernetes",
+            kind: "Directory",
+            why: "kubeconfig files, static pod manifests and PKI: permissions and owners \
+                  (sections 1.1, 4.1); file contents are read only where a rule needs a setting",
+        },
+        HostMount {
+            name: "systemd-etc",
+            path: "/etc/systemd/system",
+            kind: "Directory",
+            why: "the kubelet's unit and drop-ins (section 4.1, kubelet flags)",
+        },
+        HostMount {
+            name: "systemd-usr",
+            path: "/usr/lib/systemd/system",
+            kind: "Directory",
+            why: "the kubelet's packaged unit and drop-ins",
+        },
+        HostMount {
+            name: "passwd",
+            path: "/etc/passwd",
+            kind: "File",
+            why: "user names for owner checks (root:root, etcd:etcd)",
+        },
+        HostMount {
+            name: "group",
+            path: "/etc/group",
+            kind: "File",
+            why: "group names for owner checks",
+        },
+        HostMount {
+            name: "hostname",
+            path: "/etc/hostname",
+            kind: "File",
+            why: "the node's name when the kubelet does not override it",
+        },
+    ];
+    match platform {
+        ManifestPlatform::Kubeadm => mounts.extend([
+            HostMount {
+                name: "kubelet-config",
+                path: "/var/lib/kubelet/config.yaml",
+                kind: "File",
+                why: "the kubelet's configuration file (section 4.2) and its permissions",
+            },
+            HostMount {
+                name: "kubelet-pki",
+                path: "/var/lib/kubelet/pki",
+                kind: "Directory",
+                why: "the kubelet's serving certificate (4.2.10): only this directory of \
+                      /var/lib/kubelet, whose pods/ holds other pods' Secret volumes",
+            },
+            HostMount {
+                name: "etcd-data",
+                path: "/var/lib/etcd",
+                kind: "",
+                why: "the etcd data directory's permissions and owner (1.1.11, 1.1.12) on \
+                      control-plane nodes; Kubernetes checks nothing for this type, and on a \
+                      node without it the container runtime creates an empty directory",
+            },
+            HostMount {
+                name: "cni",
+                path: "/etc/cni/net.d",
+                kind: "",
+                why: "CNI configuration files' permissions (1.1.9, 1.1.10)",
+            },
+        ]),
+        ManifestPlatform::Eks => mounts.extend([HostMount {
+            name: "kubelet-kubeconfig",
+            path: "/var/lib/kubelet/kubeconfig",
+            kind: "File",
+            why: "the kubelet's kubeconfig on EKS nodes (3.1.1, 3.1.2)",
+        }]),
+    }
+    mounts
+}
+
+/// The whole manifest as YAML documents with comments.
+pub fn render(
+    args: &ManifestArgs,
+    kinds: &BTreeSet<String>,
+    token: &str,
+) -> anyhow::Result<String> {
+    let ns = args.namespace.as_str();
+    let in_cluster_server = args.server_url.is_none();
+    let server_url = args
+        .server_url
+        .clone()
+        .unwrap_or_else(|| format!("http://kspm-server.{ns}.svc:8080"));
+    let interval = crate::args::format_duration(args.interval);
+    let labels = |component: &str| json!({"app.kubernetes.io/name": "kspm", "app.kubernetes.io/component": component});
+    let mut docs: Vec<(String, Value)> = Vec::new();
+
+    docs.push((
+        "The namespace. The agent reads host paths, so it cannot meet the baseline Pod Security \
+         Standard; the namespace enforces `privileged` and warns on `restricted`, which kspm's \
+         own PSS findings on the agent show (explained at the DaemonSet)."
+            .into(),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns,
+            "labels": {"pod-security.kubernetes.io/enforce": "privileged",
+                       "pod-security.kubernetes.io/warn": "restricted"}}}),
+    ));
+    docs.push((
+        "The agent's identity. Its token is mounted because the agent calls the API server.".into(),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "kspm-agent", "namespace": ns, "labels": labels("agent")}}),
+    ));
+    docs.push((
+        "Read-only access to exactly the kinds kspm's rules evaluate or read (get, list, watch). \
+         There is no rule for Secrets: the agent can never read one. A kind listed because a \
+         rule looks at every object of the `default` namespace is one of a fixed list; a kind \
+         outside it is reported by the scan as not readable."
+            .into(),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "kspm-agent-read", "labels": labels("agent")},
+            "rules": read_rules(kinds)?}),
+    ));
+    docs.push((
+        "Binds the read-only ClusterRole to the agent.".into(),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "kspm-agent-read", "labels": labels("agent")},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kspm-agent-read"},
+            "subjects": [{"kind": "ServiceAccount", "name": "kspm-agent", "namespace": ns}]}),
+    ));
+    docs.push((
+        "Leader election: one agent holds the Lease `kspm-leader` and evaluates the cluster's \
+         objects. Creating cannot be limited to a name; reading and updating are."
+            .into(),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "kspm-agent-lease", "namespace": ns, "labels": labels("agent")},
+        "rules": [
+            {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+            {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+             "resourceNames": ["kspm-leader"], "verbs": ["get", "update"]}
+        ]}),
+    ));
+    docs.push((
+        "Binds the Lease role to the agent, in this namespace only.".into(),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "kspm-agent-lease", "namespace": ns, "labels": labels("agent")},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "kspm-agent-lease"},
+            "subjects": [{"kind": "ServiceAccount", "name": "kspm-agent", "namespace": ns}]}),
+    ));
+    docs.push((
+        "The server's write token, generated with this manifest (run `kspm manifest` again for \
+         another). The agent reads it from a mounted file; its RBAC has no access to Secrets."
+            .into(),
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "kspm-write-token", "namespace": ns, "labels": labels("server")},
+            "stringData": {"token": token}}),
+    ));
+
+    let mounts = host_mounts(args.platform);
+    let mut volume_list: Vec<Value> = mounts
+        .iter()
+        .map(|m| json!({"name": m.name, "hostPath": {"path": m.path, "type": m.kind}}))
+        .collect();
+    volume_list.push(
+        json!({"name": "write-token", "secret": {"secretName": "kspm-write-token",
+        "defaultMode": 0o400, "items": [{"key": "token", "path": "token"}]}}),
+    );
+    let mut mount_list: Vec<Value> = mounts
+        .iter()
+        .map(|m| {
+            json!({"name": m.name, "mountPath": format!("/hostfs{}", m.path), "readOnly": true})
+        })
+        .collect();
+    mount_list.push(
+        json!({"name": "write-token", "mountPath": "/var/run/secrets/kspm", "readOnly": true}),
+    );
+    let mut why = String::new();
+    for m in &mounts {
+        let _ = write!(
+            why,
+            "\n  {} ({}): {}.",
+            m.path,
+            if m.kind.is_empty() {
+                "optional"
+            } else {
+                m.kind
+            },
+            m.why
+        );
+    }
+    let field = |path: &str| json!({"fieldRef": {"fieldPath": path}});
+    let tolerations = match args.platform {
+        ManifestPlatform::Kubeadm => json!([
+            {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+            {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"}
+        ]),
+        ManifestPlatform::Eks => json!([]),
+    };
+    let container = json!({
+            "name": "agent",
+            "image": args.image,
+            "imagePullPolicy": "IfNotPresent",
+            "args": ["agent", "--interval", interval, "--listen", "0.0.0.0:9090"],
+            "env": [
+                {"name": "NODE_NAME", "valueFrom": field("spec.nodeName")},
+                {"name": "POD_NAME", "valueFrom": field("metadata.name")},
+                {"name": "POD_NAMESPACE", "valueFrom": field("metadata.namespace")},
+                {"name": "KSPM_SERVER", "value": server_url},
+                {"name": "KSPM_TOKEN_FILE", "value": "/var/run/secrets/kspm/token"},
+                {"name": "KSPM_HOST_ROOT", "value": "/hostfs"}
+            ],
+            "ports": [{"name": "metrics", "containerPort": 9090, "protocol": "TCP"}],
+            "livenessProbe": {"httpGet": {"path": "/healthz", "port": "metrics"},
+                "periodSeconds": 30, "failureThreshold": 3},
+            "readinessProbe": {"httpGet": {"path": "/readyz", "port": "metrics"},
+                "periodSeconds": 15},
+            "resources": {
+                "requests": {"cpu": "50m", "memory": "64Mi"},
+                "limits": {"cpu": "1", "memory": "384Mi"}
+            },
+            "securityContext": {
+                "privileged": false,
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
+                "runAsUser": 0,
+                "runAsNonRoot": false,
+                "capabilities": {"drop": ["ALL"], "add": ["DAC_READ_SEARCH", "SYS_PTRACE"]}
+            },
+            "volumeMounts": mount_list
+    });
+    docs.push((
+        format!(
+            "The agent, one per node{}. Every node's files and processes are assessed now and \
+             every {interval}; the holder of the Lease also assesses the cluster's objects.\n\
+             Security: not privileged, no privilege escalation, read-only root filesystem, \
+             seccomp RuntimeDefault, no host network or host PID, and every capability dropped \
+             but two, both for reading: DAC_READ_SEARCH to look into root-only directories and \
+             files (/var/lib/etcd is 0700, keys are 0600) and SYS_PTRACE to read other \
+             processes' /proc/PID/environ and /proc/PID/root. It runs as root because those \
+             files belong to root. kspm's own findings on this object: 5.2.7 (root) and the PSS \
+             restricted rules fail by design, and 5.2.12 (hostPath volumes) for the mounts \
+             below, all read-only:{why}",
+            if args.platform == ManifestPlatform::Kubeadm {
+                ", control-plane nodes included"
+            } else {
+                ""
+            }
+        ),
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "kspm-agent", "namespace": ns, "labels": labels("agent")},
+        "spec": {
+            "selector": {"matchLabels": labels("agent")},
+            "updateStrategy": {"type": "RollingUpdate"},
+            "template": {
+                "metadata": {"labels": labels("agent")},
+                "spec": {
+                    "serviceAccountName": "kspm-agent",
+                    "automountServiceAccountToken": true,
+                    "hostNetwork": false,
+                    "hostPID": false,
+                    "hostIPC": false,
+                    "tolerations": tolerations,
+                    "priorityClassName": "system-node-critical",
+                    "terminationGracePeriodSeconds": 30,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [container],
+                    "volumes": volume_list
+                }
+            }
+        }}),
+    ));
+
+    if in_cluster_server {
+        let server_labels = labels("server");
+        docs.push((
+            "The server's database (SQLite): one writer, so one replica on one volume.".into(),
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": "kspm-data", "namespace": ns, "labels": server_labels},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2Gi"}}}}),
+        ));
+        docs.push((
+            "The kspm server: ingest API for the agents, dashboard and findings on port 8080. \
+             It runs as a non-root user with nothing but its volume writable and never talks \
+             to the API server (no service account token). Reach the dashboard with \
+             `kubectl -n NAMESPACE port-forward svc/kspm-server 8080`."
+                .into(),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "kspm-server", "namespace": ns, "labels": server_labels},
+                "spec": {
+                    "replicas": 1,
+                    "strategy": {"type": "Recreate"},
+                    "selector": {"matchLabels": server_labels},
+                    "template": {
+                        "metadata": {"labels": server_labels},
+                        "spec": {
+                            "automountServiceAccountToken": false,
+                            "securityContext": {"runAsNonRoot": true, "runAsUser": 65532,
+                                "runAsGroup": 65532, "fsGroup": 65532,
+                                "seccompProfile": {"type": "RuntimeDefault"}},
+                            "containers": [{
+                                "name": "server",
+                                "image": args.image,
+                                "imagePullPolicy": "IfNotPresent",
+                                "args": ["server", "--db", "/data/kspm.db", "--listen", "0.0.0.0:8080"],
+                                "env": [{"name": "KSPM_WRITE_TOKEN", "valueFrom":
+                                    {"secretKeyRef": {"name": "kspm-write-token", "key": "token"}}}],
+                                "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+                                "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                                "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                                "resources": {
+                                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                                    "limits": {"cpu": "1", "memory": "512Mi"}
+                                },
+                                "securityContext": {
+                                    "privileged": false,
+                                    "allowPrivilegeEscalation": false,
+                                    "readOnlyRootFilesystem": true,
+                                    "capabilities": {"drop": ["ALL"]}
+                                },
+                                "volumeMounts": [{"name": "data", "mountPath": "/data"}]
+                            }],
+                            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "kspm-data"}}]
+                        }
+                    }
+                }}),
+        ));
+        docs.push((
+            "The server inside the cluster, for the agents and for port-forwarding.".into(),
+            json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "kspm-server", "namespace": ns, "labels": labels("server")},
+                "spec": {"selector": labels("server"),
+                    "ports": [{"name": "http", "port": 8080, "targetPort": "http", "protocol": "TCP"}]}}),
+        ));
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# kspm {} — generated by `kspm manifest --platform {}`.\n\
+         # Apply: kubectl apply -f kspm.yaml    Remove: kubectl delete -f kspm.yaml",
+        env!("CARGO_PKG_VERSION"),
+        match args.platform {
+            ManifestPlatform::Kubeadm => "kubeadm",
+            ManifestPlatform::Eks => "eks",
+        }
+    );
+    for (comment, doc) in &docs {
+        out.push_str("---\n");
+        for line in wrap(comment, 96) {
+            let _ = writeln!(out, "# {line}");
+        }
+        let yaml = serde_saphyr::to_string(doc).context("writing the manifest as YAML")?;
+        out.push_str(&yaml);
+        if !yaml.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// Words wrapped at `width`, keeping the text's own line breaks.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// 32 random bytes as hex.
+fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for the token: {e}"))?;
+    Ok(bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
+}

@@ -1,0 +1,45 @@
+//! Where a command's findings go: a format on stdout, or a kspm server.
+
+use kspm_sinks::server::{ServerConfig, ServerSink};
+use kspm_sinks::{Format, Sink};
+
+use crate::args::OutputFormat;
+use crate::exit::UsageError;
+
+/// The file format of `output`, or `None` for `server`.
+pub fn format(output: OutputFormat) -> Option<Format> {
+    match output {
+        OutputFormat::Server => None,
+        OutputFormat::Table => Some(Format::Table),
+        OutputFormat::Json => Some(Format::Json),
+        OutputFormat::Ndjson => Some(Format::Ndjson),
+        OutputFormat::Sarif => Some(Format::Sarif),
+        OutputFormat::Junit => Some(Format::Junit),
+        OutputFormat::Csv => Some(Format::Csv),
+    }
+}
+
+/// The sink for `output`: the format on a buffered stdout, or a server push (which needs
+/// `server` and `token`).
+pub fn sink(
+    output: OutputFormat,
+    server: Option<&str>,
+    token: Option<&str>,
+    batch_size: u32,
+) -> anyhow::Result<Box<dyn Sink>> {
+    match format(output) {
+        Some(format) => {
+            let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+            Ok(format.sink(stdout))
+        }
+        None => {
+            let (Some(url), Some(token)) = (server, token) else {
+                return Err(UsageError("--output server needs --server and a token".into()).into());
+            };
+            let mut config = ServerConfig::new(url, token);
+            config.batch_size = batch_size as usize;
+            let sink = ServerSink::new(config).map_err(|e| UsageError(format!("--server: {e}")))?;
+            Ok(Box::new(sink))
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! `kspm manifest`: every document is a valid Kubernetes object, the agent's access is what
+//! the README promises (read-only, least privilege, never Secrets), and kspm's own rules judge
+//! the result as its comments say.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
+use k8s_openapi::api::core::v1::{
+    Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use serde_json::Value;
+
+fn manifest(args: &[&str]) -> String {
+    let out = common::kspm().arg("manifest").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn documents(text: &str) -> Vec<Value> {
+    text.split("\n---\n")
+        .skip(1)
+        .map(|doc| {
+            kspm_yaml::parse_document(doc)
+                .unwrap_or_else(|e| panic!("{e:?} in\n{doc}"))
+                .value
+                .unwrap()
+        })
+        .collect()
+}
+
+fn typed<T: serde::de::DeserializeOwned>(doc: &Value) -> T {
+    serde_json::from_value(doc.clone())
+        .unwrap_or_else(|e| panic!("{} {}: {e}", doc["kind"], doc["metadata"]["name"]))
+}
+
+fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}"))
+}
+
+#[test]
+fn every_document_parses_into_its_kubernetes_type() {
+    for platform in ["kubeadm", "eks"] {
+        let docs = documents(&manifest(&["--platform", platform]));
+        let mut kinds = Vec::new();
+        for doc in &docs {
+            let kind = doc["kind"].as_str().unwrap().to_owned();
+            match kind.as_str() {
+                "Namespace" => drop(typed::<Namespace>(doc)),
+                "ServiceAccount" => drop(typed::<ServiceAccount>(doc)),
+                "ClusterRole" => drop(typed::<ClusterRole>(doc)),
+                "ClusterRoleBinding" => drop(typed::<ClusterRoleBinding>(doc)),
+                "Role" => drop(typed::<Role>(doc)),
+                "RoleBinding" => drop(typed::<RoleBinding>(doc)),
+                "Secret" => drop(typed::<Secret>(doc)),
+                "DaemonSet" => drop(typed::<DaemonSet>(doc)),
+                "Deployment" => drop(typed::<Deployment>(doc)),
+                "PersistentVolumeClaim" => drop(typed::<PersistentVolumeClaim>(doc)),
+                "Service" => drop(typed::<Service>(doc)),
+                other => panic!("unexpected kind {other}"),
+            }
+            kinds.push(kind);
+        }
+        assert_eq!(
+            kinds,
+            [
+                "Namespace",
+                "ServiceAccount",
+                "ClusterRole",
+                "ClusterRoleBinding",
+                "Role",
+                "RoleBinding",
+                "Secret",
+                "DaemonSet",
+                "PersistentVolumeClaim",
+                "Deployment",
+                "Service"
+            ]
+        );
+    }
+    // With a server elsewhere, no server is deployed and the agent points there.
+    let docs = documents(&manifest(&["--server-url", "https://kspm.example.com"]));
+    assert!(!docs.iter().any(|d| d["kind"] == "Deployment"));
+    let ds: DaemonSet = typed(find(&docs, "DaemonSet"));
+    let env = ds.spec.unwrap().template.spec.unwrap().containers[0]
+        .env
+        .clone()
+        .unwrap();
+    assert!(
+        env.iter()
+            .any(|e| e.name == "KSPM_SERVER"
+                && e.value.as_deref() == Some("https://kspm.example.com"))
+    );
+}
+
+#[test]
+fn the_agent_reads_only_what_rules_need_and_never_secrets() {
+    let docs = documents(&manifest(&[]));
+    let role: ClusterRole = typed(find(&docs, "ClusterRole"));
+    let mut granted = BTreeSet::new();
+    for rule in role.rules.unwrap() {
+        assert_eq!(rule.verbs, ["get", "list", "watch"], "read-only");
+        for r in rule.resources.unwrap() {
+            assert!(r != "secrets" && r != "*" && !r.contains('/'), "{r}");
+            granted.insert(r);
+        }
+        assert!(rule.resource_names.is_none());
+    }
+    for needed in [
+        "pods",
+        "clusterroles",
+        "clusterrolebindings",
+        "namespaces",
+        "networkpolicies",
+    ] {
+        assert!(granted.contains(needed), "{needed} in {granted:?}");
+    }
+    // Leases: create, and get/update of kspm's own only.
+    let lease: Role = typed(find(&docs, "Role"));
+    for rule in lease.rules.unwrap() {
+        assert_eq!(rule.resources.unwrap(), ["leases"]);
+        if rule.verbs != ["create"] {
+            assert_eq!(rule.resource_names.unwrap(), ["kspm-leader"]);
+            assert_eq!(rule.verbs, ["get", "update"]);
+        }
+    }
+}
+
+#[test]
+fn the_agent_pod_is_unprivileged_with_read_only_host_mounts_and_two_read_capabilities() {
+    let docs = documents(&manifest(&[]));
+    let ds: DaemonSet = typed(find(&docs, "DaemonSet"));
+    let pod = ds.spec.unwrap().template.spec.unwrap();
+    assert_ne!(pod.host_pid, Some(true));
+    assert_ne!(pod.host_network, Some(true));
+    assert_ne!(pod.host_ipc, Some(true));
+    let tolerated: Vec<_> = pod
+        .tolerations
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.key)
+        .collect();
+    assert!(tolerated.contains(&"node-role.kubernetes.io/control-plane".to_owned()));
+    let c = &pod.containers[0];
+    let sc = c.security_context.clone().unwrap();
+    assert_eq!(sc.privileged, Some(false));
+    assert_eq!(sc.allow_privilege_escalation, Some(false));
+    assert_eq!(sc.read_only_root_filesystem, Some(true));
+    let caps = sc.capabilities.unwrap();
+    assert_eq!(caps.drop.unwrap(), ["ALL"]);
+    assert_eq!(caps.add.unwrap(), ["DAC_READ_SEARCH", "SYS_PTRACE"]);
+    let resources = c.resources.clone().unwrap();
+    assert!(resources.requests.unwrap().contains_key("memory"));
+    assert!(resources.limits.unwrap().contains_key("memory"));
+    let volumes = pod.volumes.unwrap();
+    let host_paths: Vec<_> = volumes.iter().filter(|v| v.host_path.is_some()).collect();
+    assert!(host_paths.len() >= 5);
+    for mount in c.volume_mounts.clone().unwrap() {
+        assert_eq!(mount.read_only, Some(true), "{} is read-only", mount.name);
+    }
+    for v in &host_paths {
+        let path = &v.host_path.as_ref().unwrap().path;
+        assert!(
+            path != "/" && path != "/var/lib/kubelet" && path != "/var/lib",
+            "{path}: never a tree that holds other pods' Secret volumes"
+        );
+    }
+    // The token comes from a mounted Secret, not from the API.
+    assert!(volumes.iter().any(|v| {
+        v.secret
+            .as_ref()
+            .is_some_and(|s| s.secret_name.as_deref() == Some("kspm-write-token"))
+    }));
+    let sa: ServiceAccount = typed(find(&docs, "ServiceAccount"));
+    assert_eq!(sa.metadata.name.as_deref(), Some("kspm-agent"));
+    // The server runs as non-root without an API token.
+    let server: Deployment = typed(find(&docs, "Deployment"));
+    let pod = server.spec.unwrap().template.spec.unwrap();
+    assert_eq!(pod.automount_service_account_token, Some(false));
+    assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+}
+
+#[test]
+fn kspm_judges_its_own_manifest_as_its_comments_say() {
+    let text = manifest(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kspm.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let out = common::kspm()
+        .args([
+            "scan",
+            "-o",
+            "json",
+            "--fail-on",
+            "none",
+            "--benchmark",
+            "cis_k8s",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let failed = |f: &Value| f["result"]["evaluation"] == "failed";
+    // Section 5.1 (RBAC and service accounts) passes on kspm's own objects.
+    let rbac: Vec<&Value> = findings
+        .iter()
+        .filter(|f| {
+            f["rule"]["benchmark"]["rule_number"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("5.1."))
+        })
+        .collect();
+    assert!(!rbac.is_empty());
+    let rbac_failed: Vec<_> = rbac
+        .iter()
+        .filter(|f| failed(f))
+        .map(|f| {
+            format!(
+                "{} on {}",
+                f["rule"]["benchmark"]["rule_number"], f["resource"]["name"]
+            )
+        })
+        .collect();
+    assert!(rbac_failed.is_empty(), "{rbac_failed:?}");
+    // Every other failure is one the manifest's comments (and the README) explain.
+    let explained: BTreeSet<&str> = ["5.2.7", "5.2.12", "5.7.2"].into();
+    let mut unexplained = BTreeSet::new();
+    for f in findings.iter().filter(|f| failed(f)) {
+        let number = f["rule"]["benchmark"]["rule_number"].as_str().unwrap_or("");
+        if !explained.contains(number) {
+            unexplained.insert(format!(
+                "{number} ({}) on {}",
+                f["rule"]["id"], f["resource"]["name"]
+            ));
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "unexplained findings: {unexplained:#?}"
+    );
+    for number in ["5.2.7", "5.2.12"] {
+        assert!(text.contains(number), "the manifest explains {number}");
+    }
+}
