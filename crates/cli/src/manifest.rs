@@ -74,6 +74,25 @@ fn resource_of(kind: &str) -> Option<(&'static str, &'static str)> {
         "PriorityClass" => ("scheduling.k8s.io", "priorityclasses"),
         "RuntimeClass" => ("node.k8s.io", "runtimeclasses"),
         "CustomResourceDefinition" => ("apiextensions.k8s.io", "customresourcedefinitions"),
+        "CSIDriver" => ("storage.k8s.io", "csidrivers"),
+        "AdminNetworkPolicy" => ("policy.networking.k8s.io", "adminnetworkpolicies"),
+        "BaselineAdminNetworkPolicy" => {
+            ("policy.networking.k8s.io", "baselineadminnetworkpolicies")
+        }
+        "ClusterNetworkPolicy" => ("policy.networking.k8s.io", "clusternetworkpolicies"),
+        // Custom resources of network-policy engines and secret managers that some rules read
+        // (none of them holds a secret's value).
+        "CiliumNetworkPolicy" => ("cilium.io", "ciliumnetworkpolicies"),
+        "CiliumClusterwideNetworkPolicy" => ("cilium.io", "ciliumclusterwidenetworkpolicies"),
+        "GlobalNetworkPolicy" => ("crd.projectcalico.org", "globalnetworkpolicies"),
+        "ExternalSecret" => ("external-secrets.io", "externalsecrets"),
+        "SecretStore" => ("external-secrets.io", "secretstores"),
+        "ClusterSecretStore" => ("external-secrets.io", "clustersecretstores"),
+        "SealedSecret" => ("bitnami.com", "sealedsecrets"),
+        "SecretProviderClass" => ("secrets-store.csi.x-k8s.io", "secretproviderclasses"),
+        "VaultConnection" => ("secrets.hashicorp.com", "vaultconnections"),
+        "VaultStaticSecret" => ("secrets.hashicorp.com", "vaultstaticsecrets"),
+        "VaultDynamicSecret" => ("secrets.hashicorp.com", "vaultdynamicsecrets"),
         _ => return None,
     })
 }
@@ -255,17 +274,20 @@ pub fn render(
 
     docs.push((
         "The namespace. The agent reads host paths, so it cannot meet the baseline Pod Security \
-         Standard; the namespace enforces `privileged` and warns on `restricted`, which kspm's \
-         own PSS findings on the agent show (explained at the DaemonSet)."
+         Standard; the namespace enforces `privileged` and warns on `restricted`. kspm's rules \
+         5.2.1-5.2.12 therefore fail on this namespace, by design (see the DaemonSet)."
             .into(),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns,
             "labels": {"pod-security.kubernetes.io/enforce": "privileged",
                        "pod-security.kubernetes.io/warn": "restricted"}}}),
     ));
     docs.push((
-        "The agent's identity. Its token is mounted because the agent calls the API server.".into(),
+        "The agent's identity. Its token is never mounted automatically (5.1.6); the agent's \
+         pod, which calls the API server, mounts a short-lived one explicitly."
+            .into(),
         json!({"apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": {"name": "kspm-agent", "namespace": ns, "labels": labels("agent")}}),
+            "metadata": {"name": "kspm-agent", "namespace": ns, "labels": labels("agent")},
+            "automountServiceAccountToken": false}),
     ));
     docs.push((
         "Read-only access to exactly the kinds kspm's rules evaluate or read (get, list, watch). \
@@ -312,6 +334,19 @@ pub fn render(
             "stringData": {"token": token}}),
     ));
 
+    docs.push((
+        "No traffic into kspm's pods except what they serve (5.3.2): the agents' metrics \
+         (port 9090, for Prometheus wherever it runs) and the server's port 8080 to the agents \
+         of this namespace (`kubectl port-forward` does not pass through network policies)."
+            .into(),
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "kspm-ingress", "namespace": ns, "labels": labels("agent")},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [
+            {"ports": [{"protocol": "TCP", "port": 9090}]},
+            {"from": [{"podSelector": {"matchLabels": labels("agent")}}],
+             "ports": [{"protocol": "TCP", "port": 8080}]}
+        ]}}),
+    ));
     let mounts = host_mounts(args.platform);
     let mut volume_list: Vec<Value> = mounts
         .iter()
@@ -321,6 +356,13 @@ pub fn render(
         json!({"name": "write-token", "secret": {"secretName": "kspm-write-token",
         "defaultMode": 0o400, "items": [{"key": "token", "path": "token"}]}}),
     );
+    // The API token, mounted explicitly (the pod turns automounting off, 5.1.6): short-lived,
+    // refreshed by the kubelet, and read again by the agent's client.
+    volume_list.push(json!({"name": "api-token", "projected": {"defaultMode": 0o400, "sources": [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}}]}}
+    ]}}));
     let mut mount_list: Vec<Value> = mounts
         .iter()
         .map(|m| {
@@ -330,6 +372,8 @@ pub fn render(
     mount_list.push(
         json!({"name": "write-token", "mountPath": "/var/run/secrets/kspm", "readOnly": true}),
     );
+    mount_list.push(json!({"name": "api-token",
+        "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}));
     let mut why = String::new();
     for m in &mounts {
         let _ = write!(
@@ -393,9 +437,12 @@ pub fn render(
              but two, both for reading: DAC_READ_SEARCH to look into root-only directories and \
              files (/var/lib/etcd is 0700, keys are 0600) and SYS_PTRACE to read other \
              processes' /proc/PID/environ and /proc/PID/root. It runs as root because those \
-             files belong to root. kspm's own findings on this object: 5.2.7 (root) and the PSS \
-             restricted rules fail by design, and 5.2.12 (hostPath volumes) for the mounts \
-             below, all read-only:{why}",
+             files belong to root. Its API token is a projected, hour-long token mounted \
+             explicitly (automounting is off, so 5.1.6 passes).\n\
+             kspm's own findings caused by this object, by design: 5.6.3 (a container that may \
+             run as root) here, and on the namespace 5.2.1-5.2.12, because the namespace must \
+             admit this pod's hostPath volumes (5.2.11), root user (5.2.7) and added \
+             capabilities (5.2.9). The host paths, all mounted read-only:{why}",
             if args.platform == ManifestPlatform::Kubeadm {
                 ", control-plane nodes included"
             } else {
@@ -411,7 +458,7 @@ pub fn render(
                 "metadata": {"labels": labels("agent")},
                 "spec": {
                     "serviceAccountName": "kspm-agent",
-                    "automountServiceAccountToken": true,
+                    "automountServiceAccountToken": false,
                     "hostNetwork": false,
                     "hostPID": false,
                     "hostIPC": false,
@@ -438,7 +485,9 @@ pub fn render(
             "The kspm server: ingest API for the agents, dashboard and findings on port 8080. \
              It runs as a non-root user with nothing but its volume writable and never talks \
              to the API server (no service account token). Reach the dashboard with \
-             `kubectl -n NAMESPACE port-forward svc/kspm-server 8080`."
+             `kubectl -n NAMESPACE port-forward svc/kspm-server 8080`. kspm's 5.4.1 fails here: \
+             the write token reaches the server as an environment variable (`kspm server` reads \
+             it from KSPM_WRITE_TOKEN)."
                 .into(),
             json!({"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": {"name": "kspm-server", "namespace": ns, "labels": server_labels},
