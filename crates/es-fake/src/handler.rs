@@ -42,13 +42,32 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
     let body = match axum::body::to_bytes(request.into_body(), MAX_BODY).await {
         Ok(body) => body,
-        Err(_) => {
+        Err(e)
+            if format!("{e:?}")
+                .to_ascii_lowercase()
+                .contains("length limit") =>
+        {
             let error = EsError::new(
                 413,
                 "content_too_long_exception",
                 "request body is too large",
             );
             return finish(&shared, &method, &path, error_response(&shared, &error));
+        }
+        // The connection broke while the body was read (a cut connection): the client must
+        // get no answer, so answer with a body that fails, which makes hyper abort.
+        Err(_) => {
+            let failing = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("connection cut"))
+            });
+            let mut response = Response::new(Body::from_stream(failing));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            shared.record(RecordedRequest {
+                method: method.to_string(),
+                path,
+                status: 0,
+            });
+            return response;
         }
     };
     let response = match dispatch(

@@ -401,3 +401,26 @@ fn https_is_served_with_its_own_ca() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
 }
+
+#[test]
+fn a_connection_cut_inside_the_body_gets_no_answer_and_stores_nothing() {
+    let es = FakeElasticsearch::builder().start().unwrap();
+    es.add_fault(Fault::DropConnection {
+        after_bytes: 20_000,
+    });
+    let mut body = String::new();
+    for i in 0..200 {
+        body.push_str(&format!(
+            "{{\"index\":{{\"_index\":\"i\",\"_id\":\"{i}\"}}}}\n{{\"a\":\"{}\"}}\n",
+            "x".repeat(200)
+        ));
+    }
+    let answer = client()
+        .post(format!("{}/_bulk", es.url()))
+        .basic_auth("elastic", Some(DEFAULT_PASSWORD))
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send();
+    assert!(answer.is_err(), "{answer:?}");
+    assert!(es.ids("i").is_empty());
+}
