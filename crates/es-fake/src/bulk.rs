@@ -290,7 +290,11 @@ fn apply(
     index.docs.insert(
         id.to_string(),
         Doc {
-            source: source.clone(),
+            source: if shared.config.store_sources {
+                source.clone()
+            } else {
+                Value::Null
+            },
             version,
             seq_no,
         },

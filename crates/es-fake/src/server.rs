@@ -37,6 +37,7 @@ pub(crate) struct Config {
     pub(crate) distribution: Option<String>,
     pub(crate) product_header: bool,
     pub(crate) principals: Vec<Principal>,
+    pub(crate) store_sources: bool,
 }
 
 impl Config {
@@ -100,6 +101,7 @@ pub struct FakeElasticsearchBuilder {
     principals: Vec<Principal>,
     tls: bool,
     faults: Vec<Fault>,
+    store_sources: bool,
 }
 
 impl Default for FakeElasticsearchBuilder {
@@ -114,6 +116,7 @@ impl Default for FakeElasticsearchBuilder {
             ],
             tls: false,
             faults: Vec::new(),
+            store_sources: true,
         }
     }
 }
@@ -157,6 +160,13 @@ impl FakeElasticsearchBuilder {
         self
     }
 
+    /// Whether documents' `_source` is kept (default true). Benchmarks that send millions of
+    /// documents turn it off: ids, versions and mappings are still kept and checked.
+    pub fn store_sources(mut self, store: bool) -> Self {
+        self.store_sources = store;
+        self
+    }
+
     /// Injects a fault from the start.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -175,6 +185,7 @@ impl FakeElasticsearchBuilder {
                 distribution: self.distribution,
                 product_header: self.product_header,
                 principals: self.principals,
+                store_sources: self.store_sources,
             },
             cluster: Mutex::new(Cluster::default()),
             faults: Mutex::new(faults),

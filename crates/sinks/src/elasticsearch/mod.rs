@@ -138,7 +138,12 @@ impl ElasticsearchSink {
                 );
             }
         }
-        if self.config.install_template && may_manage_templates {
+        // A data stream or index that exists already has its mappings (Fleet's, or an
+        // earlier kspm's): leave them and any template alone.
+        if self.config.install_template
+            && may_manage_templates
+            && !self.service.target_exists(target)?
+        {
             let name = template::name(target);
             if self
                 .service

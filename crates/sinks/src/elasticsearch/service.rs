@@ -256,6 +256,17 @@ impl Service {
         Ok(Some(missing))
     }
 
+    /// Whether the data stream or index already exists (`false` when the credentials may not
+    /// tell).
+    pub(crate) fn target_exists(&self, target: &Target) -> Result<bool> {
+        let path = match target {
+            Target::DataStream(name) => format!("/_data_stream/{name}"),
+            Target::Index(name) => format!("/{name}"),
+        };
+        let (status, _, _) = self.call(reqwest::Method::GET, &path, None)?;
+        Ok(status == 200)
+    }
+
     /// Installs `body` as template `name` unless it exists. Returns true when installed.
     pub(crate) fn ensure_template(&self, name: &str, body: &Value) -> Result<bool> {
         let path = format!("/_index_template/{name}");
