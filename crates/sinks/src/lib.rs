@@ -14,7 +14,8 @@
 //! - `csv`: one row per finding, spreadsheet-safe.
 //!
 //! Destinations: `server` pushes cycles to a kspm server's ingest API; `store` writes cycles
-//! into a local findings store.
+//! into a local findings store; `elasticsearch` ships finding documents with `_bulk` to
+//! Elasticsearch or OpenSearch. `spool` keeps batches on disk until a destination takes them.
 //!
 //! Every file format is deterministic: the same findings in the same order always give the
 //! same bytes, with no dependency on the terminal, the clock or hash order.
@@ -22,6 +23,7 @@
 pub mod csv;
 mod cycles;
 mod describe;
+pub mod elasticsearch;
 mod format;
 mod http;
 mod json;
@@ -31,6 +33,7 @@ mod report;
 pub mod retry;
 mod sarif;
 pub mod server;
+pub mod spool;
 pub mod store;
 mod table;
 mod windowed;
@@ -85,6 +88,23 @@ pub enum Error {
     /// The sink was configured wrongly (a bad URL, say).
     #[error("{0}")]
     Config(String),
+    /// Elasticsearch's start-up check found the destination unusable; `problem` says which
+    /// way, `detail` how.
+    #[error("{problem}: {detail}")]
+    Startup {
+        /// What is wrong.
+        problem: elasticsearch::Problem,
+        /// The details: the server's own reason, what to change.
+        detail: String,
+    },
+    /// Elasticsearch refused documents for good (mapping conflicts, validation errors).
+    #[error("{count} documents were rejected; the first: {first}")]
+    Rejected {
+        /// How many.
+        count: u64,
+        /// The first, with its id and reason.
+        first: String,
+    },
 }
 
 impl From<serde_json::Error> for Error {
