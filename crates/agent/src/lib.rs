@@ -81,12 +81,21 @@ pub struct CycleReport {
     pub problems: Vec<(&'static str, String)>,
     /// The exit code a one-off run reports (as `kspm scan` would).
     pub exit_code: u8,
+    /// The disk spool after the cycle: batches and bytes waiting, findings dropped so far
+    /// because it was full (`None` without a spool).
+    pub spool: Option<(u64, u64, u64)>,
 }
 
 /// Does a cycle: the caller's pipeline.
 pub trait Cycle {
     /// Evaluates what `request` asks and delivers the findings.
     fn run(&mut self, request: CycleRequest) -> CycleReport;
+
+    /// Sends what earlier cycles left in a spool, between cycles; `None` when there is no
+    /// spool. The report's `delivered` says whether the spool is now empty.
+    fn flush(&mut self) -> Option<CycleReport> {
+        None
+    }
 }
 
 impl<F: FnMut(CycleRequest) -> CycleReport> Cycle for F {
@@ -110,6 +119,8 @@ pub struct AgentConfig {
     pub listen: Option<String>,
     /// Run one cycle and return its report.
     pub once: bool,
+    /// How often to try sending what is spooled while the destination is away.
+    pub flush_interval: Duration,
 }
 
 /// What wakes the cycle loop.
@@ -192,9 +203,30 @@ pub fn run(
 
     let mut last = CycleReport::default();
     let mut next_at = Instant::now();
+    // Set while findings wait in a spool: when to try sending them again.
+    let mut flush_at: Option<Instant> = None;
     loop {
-        let wait = next_at.saturating_duration_since(Instant::now());
+        let due = flush_at.map_or(next_at, |f| f.min(next_at));
+        let wait = due.saturating_duration_since(Instant::now());
         match inbox.recv_timeout(wait) {
+            Err(mpsc::RecvTimeoutError::Timeout) if flush_at.is_some_and(|f| f < next_at) => {
+                flush_at = None;
+                if let Some(report) = cycle.flush() {
+                    record_spool(&report, &metrics);
+                    for (stage, problem) in &report.problems {
+                        metrics.error(stage);
+                        tracing::warn!(stage = *stage, "still waiting: {problem}");
+                    }
+                    if report.delivered {
+                        tracing::info!("the spool is empty: every finding was delivered");
+                        metrics
+                            .last_success
+                            .set(jiff::Timestamp::now().as_second() as f64);
+                    } else {
+                        flush_at = Some(Instant::now() + config.flush_interval);
+                    }
+                }
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let request = CycleRequest {
                     node: config.node,
@@ -204,6 +236,9 @@ pub fn run(
                 ready.store(true, Ordering::SeqCst);
                 if config.once {
                     break;
+                }
+                if last.spool.is_some_and(|(batches, _, _)| batches > 0) {
+                    flush_at = Some(Instant::now() + config.flush_interval);
                 }
                 let delay = next_delay(config.interval, config.jitter);
                 tracing::info!(next_in_seconds = delay.as_secs(), "next cycle scheduled");
@@ -271,6 +306,7 @@ fn run_cycle(cycle: &mut dyn Cycle, request: CycleRequest, metrics: &Metrics) ->
         metrics.error(stage);
         tracing::error!(stage = *stage, "{problem}");
     }
+    record_spool(&report, metrics);
     let result = if report.delivered { "ok" } else { "failed" };
     metrics
         .cycles
@@ -288,6 +324,18 @@ fn run_cycle(cycle: &mut dyn Cycle, request: CycleRequest, metrics: &Metrics) ->
         "cycle done"
     );
     report
+}
+
+/// The spool's gauges from a report.
+fn record_spool(report: &CycleReport, metrics: &Metrics) {
+    if let Some((batches, bytes, dropped)) = report.spool {
+        metrics.spool_batches.set(batches as i64);
+        metrics.spool_bytes.set(bytes as i64);
+        let counted = metrics.spool_dropped.get();
+        if dropped > counted {
+            metrics.spool_dropped.inc_by(dropped - counted);
+        }
+    }
 }
 
 /// The election loop: a round every retry period until told to stop, then a release.

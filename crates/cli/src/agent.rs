@@ -127,15 +127,74 @@ pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
         jitter: args.jitter,
         listen: (args.listen != "none").then(|| args.listen.clone()),
         once: args.once,
+        flush_interval: args.interval.min(std::time::Duration::from_secs(60)),
     };
-    let mut cycle = |request: CycleRequest| cycle(&args, &api, &cluster, request);
-    let last = kspm_agent::run(config, metrics, &mut cycle)?;
+    let mut runner = Runner {
+        args: &args,
+        api: &api,
+        cluster: &cluster,
+    };
+    let last = kspm_agent::run(config, metrics, &mut runner)?;
     Ok(match last.exit_code {
         0 => Exit::Clean,
         1 => Exit::Failed,
         2 => Exit::Input,
         _ => Exit::Runtime,
     })
+}
+
+/// The agent's cycles, as the agent crate calls them.
+struct Runner<'a> {
+    args: &'a AgentArgs,
+    api: &'a ApiOptions,
+    cluster: &'a ClusterInfo,
+}
+
+impl kspm_agent::Cycle for Runner<'_> {
+    fn run(&mut self, request: CycleRequest) -> CycleReport {
+        cycle(self.args, self.api, self.cluster, request)
+    }
+
+    fn flush(&mut self) -> Option<CycleReport> {
+        let args = self.args;
+        args.spool_dir.as_ref()?;
+        let (Some(url), Ok(token)) = (&args.server, token(args)) else {
+            return None;
+        };
+        let mut report = CycleReport::default();
+        match server_sink(args, url, token) {
+            Ok(mut server) => {
+                server.drain();
+                let (batches, bytes) = server.spooled();
+                report.spool = Some((batches, bytes, server.spool_loss().items));
+                report.delivered = batches == 0;
+                if let Some(why) = server.deferred() {
+                    report
+                        .problems
+                        .push(("deliver", format!("{batches} batches spooled: {why}")));
+                }
+            }
+            Err(e) => report.problems.push(("deliver", format!("{e:#}"))),
+        }
+        Some(report)
+    }
+}
+
+/// The push to the server, spooled when `--spool-dir` is given.
+fn server_sink(
+    args: &AgentArgs,
+    url: &str,
+    token: String,
+) -> anyhow::Result<kspm_sinks::server::ServerSink> {
+    let mut config = kspm_sinks::server::ServerConfig::new(url, token);
+    config.batch_size = args.batch_size as usize;
+    if let Some(dir) = &args.spool_dir {
+        config.spool = Some((dir.clone(), args.spool_size.saturating_mul(1024 * 1024)));
+        // The spool keeps what fails; a cycle need not wait minutes on a server that is away.
+        config.backoff.attempts = config.backoff.attempts.min(3);
+    }
+    kspm_sinks::server::ServerSink::new(config)
+        .map_err(|e| UsageError(format!("--server: {e}")).into())
 }
 
 /// One cycle: what `request` asks, collected, evaluated and delivered.
@@ -208,17 +267,43 @@ fn cycle(
         },
         _ => None,
     };
-    let mut sinks = match crate::output::sink(
-        args.output,
-        args.server.as_deref(),
-        token.as_deref(),
-        args.batch_size,
-    ) {
-        Ok(s) => vec![s],
-        Err(e) => return fail(report, "deliver", e),
+    let mut server = match (&args.output, &args.server, token) {
+        (OutputFormat::Server, Some(url), Some(token)) => match server_sink(args, url, token) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(report, "deliver", e),
+        },
+        _ => None,
+    };
+    let mut sinks: Vec<Box<dyn kspm_sinks::Sink + '_>> = match server.as_mut() {
+        Some(server) => vec![Box::new(server)],
+        None => match crate::output::sink(args.output, None, None, args.batch_size) {
+            Ok(s) => vec![s],
+            Err(e) => return fail(report, "deliver", e),
+        },
     };
     match crate::pipeline::run(&evaluator, collected, &ctx, &mut sinks, |_| {}) {
         Ok(outcome) => {
+            drop(sinks);
+            if let Some(server) = &server {
+                let delivery = &outcome.delivered[0];
+                if let Some(why) = &delivery.deferred {
+                    report.problems.push((
+                        "deliver",
+                        format!(
+                            "findings kept in the spool for a later attempt ({} batches): {why}",
+                            delivery.spooled
+                        ),
+                    ));
+                }
+                for rejected in server.rejected() {
+                    report.problems.push(("deliver", rejected.clone()));
+                }
+                let (batches, bytes) = server.spooled();
+                report.spool = Some((batches, bytes, server.spool_loss().items));
+                report.delivered = delivery.deferred.is_none() && batches == 0;
+            } else {
+                report.delivered = true;
+            }
             let t = &outcome.tally;
             report.findings = vec![
                 (Outcome::Passed.as_str(), t.passed),
@@ -226,7 +311,6 @@ fn cycle(
                 (Outcome::Manual.as_str(), t.manual),
                 (Outcome::Error.as_str(), t.error),
             ];
-            report.delivered = true;
             report.exit_code = if input_errors > 0 {
                 Exit::Input as u8
             } else if t.failed > 0 {

@@ -309,6 +309,13 @@ pub struct AgentArgs {
     /// Findings per request to the server.
     #[arg(long, value_name = "N", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
+    /// Keep batches on disk here until the server has them (survives an outage and a
+    /// restart of the agent); without it, a cycle the server cannot take is lost.
+    #[arg(long, value_name = "DIR", env = "KSPM_SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Most the spool holds, in MiB; when full, the oldest cycle is dropped (counted, logged).
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub spool_size: u64,
     /// Address for /healthz, /readyz and /metrics (`none` to serve nothing).
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9090")]
     pub listen: String,

@@ -372,6 +372,10 @@ pub fn render(
     mount_list.push(
         json!({"name": "write-token", "mountPath": "/var/run/secrets/kspm", "readOnly": true}),
     );
+    // The spool: batches wait here while the server is away, and survive a restart of the
+    // container (not of the pod). The only writable path of the agent.
+    volume_list.push(json!({"name": "spool", "emptyDir": {"sizeLimit": "300Mi"}}));
+    mount_list.push(json!({"name": "spool", "mountPath": "/var/spool/kspm"}));
     mount_list.push(json!({"name": "api-token",
         "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}));
     let mut why = String::new();
@@ -400,7 +404,8 @@ pub fn render(
             "name": "agent",
             "image": args.image,
             "imagePullPolicy": "IfNotPresent",
-            "args": ["agent", "--interval", interval, "--listen", "0.0.0.0:9090"],
+            "args": ["agent", "--interval", interval, "--listen", "0.0.0.0:9090",
+                "--spool-dir", "/var/spool/kspm", "--spool-size", "256"],
             "env": [
                 {"name": "NODE_NAME", "valueFrom": field("spec.nodeName")},
                 {"name": "POD_NAME", "valueFrom": field("metadata.name")},

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use kspm_fixtures::cluster::{Shape, cluster};
 use kspm_kube_fake::FakeApiServer;
-use test_server::{TOKEN, start_server};
+use test_server::{TOKEN, start_server, start_server_on};
 
 fn api_server() -> FakeApiServer {
     let items = cluster(20, 3, Shape::Complete)["items"]
@@ -304,4 +304,142 @@ fn a_refused_token_is_logged_every_cycle_and_counted_without_a_crash() {
     assert_eq!(stored_cycles(&server.base), 0);
     let ready = reqwest::blocking::get(format!("http://127.0.0.1:{port}/readyz")).unwrap();
     assert_eq!(ready.status().as_u16(), 200);
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A metric of an agent's /metrics (0 when absent or unreachable).
+fn agent_metric(port: u16, name: &str) -> u64 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics"))
+        .ok()
+        .and_then(|r| r.text().ok())
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .and_then(|n| n.trim().parse::<f64>().ok())
+        })
+        .map_or(0, |v| v as u64)
+}
+
+#[test]
+fn findings_spooled_through_an_outage_and_a_restart_arrive_once_when_the_server_is_back() {
+    let api = api_server();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "fake").unwrap();
+    let root = node(dir.path(), "worker", "worker-1");
+    let server_port = free_port();
+    let server_url = format!("http://127.0.0.1:{server_port}");
+    let spool = dir.path().join("spool");
+    let start = |log: &Path, metrics_port: u16| {
+        let mut c = agent(
+            &kubeconfig,
+            &root,
+            "worker-1",
+            "worker-1",
+            &server_url,
+            TOKEN,
+        );
+        c.args(["--interval", "2s", "--jitter", "0", "--no-cluster"])
+            .args(["--listen", &format!("127.0.0.1:{metrics_port}")])
+            .arg("--spool-dir")
+            .arg(&spool)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap());
+        Killed(c.spawn().unwrap())
+    };
+    let cycles_done = |log: &Path| {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("cycle done"))
+            .count() as u64
+    };
+
+    // The server is away for two cycles; the agent is killed without warning and restarted.
+    let first_log = dir.path().join("first.log");
+    let first_port = free_port();
+    let mut first = start(&first_log, first_port);
+    wait_for("two spooled cycles", Duration::from_secs(60), || {
+        agent_metric(first_port, "kspm_agent_spool_batches") >= 2
+    });
+    let _ = first.0.kill();
+    let _ = first.0.wait();
+    let spooled_files = std::fs::read_dir(&spool).unwrap().count();
+    assert!(spooled_files >= 2, "{spooled_files} batches on disk");
+
+    let second_log = dir.path().join("second.log");
+    let second_port = free_port();
+    let mut second = start(&second_log, second_port);
+    wait_for(
+        "a cycle of the restarted agent",
+        Duration::from_secs(60),
+        || cycles_done(&second_log) >= 1,
+    );
+
+    // The server comes back: everything spooled, before and after the restart, arrives.
+    let server = start_server_on(
+        &dir.path().join("kspm.db"),
+        &format!("127.0.0.1:{server_port}"),
+    );
+    wait_for("the spool to empty", Duration::from_secs(60), || {
+        stored_cycles(&server.base) > 0
+            && agent_metric(second_port, "kspm_agent_spool_batches") == 0
+    });
+    // What one cycle of this node produces, from an offline scan of the same root.
+    let per_cycle = {
+        let out = common::kspm()
+            .args([
+                "scan",
+                "-o",
+                "json",
+                "--fail-on",
+                "none",
+                "--node-name",
+                "worker-1",
+            ])
+            .arg("--host-root")
+            .arg(&root)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+            .unwrap()
+            .len() as u64
+    };
+    // A graceful stop: the cycle under way finishes and is delivered.
+    let pid = second.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = second.0.wait().unwrap();
+    assert!(status.success() || status.code() == Some(1), "{status:?}");
+    wait_for(
+        "the last cycle to be stored",
+        Duration::from_secs(30),
+        || stored_cycles(&server.base) >= cycles_done(&first_log) + cycles_done(&second_log),
+    );
+    let ran = cycles_done(&first_log) + cycles_done(&second_log);
+    assert_eq!(
+        stored_cycles(&server.base),
+        ran,
+        "every cycle the agents ran is stored, once"
+    );
+    let all = get_json(&format!("{}/api/v1/findings?q=", server.base));
+    assert_eq!(
+        all["total"].as_u64().unwrap(),
+        per_cycle,
+        "no finding is stored twice: {all}"
+    );
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
 }

@@ -158,6 +158,10 @@ pub struct Delivery {
     pub batches: u64,
     /// Cycles completed at the destination (0 for file formats).
     pub cycles: u64,
+    /// Batches left in the disk spool for a later attempt (0 without a spool).
+    pub spooled: u64,
+    /// Why some batches could not be delivered yet (they are in the spool).
+    pub deferred: Option<String>,
 }
 
 impl std::fmt::Display for Delivery {
@@ -166,7 +170,14 @@ impl std::fmt::Display for Delivery {
             f,
             "{} findings in {} batches, {} cycles completed",
             self.findings, self.batches, self.cycles
-        )
+        )?;
+        if self.spooled > 0 {
+            write!(f, "; {} batches kept in the spool", self.spooled)?;
+        }
+        if let Some(why) = &self.deferred {
+            write!(f, " ({why})")?;
+        }
+        Ok(())
     }
 }
 
@@ -236,6 +247,25 @@ pub trait Sink {
     /// Called once after the last batch: writes what only the whole run can tell (totals,
     /// footers), completes cycles, flushes. Returns what was delivered.
     fn finish(&mut self, summary: &RunSummary) -> Result<Delivery, SinkError>;
+}
+
+/// A sink borrowed for one run (its owner reads what it kept afterwards).
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn begin(&mut self, run: &RunInfo<'_>) -> Result<(), SinkError> {
+        (**self).begin(run)
+    }
+
+    fn write(&mut self, batch: &[ResourceFindings]) -> Result<(), SinkError> {
+        (**self).write(batch)
+    }
+
+    fn finish(&mut self, summary: &RunSummary) -> Result<Delivery, SinkError> {
+        (**self).finish(summary)
+    }
 }
 
 /// A file format's failure to write: never worth retrying.

@@ -5,6 +5,14 @@
 //! Requests that fail in a way that may pass (no connection, a timeout, HTTP 429 or 5xx) are
 //! tried again with backoff; the server treats a resent (cycle, batch) as a duplicate, so a
 //! batch is stored once however often it is sent.
+//!
+//! With a spool (the agent's case), every batch is written to disk before it is sent and
+//! removed once the server took it. While the server cannot take batches (unreachable, or it
+//! refuses the token) the sink keeps spooling instead of failing, says why in its
+//! [`Delivery`], and the next sink on the same spool (the next cycle, or the next process)
+//! sends what waits there first, oldest cycle first. A batch the server refuses for good (a
+//! malformed request, a resent batch with other content) is dropped from the spool and
+//! reported, so one bad batch never blocks the others.
 
 use std::time::Duration;
 
@@ -12,6 +20,7 @@ use kspm_model::{ClusterInfo, ResourceFindings, cluster_id_from_name};
 
 use crate::cycles::{Cycles, Ready};
 use crate::retry::{Attempt, Backoff, retry_after};
+use crate::spool::{Spool, SpoolLoss};
 use crate::{Delivery, Error, RunInfo, RunSummary, Sink, SinkError};
 
 /// How to reach the server.
@@ -27,6 +36,8 @@ pub struct ServerConfig {
     pub timeout: Duration,
     /// Retries of requests that fail in a way that may pass.
     pub backoff: Backoff,
+    /// A disk spool (directory, most bytes) that keeps batches until the server takes them.
+    pub spool: Option<(std::path::PathBuf, u64)>,
 }
 
 impl ServerConfig {
@@ -39,6 +50,7 @@ impl ServerConfig {
             batch_size: 5_000,
             timeout: Duration::from_secs(120),
             backoff: Backoff::default(),
+            spool: None,
         }
     }
 }
@@ -53,6 +65,9 @@ pub struct ServerSink {
     nonce: String,
     cycles: Cycles,
     delivered: Delivery,
+    spool: Option<Spool>,
+    /// Batches the server refused for good (dropped from the spool), with the reason.
+    rejected: Vec<String>,
 }
 
 impl ServerSink {
@@ -67,7 +82,13 @@ impl ServerSink {
             )));
         }
         let client = crate::http::client(config.timeout)?;
+        let spool = match &config.spool {
+            Some((dir, max_bytes)) => Some(Spool::open(dir, *max_bytes)?),
+            None => None,
+        };
         Ok(ServerSink {
+            spool,
+            rejected: Vec::new(),
             cycles: Cycles::new(config.batch_size, &[]),
             config,
             base,
@@ -124,11 +145,9 @@ impl ServerSink {
         }
     }
 
-    fn send(&mut self, ready: Ready) -> Result<(), SinkError> {
-        let cycle = cluster_id_from_name(&format!(
-            "{}/{}/{}",
-            self.cluster.id, ready.scope, self.nonce
-        ));
+    /// The ingest query and NDJSON body of a ready batch.
+    fn encode(&self, ready: &Ready) -> Result<(String, Vec<u8>), SinkError> {
+        let cycle = self.cycle_id(&ready.scope.to_string());
         let mut body = Vec::with_capacity(ready.findings.len() * 2048);
         for f in &ready.findings {
             serde_json::to_writer(&mut body, f)
@@ -150,19 +169,167 @@ impl ServerSink {
         if let Some(platform) = &self.cluster.platform {
             query.append_pair("platform", platform);
         }
-        let url = format!("{}/api/v1/ingest?{}", self.base, query.finish());
-        let what = format!("batch {} of cycle {}", ready.batch, ready.scope);
+        Ok((query.finish(), body))
+    }
+
+    fn cycle_id(&self, scope: &str) -> String {
+        cluster_id_from_name(&format!("{}/{scope}/{}", self.cluster.id, self.nonce))
+    }
+
+    /// Sends one batch (retrying what may pass); `Ok(final)` when it completed a cycle.
+    fn post_batch(&self, query: &str, body: &[u8]) -> Result<bool, (bool, Error)> {
+        let url = format!("{}/api/v1/ingest?{query}", self.base);
         let backoff = self.config.backoff;
         let answer = backoff
-            .run(|_| self.post(&url, &body), std::thread::sleep)
-            .map_err(|gave_up| self.error(&what, gave_up.retryable, gave_up.error))?;
+            .run(|_| self.post(&url, body), std::thread::sleep)
+            .map_err(|gave_up| (gave_up.retryable, gave_up.error))?;
+        let last =
+            form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "final" && v == "true");
+        Ok(last && !answer["completed"].is_null())
+    }
+
+    fn send(&mut self, ready: Ready) -> Result<(), SinkError> {
+        let (query, body) = self.encode(&ready)?;
+        let what = format!("batch {} of cycle {}", ready.batch, ready.scope);
+        if self.spool.is_some() {
+            // Spool first: the batch survives whatever happens to the request or the process.
+            let name = format!(
+                "{:012}-{}",
+                self.started_at.max(0),
+                self.cycle_id(&ready.scope.to_string())
+            );
+            let mut bytes = Vec::with_capacity(query.len() + 1 + body.len());
+            bytes.extend_from_slice(query.as_bytes());
+            bytes.push(b'\n');
+            bytes.extend_from_slice(&body);
+            let items = ready.findings.len() as u64;
+            let spool = self.spool.as_mut().expect("checked above");
+            spool.push(&name, ready.batch, items, &bytes).map_err(|e| {
+                SinkError::new(
+                    format!("kspm server {}", self.base),
+                    format!("spooling {what}"),
+                    false,
+                    e,
+                )
+                .after(self.delivered.clone())
+            })?;
+            self.drain();
+            return Ok(());
+        }
+        let completed = self
+            .post_batch(&query, &body)
+            .map_err(|(retryable, e)| self.error(&what, retryable, e))?;
         self.delivered.batches += 1;
         self.delivered.findings += ready.findings.len() as u64;
-        if ready.last && !answer["completed"].is_null() {
+        if completed {
             self.delivered.cycles += 1;
         }
         Ok(())
     }
+
+    /// Sends what waits in the spool, oldest first, until the server cannot take more for now.
+    /// Never fails: what could not be sent stays spooled and `delivered.deferred` says why.
+    pub fn drain(&mut self) {
+        if self.delivered.deferred.is_some() {
+            return;
+        }
+        let Some(spool) = &self.spool else {
+            return;
+        };
+        let pending = match spool.pending() {
+            Ok(p) => p,
+            Err(e) => {
+                self.delivered.deferred = Some(format!("the spool cannot be read: {e}"));
+                return;
+            }
+        };
+        for batch in pending {
+            let Some(spool) = &self.spool else {
+                return;
+            };
+            let bytes = match spool.read(&batch) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.delivered.deferred = Some(format!("a spooled batch cannot be read: {e}"));
+                    return;
+                }
+            };
+            let split = bytes
+                .iter()
+                .position(|b| *b == b'\n')
+                .unwrap_or(bytes.len());
+            let query = String::from_utf8_lossy(&bytes[..split]).into_owned();
+            let body = bytes.get(split + 1..).unwrap_or_default();
+            let outcome = self.post_batch(&query, body);
+            let refused_for_good = match &outcome {
+                Ok(_) => false,
+                Err((_, Error::Status { status, .. })) => matches!(status, 400 | 409 | 413 | 422),
+                Err(_) => false,
+            };
+            match outcome {
+                Ok(completed) => {
+                    self.delivered.batches += 1;
+                    self.delivered.findings += batch.items;
+                    if completed {
+                        self.delivered.cycles += 1;
+                    }
+                }
+                Err((_, e)) if refused_for_good => {
+                    let reason = format!(
+                        "the server refused spooled batch {} of cycle {} for good, dropped: {e}",
+                        batch.seq, batch.cycle
+                    );
+                    tracing::error!("{reason}");
+                    self.rejected.push(reason);
+                }
+                Err((_, e)) => {
+                    self.delivered.deferred = Some(error_text(&e));
+                    break;
+                }
+            }
+            if let Some(spool) = self.spool.as_mut()
+                && let Err(e) = spool.ack(&batch)
+            {
+                self.delivered.deferred = Some(format!("the spool cannot be written: {e}"));
+                return;
+            }
+        }
+    }
+
+    /// Batches waiting in the spool and their bytes.
+    pub fn spooled(&self) -> (u64, u64) {
+        self.spool
+            .as_ref()
+            .and_then(|s| s.pending().ok().map(|p| (p.len() as u64, s.used())))
+            .unwrap_or_default()
+    }
+
+    /// What the spool dropped to stay within its bound.
+    pub fn spool_loss(&self) -> SpoolLoss {
+        self.spool.as_ref().map(Spool::lost).unwrap_or_default()
+    }
+
+    /// Why batches could not be delivered yet, if they could not.
+    pub fn deferred(&self) -> Option<&str> {
+        self.delivered.deferred.as_deref()
+    }
+
+    /// Batches the server refused for good and that were dropped, with the reasons.
+    pub fn rejected(&self) -> &[String] {
+        &self.rejected
+    }
+}
+
+/// An error and its causes on one line.
+fn error_text(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 impl Sink for ServerSink {
@@ -183,17 +350,35 @@ impl Sink for ServerSink {
             .client
             .post(&url)
             .bearer_auth(&self.config.token)
-            .send()
-            .map_err(|e| self.error(format!("connecting to {}", self.base), true, e.into()))?;
-        let status = probe.status().as_u16();
-        if matches!(status, 401 | 403) {
-            let body = crate::http::excerpt(&probe.text().unwrap_or_default());
-            return Err(self.error(
-                "checking the write token",
-                false,
-                Error::Status { status, body },
+            .send();
+        let refused = match probe {
+            Ok(probe) => {
+                let status = probe.status().as_u16();
+                matches!(status, 401 | 403).then(|| Error::Status {
+                    status,
+                    body: crate::http::excerpt(&probe.text().unwrap_or_default()),
+                })
+            }
+            Err(e) if self.spool.is_some() => {
+                // Unreachable: spool this cycle; the next sink sends it.
+                self.delivered.deferred = Some(error_text(&Error::Http(e)));
+                None
+            }
+            Err(e) => {
+                return Err(self.error(format!("connecting to {}", self.base), true, e.into()));
+            }
+        };
+        if let Some(refusal) = refused {
+            if self.spool.is_none() {
+                return Err(self.error("checking the write token", false, refusal));
+            }
+            self.delivered.deferred = Some(format!(
+                "checking the write token failed: {}",
+                error_text(&refusal)
             ));
         }
+        // What earlier cycles left in the spool goes first.
+        self.drain();
         Ok(())
     }
 
@@ -208,6 +393,9 @@ impl Sink for ServerSink {
         for ready in self.cycles.finish() {
             self.send(ready)?;
         }
-        Ok(self.delivered.clone())
+        self.drain();
+        let mut delivered = self.delivered.clone();
+        delivered.spooled = self.spooled().0;
+        Ok(delivered)
     }
 }

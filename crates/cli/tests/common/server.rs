@@ -24,16 +24,14 @@ impl Drop for Server {
 }
 
 pub fn start_server(db: &Path) -> Server {
+    start_server_on(db, "127.0.0.1:0")
+}
+
+/// A `kspm server` child listening on `listen`.
+pub fn start_server_on(db: &Path, listen: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kspm"))
         .env_remove("KSPM_WRITE_TOKEN")
-        .args([
-            "server",
-            "--listen",
-            "127.0.0.1:0",
-            "--write-token",
-            TOKEN,
-            "--db",
-        ])
+        .args(["server", "--listen", listen, "--write-token", TOKEN, "--db"])
         .arg(db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
