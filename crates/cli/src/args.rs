@@ -58,6 +58,16 @@ pub enum Command {
         /// Token required for reads; without it reads are open to whoever reaches the server.
         #[arg(long, env = "KSPM_READ_TOKEN", hide_env_values = true)]
         read_token: Option<String>,
+        /// Host name browsers use to reach the server (repeatable). Without a read token,
+        /// requests without a token are answered only for IP addresses, localhost and these
+        /// names (a defence against DNS rebinding).
+        #[arg(
+            long = "allowed-host",
+            value_name = "NAME",
+            env = "KSPM_ALLOWED_HOSTS",
+            value_delimiter = ','
+        )]
+        allowed_hosts: Vec<String>,
     },
     /// Scan the bundled demo (two clusters, each with a control-plane and a worker node, four
     /// cycles of history) into DATA_DIR/kspm.db, then serve the dashboard.

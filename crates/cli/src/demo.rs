@@ -120,7 +120,11 @@ pub fn run(options: DemoOptions) -> anyhow::Result<Exit> {
     if !options.serve {
         return Ok(Exit::Clean);
     }
-    crate::server::serve_store(store, options.listen, crate::server::random_token()?, None)
+    let auth = kspm_server::AuthConfig {
+        write_token: crate::server::random_token()?,
+        read_token: None,
+    };
+    crate::server::serve_store(store, options.listen, auth, true, Vec::new())
 }
 
 fn record_demo(store: &Store, work: &Path) -> anyhow::Result<u64> {

@@ -77,11 +77,13 @@ fn run(command: Command) -> anyhow::Result<Exit> {
             listen,
             write_token,
             read_token,
+            allowed_hosts,
         } => server::run(server::ServerOptions {
             db,
             listen,
             write_token,
             read_token,
+            allowed_hosts,
         }),
         Command::Demo {
             data_dir,

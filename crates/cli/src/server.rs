@@ -16,6 +16,8 @@ pub struct ServerOptions {
     pub listen: SocketAddr,
     pub write_token: Option<String>,
     pub read_token: Option<String>,
+    /// Host names browsers may use when no read token is set (DNS-rebinding defence).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Runs `kspm server` until interrupted.
@@ -23,36 +25,42 @@ pub fn run(options: ServerOptions) -> anyhow::Result<Exit> {
     let store = Store::open(&options.db)
         .with_context(|| format!("opening the store {}", options.db.display()))?;
     let (write_token, generated) = match options.write_token {
-        Some(t) if t.len() >= 16 => (t, false),
-        Some(_) => {
-            return Err(UsageError("the write token must be at least 16 characters".into()).into());
-        }
+        Some(t) => (t, false),
         None => (random_token()?, true),
     };
+    let auth = AuthConfig {
+        write_token,
+        read_token: options.read_token,
+    };
+    auth.check().map_err(|e| UsageError(e.to_string()))?;
     if generated {
         eprintln!(
-            "kspm server: no --write-token given; this run's write token is {write_token}\n\
-             (agents and `kspm scan` push with it; sign in to change rules at /login)"
+            "kspm server: no --write-token given; this run's write token is {}\n\
+             (agents and `kspm scan` push with it; sign in to change rules at /login)",
+            auth.write_token
         );
     }
-    serve_store(store, options.listen, write_token, options.read_token)
+    serve_store(
+        store,
+        options.listen,
+        auth,
+        generated,
+        options.allowed_hosts,
+    )
 }
 
-/// Serves `store` on `listen` until Ctrl-C.
+/// Serves `store` on `listen` until Ctrl-C. The sign-in link with the write token is printed
+/// only when the token was generated for this run (a token the operator gave stays out of
+/// logs).
 pub fn serve_store(
     store: Store,
     listen: SocketAddr,
-    write_token: String,
-    read_token: Option<String>,
+    auth: AuthConfig,
+    print_sign_in_link: bool,
+    allowed_hosts: Vec<String>,
 ) -> anyhow::Result<Exit> {
-    let state = AppState::new(
-        store,
-        AuthConfig {
-            write_token: write_token.clone(),
-            read_token,
-        },
-        Limits::default(),
-    );
+    let write_token = auth.write_token.clone();
+    let state = AppState::new(store, auth, Limits::default()).with_allowed_hosts(allowed_hosts);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -66,10 +74,12 @@ pub fn serve_store(
         // Written, not printed: a closed stdout must not take the server down.
         let mut out = std::io::stdout();
         let _ = writeln!(out, "kspm: dashboard on http://{addr}/");
-        let _ = writeln!(
-            out,
-            "kspm: to change rules and exceptions, sign in once: http://{addr}/login?token={write_token}"
-        );
+        if print_sign_in_link {
+            let _ = writeln!(
+                out,
+                "kspm: to change rules and exceptions, sign in once: http://{addr}/login?token={write_token}"
+            );
+        }
         let _ = out.flush();
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;

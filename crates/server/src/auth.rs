@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -22,8 +22,6 @@ use crate::error::ApiError;
 pub(crate) const SESSION_COOKIE: &str = "kspm_session";
 /// How long a browser session lasts.
 pub(crate) const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
-/// Sessions kept at most; the oldest is dropped beyond that.
-const MAX_SESSIONS: usize = 10_000;
 
 /// The tokens the server accepts. Never printed.
 #[derive(Clone)]
@@ -60,7 +58,34 @@ pub(crate) fn token_matches(presented: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
 }
 
+/// Shortest token accepted.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
 impl AuthConfig {
+    /// Refuses tokens that are too short to resist guessing, and a read token equal to the
+    /// write token (whoever holds it could write while the operator believes they can only
+    /// read).
+    pub fn check(&self) -> crate::Result<()> {
+        if self.write_token.chars().count() < MIN_TOKEN_CHARS {
+            return Err(crate::Error::Tokens(format!(
+                "the write token must be at least {MIN_TOKEN_CHARS} characters"
+            )));
+        }
+        if let Some(read) = &self.read_token {
+            if read.chars().count() < MIN_TOKEN_CHARS {
+                return Err(crate::Error::Tokens(format!(
+                    "the read token must be at least {MIN_TOKEN_CHARS} characters"
+                )));
+            }
+            if read == &self.write_token {
+                return Err(crate::Error::Tokens(
+                    "the read token must differ from the write token".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The access a presented token grants, if any.
     pub(crate) fn access_for(&self, token: &str) -> Option<Access> {
         if token_matches(token, &self.write_token) {
@@ -73,48 +98,142 @@ impl AuthConfig {
     }
 }
 
-/// Browser sessions, kept in memory (a restart signs everyone out).
-#[derive(Default)]
+/// Browser sessions: signed cookies, so that no number of sign-ins can push another
+/// user's session out of a table. The cookie holds the access, the expiry and a random
+/// nonce, with an HMAC-SHA256 over them under a key drawn at start (a restart signs everyone
+/// out). Signing out records the nonce until the session would have expired; that list is
+/// bounded, and when it fills with live entries the key is replaced (everyone signs in again)
+/// rather than forgetting a revocation.
 pub(crate) struct Sessions {
-    by_id: Mutex<HashMap<String, (Access, Instant)>>,
+    key: std::sync::RwLock<ring::hmac::Key>,
+    revoked: Mutex<HashMap<[u8; NONCE_BYTES], u64>>,
+}
+
+/// Random bytes per session.
+const NONCE_BYTES: usize = 16;
+/// Signed-out sessions remembered at most before the key is replaced.
+const MAX_REVOKED: usize = 50_000;
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        Sessions {
+            key: std::sync::RwLock::new(new_key()),
+            revoked: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn new_key() -> ring::hmac::Key {
+    let mut bytes = [0u8; 32];
+    // Without randomness the server cannot run safely at all; a fixed key would let anyone
+    // forge sessions.
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// A session as read back from a valid cookie.
+struct SessionClaims {
+    access: Access,
+    expires: u64,
+    nonce: [u8; NONCE_BYTES],
 }
 
 impl Sessions {
-    /// Starts a session and returns its id.
+    /// Starts a session and returns its cookie value.
     pub(crate) fn create(&self, access: Access) -> Result<String, ApiError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let now = Instant::now();
-        let mut map = self.by_id.lock().map_err(ApiError::internal)?;
-        map.retain(|_, (_, expires)| *expires > now);
-        if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, (_, expires))| *expires)
-                .map(|(k, _)| k.clone())
+        let mut nonce = [0u8; NONCE_BYTES];
+        getrandom::fill(&mut nonce).map_err(ApiError::internal)?;
+        let letter = match access {
+            Access::Read => 'r',
+            Access::Write => 'w',
+        };
+        let payload = format!(
+            "{letter}.{}.{}",
+            unix_now() + SESSION_TTL.as_secs(),
+            hex(&nonce)
+        );
+        let key = self.key.read().map_err(ApiError::internal)?;
+        let tag = ring::hmac::sign(&key, payload.as_bytes());
+        Ok(format!("{payload}.{}", hex(tag.as_ref())))
+    }
+
+    fn claims(&self, cookie: &str) -> Option<SessionClaims> {
+        let (payload, tag) = cookie.rsplit_once('.')?;
+        let tag: [u8; 32] = unhex(tag)?;
         {
-            map.remove(&oldest);
+            let key = self.key.read().ok()?;
+            ring::hmac::verify(&key, payload.as_bytes(), &tag).ok()?;
         }
-        map.insert(id.clone(), (access, now + SESSION_TTL));
-        Ok(id)
+        let mut parts = payload.split('.');
+        let access = match parts.next()? {
+            "r" => Access::Read,
+            "w" => Access::Write,
+            _ => return None,
+        };
+        let expires: u64 = parts.next()?.parse().ok()?;
+        let nonce = unhex(parts.next()?)?;
+        if parts.next().is_some() || expires <= unix_now() {
+            return None;
+        }
+        Some(SessionClaims {
+            access,
+            expires,
+            nonce,
+        })
     }
 
     /// The access of a live session.
-    pub(crate) fn get(&self, id: &str) -> Option<Access> {
-        let map = self.by_id.lock().ok()?;
-        // Ids are random and looked up by hash; the map lookup does not compare secrets
-        // byte by byte against an attacker-chosen prefix in a way that leaks useful timing.
-        map.get(id)
-            .filter(|(_, expires)| *expires > Instant::now())
-            .map(|(access, _)| *access)
+    pub(crate) fn get(&self, cookie: &str) -> Option<Access> {
+        let claims = self.claims(cookie)?;
+        let revoked = self.revoked.lock().ok()?;
+        (!revoked.contains_key(&claims.nonce)).then_some(claims.access)
     }
 
     /// Ends a session.
-    pub(crate) fn remove(&self, id: &str) {
-        if let Ok(mut map) = self.by_id.lock() {
-            map.remove(id);
+    pub(crate) fn remove(&self, cookie: &str) {
+        let Some(claims) = self.claims(cookie) else {
+            return;
+        };
+        let Ok(mut revoked) = self.revoked.lock() else {
+            return;
+        };
+        if revoked.len() >= MAX_REVOKED {
+            let now = unix_now();
+            revoked.retain(|_, expires| *expires > now);
         }
+        if revoked.len() >= MAX_REVOKED {
+            tracing::warn!(
+                "{MAX_REVOKED} signed-out sessions are still within their lifetime; \
+                 replacing the session key, every browser must sign in again"
+            );
+            revoked.clear();
+            if let Ok(mut key) = self.key.write() {
+                *key = new_key();
+            }
+            return;
+        }
+        revoked.insert(claims.nonce, claims.expires);
     }
 }
 
@@ -272,7 +391,24 @@ pub(crate) async fn require_read(
     request: Request,
     next: Next,
 ) -> Response {
-    if state.auth.read_token.is_none() || is_public(request.uri().path()) {
+    if state.auth.read_token.is_none() {
+        if request.uri().path() != "/healthz"
+            && !matches!(bearer(request.headers()), Ok(Some(_)))
+            && let Some(host) = request.headers().get(header::HOST)
+            && !host_allowed(host.as_bytes(), &state.allowed_hosts)
+        {
+            tracing::warn!(
+                host = %String::from_utf8_lossy(host.as_bytes()).escape_debug(),
+                "refused a request for a host name this server was not told about"
+            );
+            return ApiError::forbidden(
+                "this server does not answer to that host name (kspm server --allowed-host)",
+            )
+            .into_response();
+        }
+        return next.run(request).await;
+    }
+    if is_public(request.uri().path()) {
         return next.run(request).await;
     }
     match credential(&state, request.headers()) {
@@ -288,6 +424,32 @@ pub(crate) async fn require_read(
         Ok(None) => ApiError::unauthorized().into_response(),
         Err(err) => err.into_response(),
     }
+}
+
+/// True when a `Host` header names an IP address, `localhost` (or a name under it), or one
+/// of `allowed` — names a DNS-rebinding page cannot have made point here without the operator
+/// listing them.
+fn host_allowed(host: &[u8], allowed: &[String]) -> bool {
+    let Ok(host) = std::str::from_utf8(host) else {
+        return false;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    if host.starts_with('[') {
+        // An IPv6 literal, with or without a port.
+        return host
+            .split_once(']')
+            .and_then(|(ip, _)| ip[1..].parse::<std::net::Ipv6Addr>().ok())
+            .is_some();
+    }
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host.as_str(),
+    };
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || allowed.iter().any(|a| a == name)
 }
 
 /// A browser navigating to a page (not the API, not a scrape).
@@ -354,6 +516,52 @@ mod tests {
     }
 
     #[test]
+    fn only_ip_addresses_localhost_and_listed_names_pass_the_host_check() {
+        let listed = vec!["kspm.example.org".to_owned()];
+        for ok in [
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "10.0.0.7:80",
+            "[::1]:8080",
+            "[::1]",
+            "localhost:8080",
+            "LOCALHOST",
+            "app.localhost",
+            "kspm.example.org",
+            "KSPM.example.org:443",
+            "kspm.example.org.",
+        ] {
+            assert!(host_allowed(ok.as_bytes(), &listed), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:8080",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "kspm.example.org.evil.example",
+            "[::1",
+            "",
+        ] {
+            assert!(!host_allowed(bad.as_bytes(), &listed), "{bad}");
+        }
+        assert!(!host_allowed(&[0xff, 0xfe], &listed));
+    }
+
+    #[test]
+    fn short_or_shared_tokens_are_refused() {
+        let config = |write: &str, read: Option<&str>| AuthConfig {
+            write_token: write.into(),
+            read_token: read.map(Into::into),
+        };
+        let long = "0123456789abcdef";
+        assert!(config(long, None).check().is_ok());
+        assert!(config(long, Some("fedcba9876543210")).check().is_ok());
+        assert!(config("short", None).check().is_err());
+        assert!(config(long, Some("r")).check().is_err());
+        assert!(config(long, Some(long)).check().is_err());
+    }
+
+    #[test]
     fn session_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
         h.insert(
@@ -372,11 +580,28 @@ mod tests {
     fn sessions_expire_and_can_be_removed() {
         let sessions = Sessions::default();
         let id = sessions.create(Access::Write).unwrap();
-        assert_eq!(id.len(), 64);
         assert_eq!(sessions.get(&id), Some(Access::Write));
-        assert_ne!(sessions.create(Access::Read).unwrap(), id);
+        let read = sessions.create(Access::Read).unwrap();
+        assert_ne!(read, id);
+        assert_eq!(sessions.get(&read), Some(Access::Read));
         sessions.remove(&id);
         assert_eq!(sessions.get(&id), None);
+        assert_eq!(sessions.get(&read), Some(Access::Read));
+    }
+
+    #[test]
+    fn a_session_cookie_cannot_be_altered_or_extended() {
+        let sessions = Sessions::default();
+        let read = sessions.create(Access::Read).unwrap();
+        let promoted = format!("w{}", &read[1..]);
+        assert_eq!(sessions.get(&promoted), None);
+        let (payload, tag) = read.rsplit_once('.').unwrap();
+        let mut parts: Vec<&str> = payload.split('.').collect();
+        let later = (parts[1].parse::<u64>().unwrap() + 3600).to_string();
+        parts[1] = &later;
+        assert_eq!(sessions.get(&format!("{}.{tag}", parts.join("."))), None);
+        let other = Sessions::default();
+        assert_eq!(other.get(&read), None, "another key's cookie is no session");
     }
 
     #[test]

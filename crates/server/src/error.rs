@@ -88,7 +88,9 @@ impl From<kspm_store::Error> for ApiError {
                 ApiError::bad_request(q.message.clone()).at_position(q.position)
             }
             kspm_store::Error::Invalid(message) => ApiError::bad_request(message),
-            err @ (kspm_store::Error::CycleComplete(_) | kspm_store::Error::CycleMismatch(_)) => {
+            err @ (kspm_store::Error::CycleComplete(_)
+            | kspm_store::Error::CycleMismatch(_)
+            | kspm_store::Error::BatchConflict(_)) => {
                 ApiError::new(StatusCode::CONFLICT, err.to_string())
             }
             err @ kspm_store::Error::UnknownCycle(_) => ApiError::not_found(err.to_string()),

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use kspm_model::{ClusterInfo, Finding, Scope};
-use kspm_store::CycleStart;
+use kspm_store::{BatchReceipt, CycleStart};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -24,7 +24,8 @@ use crate::error::{ApiError, blocking};
 pub(crate) struct IngestParams {
     /// Client-chosen cycle id (a UUID).
     cycle: String,
-    /// Batch number inside the cycle (any order, each once).
+    /// Batch number inside the cycle (any order; the cycle completes once 0 up to the final
+    /// one have all arrived).
     batch: u64,
     /// This batch ends the cycle.
     #[serde(default, rename = "final")]
@@ -39,7 +40,8 @@ pub(crate) struct IngestParams {
     platform: Option<String>,
     /// `cluster`, `node:<name>` or `cloud:<account>/<region>`; defaults to `cluster`.
     scope: Option<String>,
-    /// Cycle start (Unix seconds); defaults to the server's now when the cycle is first seen.
+    /// Cycle start as the client saw it (Unix seconds): recorded, clamped to the server's
+    /// time, never used to order cycles.
     started_at: Option<i64>,
 }
 
@@ -53,12 +55,12 @@ pub(crate) async fn ingest(
     // Authentication comes before anything about the request is judged.
     require_bearer_write(&state, &headers)?;
     let ApiQuery(params) = params?;
-    if uuid::Uuid::try_parse(&params.cycle).is_err() {
-        return Err(ApiError::bad_request("cycle must be a UUID"));
-    }
-    if params.cluster.trim().is_empty() {
-        return Err(ApiError::bad_request("cluster is required"));
-    }
+    // One cycle has one spelling: `{…}`, `urn:uuid:…`, upper case and the form without
+    // hyphens all name the same cycle as its lower-case hyphenated form.
+    let cycle = uuid::Uuid::try_parse(&params.cycle)
+        .map_err(|_| ApiError::bad_request("cycle must be a UUID"))?
+        .hyphenated()
+        .to_string();
     let scope: Scope = match params.scope.as_deref() {
         None => Scope::Cluster,
         Some(text) => text
@@ -77,9 +79,8 @@ pub(crate) async fn ingest(
     let max_lines = state.limits.max_lines;
 
     let store = state.store.clone();
-    let cycle = params.cycle.clone();
     let start = CycleStart {
-        cycle_id: params.cycle.clone(),
+        cycle_id: cycle.clone(),
         cluster: ClusterInfo {
             id: params.cluster.clone(),
             name: params
@@ -91,30 +92,50 @@ pub(crate) async fn ingest(
             platform: params.platform.clone(),
         },
         scope,
-        started_at: params.started_at.unwrap_or_else(|| store.clock().now()),
+        // The server's clock orders cycles; what the client says is only recorded.
+        started_at: store.clock().now(),
     };
     let (batch, is_final) = (params.batch, params.is_final);
-    let (outcome, summary) = blocking(move || {
-        // Parsing is CPU work on up to tens of megabytes: keep it off the async threads.
+    let reported = params.started_at;
+    let answer_cycle = cycle.clone();
+    let (times, answer) = blocking(move || {
+        // Parsing and hashing are CPU work on up to tens of megabytes: keep them off the
+        // async threads.
         let findings = parse_batch(&bytes, max_lines, &start.cluster.id)?;
-        store.begin_cycle(&start)?;
-        let outcome = store.ingest_batch(&cycle, batch, &findings)?;
-        let summary = if is_final {
-            Some(store.complete_cycle(&cycle, store.clock().now())?)
-        } else {
-            None
+        let digest = hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+        let times = store.begin_reported_cycle(&start, reported)?;
+        let receipt = BatchReceipt {
+            number: batch,
+            is_final,
+            digest: &digest,
         };
-        Ok((outcome, summary))
+        let answer = store.receive_batch(&cycle, &receipt, &findings, store.clock().now())?;
+        Ok((times, answer))
     })
     .await?;
+    if times.reported_in_future {
+        tracing::warn!(
+            cycle = %answer_cycle,
+            "the client's cycle start is in the future; the server's time is used"
+        );
+    }
     Ok(Json(json!({
-        "cycle": params.cycle,
+        "cycle": answer_cycle,
         "batch": batch,
-        "accepted": outcome.accepted,
-        "duplicate": outcome.duplicate,
-        "completed": summary,
+        "accepted": answer.outcome.accepted,
+        "duplicate": answer.outcome.duplicate,
+        "completed": answer.completed,
+        "batches_expected": answer.batches_expected,
+        "batches_received": answer.batches_received,
+        "started_at": times.started_at,
+        "reported_started_at": times.reported_started_at,
+        "reported_in_future": times.reported_in_future,
     }))
     .into_response())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn too_large_body(limit: usize) -> ApiError {

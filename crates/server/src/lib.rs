@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -18,10 +19,12 @@ mod auth;
 mod error;
 mod export;
 mod ingest;
+mod listen;
 mod metrics;
+mod throttle;
 mod web;
 
-pub use auth::AuthConfig;
+pub use auth::{AuthConfig, MIN_TOKEN_CHARS};
 
 /// Size limits of requests.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +33,25 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most NDJSON lines (findings) in one ingest batch; more get 413.
     pub max_lines: usize,
+    /// A cycle begun this long ago that never completed is abandoned: [`serve`] drops it and
+    /// its staged rows.
+    pub abandoned_cycle_after: Duration,
+    /// How often [`serve`] looks for abandoned cycles.
+    pub prune_every: Duration,
+    /// Time a client has to send a whole request head (also how long a keep-alive
+    /// connection may wait between requests); the connection is closed after it.
+    pub header_read_timeout: Duration,
+    /// A connection on which no byte moved either way for this long is closed (a slow body,
+    /// or a reader that stopped reading).
+    pub idle_timeout: Duration,
+    /// Open connections at most; connections past it are closed at once.
+    pub max_connections: usize,
+    /// Store-reading requests (pages, searches, exports, metrics) run at once at most.
+    pub concurrent_queries: usize,
+    /// Store-reading requests that may wait for a slot; more are answered 503.
+    pub queued_queries: usize,
+    /// Longest wait for a slot before a 503.
+    pub query_wait: Duration,
 }
 
 impl Default for Limits {
@@ -37,6 +59,14 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 32 * 1024 * 1024,
             max_lines: 50_000,
+            abandoned_cycle_after: Duration::from_secs(24 * 3600),
+            prune_every: Duration::from_secs(3600),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            concurrent_queries: 4,
+            queued_queries: 256,
+            query_wait: Duration::from_secs(10),
         }
     }
 }
@@ -52,6 +82,13 @@ pub struct AppState {
     pub limits: Limits,
     /// Browser sessions.
     pub(crate) sessions: Arc<auth::Sessions>,
+    /// Counters of refused sign-ins, timeouts and limits, for `/metrics`.
+    pub(crate) events: Arc<metrics::ServerEvents>,
+    /// Slots of store-reading requests.
+    pub(crate) query_slots: Arc<throttle::QuerySlots>,
+    /// Host names (besides IP addresses and `localhost`) that browsers may use to reach the
+    /// server when no read token is set, lower case.
+    pub(crate) allowed_hosts: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -62,7 +99,30 @@ impl AppState {
             auth: Arc::new(auth),
             limits,
             sessions: Arc::default(),
+            events: Arc::default(),
+            query_slots: Arc::new(throttle::QuerySlots::new(
+                limits.concurrent_queries,
+                limits.queued_queries,
+                limits.query_wait,
+            )),
+            allowed_hosts: Arc::default(),
         }
+    }
+
+    /// Host names browsers may use to reach the server when no read token is set (besides
+    /// IP addresses and `localhost`, always accepted). Without a read token every page is
+    /// open to whoever reaches the server, and a web page could point its own host name at
+    /// this server (DNS rebinding) and read it through a visitor's browser; so requests
+    /// without a token that name another host are refused.
+    pub fn with_allowed_hosts(mut self, hosts: impl IntoIterator<Item = String>) -> AppState {
+        self.allowed_hosts = Arc::new(
+            hosts
+                .into_iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        );
+        self
     }
 }
 
@@ -82,6 +142,9 @@ pub enum Error {
     /// Accepting or serving connections failed.
     #[error("serving HTTP: {0}")]
     Io(#[from] std::io::Error),
+    /// The tokens are unsafe to serve with.
+    #[error("{0}")]
+    Tokens(String),
 }
 
 /// Result alias for this crate.
@@ -128,6 +191,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            throttle::limit_queries,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             auth::require_read,
         ))
         .layer(middleware::map_response(security_headers))
@@ -135,7 +202,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Headers every response carries: no MIME sniffing, no framing by other sites (the pages
-/// have buttons that change data), and the strict Content-Security-Policy of the pages.
+/// have buttons that change data), the strict Content-Security-Policy of the pages, no
+/// referrer to other sites, and no caching of anything but the static assets.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
@@ -148,18 +216,55 @@ async fn security_headers(mut response: Response) -> Response {
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(web::CSP));
+    // Addresses carry queries (and a sign-in link a token): never hand them to another site.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    // Pages and answers hold findings: no shared or browser cache keeps them. The vendored
+    // static assets set their own caching.
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish.
+/// finish (for up to 30 seconds). Refuses tokens that [`AuthConfig::check`] refuses. Connections are limited and timed out as [`Limits`] says;
+/// abandoned cycles are pruned on a timer.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    state.auth.check()?;
+    let pruner = tokio::spawn(prune_abandoned_cycles(state.clone()));
+    let served = listen::run(listener, router(state.clone()), &state, shutdown).await;
+    pruner.abort();
+    served?;
     Ok(())
+}
+
+/// Every [`Limits::prune_every`], drops the cycles begun more than
+/// [`Limits::abandoned_cycle_after`] ago that never completed (an agent that died mid-cycle,
+/// or a client that never sent its last batch), with their staged rows.
+async fn prune_abandoned_cycles(state: AppState) {
+    let mut ticks = tokio::time::interval(state.limits.prune_every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let store = state.store.clone();
+        let age = i64::try_from(state.limits.abandoned_cycle_after.as_secs()).unwrap_or(i64::MAX);
+        let pruned = tokio::task::spawn_blocking(move || {
+            let cutoff = store.clock().now().saturating_sub(age);
+            store.prune_abandoned_cycles(cutoff)
+        })
+        .await;
+        match pruned {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!("dropped {n} abandoned cycles and their staged rows"),
+            Ok(Err(err)) => tracing::warn!("pruning abandoned cycles: {err}"),
+            Err(err) => tracing::warn!("pruning abandoned cycles: {err}"),
+        }
+    }
 }

@@ -29,13 +29,39 @@ const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset
 
 /// `GET /metrics`.
 pub(crate) async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let events = state.events.clone();
     let snapshot = blocking(move || Ok(state.store.metrics()?)).await?;
-    let text = render(&snapshot).map_err(ApiError::internal)?;
+    let text = render(&snapshot, &events).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response())
 }
 
-/// The snapshot as OpenMetrics text.
-pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Error> {
+/// Security-relevant events of this process, counted for `/metrics` (each is also logged).
+#[derive(Debug, Default)]
+pub(crate) struct ServerEvents {
+    /// Sign-ins with a token that is neither the read nor the write token.
+    pub(crate) sign_in_failures: AtomicU64,
+    /// Connections closed because their request head did not arrive in time.
+    pub(crate) header_timeouts: AtomicU64,
+    /// Connections closed because no byte moved either way for the idle timeout.
+    pub(crate) idle_timeouts: AtomicU64,
+    /// Connections refused because the connection limit was reached.
+    pub(crate) connections_refused: AtomicU64,
+    /// Searches refused because too many were already waiting.
+    pub(crate) searches_refused: AtomicU64,
+}
+
+impl ServerEvents {
+    /// Adds one to a counter.
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The snapshot and this process's event counters as OpenMetrics text.
+pub(crate) fn render(
+    snapshot: &MetricsSnapshot,
+    events: &ServerEvents,
+) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("kspm");
 
     let cluster_score = RatioFamily::default();
@@ -123,6 +149,38 @@ pub(crate) fn render(snapshot: &MetricsSnapshot) -> Result<String, std::fmt::Err
         "Evaluation cycles completed, over all clusters",
         cycles,
     );
+
+    for (name, help, value) in [
+        (
+            "sign_in_failures",
+            "Sign-ins refused because the token was not valid, since the server started",
+            &events.sign_in_failures,
+        ),
+        (
+            "http_header_timeouts",
+            "Connections closed because the request head did not arrive in time",
+            &events.header_timeouts,
+        ),
+        (
+            "http_idle_timeouts",
+            "Connections closed because no byte moved either way for the idle timeout",
+            &events.idle_timeouts,
+        ),
+        (
+            "http_connections_refused",
+            "Connections refused because the connection limit was reached",
+            &events.connections_refused,
+        ),
+        (
+            "searches_refused",
+            "Searches answered 503 because too many searches were already waiting",
+            &events.searches_refused,
+        ),
+    ] {
+        let counter = Counter::<u64>::default();
+        counter.inc_by(value.load(std::sync::atomic::Ordering::Relaxed));
+        registry.register(name, help, counter);
+    }
 
     let mut text = String::new();
     encode(&mut text, &registry)?;

@@ -162,6 +162,7 @@ async fn oversized_batches_get_413_and_store_nothing() {
         Limits {
             max_body_bytes: 8192,
             max_lines: 3,
+            ..Limits::default()
         },
     );
     let big = vec![finding(

@@ -328,6 +328,24 @@ impl Session {
         out
     }
 
+    /// Opens a sign-in link (`/login?token=…&next=…`, which only fills the form) and clicks
+    /// "Sign in", then waits until the browser has left the sign-in page.
+    async fn sign_in_via_link(&self, link: &str) {
+        self.goto(link).await;
+        self.client
+            .find(Locator::Css(".login button[type=submit]"))
+            .await
+            .expect("sign-in button")
+            .click()
+            .await
+            .expect("sign in");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.path_and_query().await.starts_with("/login") {
+            assert!(Instant::now() < deadline, "still on the sign-in page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn path_and_query(&self) -> String {
         let url = self.client.current_url().await.expect("url");
         match url.query() {
@@ -758,7 +776,7 @@ async fn signed_in_user_toggles_a_rule_and_manages_an_exception() {
             .is_empty()
     );
 
-    s.goto(&format!(
+    s.sign_in_via_link(&format!(
         "/login?token={WRITE_TOKEN}&next={}",
         form_urlencoded::byte_serialize(rules_url.as_bytes()).collect::<String>()
     ))
@@ -1238,7 +1256,7 @@ async fn rules_page_searches_filters_pages_and_greys_disabled_rules() {
         "{benchmarks:?}"
     );
     // The exception form lists every cluster without picking one first.
-    s.goto(&format!("/login?token={WRITE_TOKEN}&next=/rules"))
+    s.sign_in_via_link(&format!("/login?token={WRITE_TOKEN}&next=/rules"))
         .await;
     let options = s
         .texts("#rules-table tbody tr:first-child details.add select[name=cluster_id] option")

@@ -285,3 +285,30 @@ async fn dashboard_section_links_select_what_their_bars_count() {
     }
     assert!(seen.contains(ODD_SECTION) && seen.contains("Logging") && seen.contains("API"));
 }
+
+#[tokio::test]
+async fn a_query_of_500_terms_is_a_400_not_a_500() {
+    let app = App::new();
+    app.ingest_cycle(&cycle(1), &findings()).await;
+    let terms: Vec<String> = (0..500).map(|i| format!("t{i}")).collect();
+    let q: String = form_urlencoded::byte_serialize(terms.join(" or ").as_bytes()).collect();
+    let reply = app.get(&format!("/api/v1/findings?q={q}")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert!(
+        reply.json()["error"].as_str().unwrap().contains("terms"),
+        "{}",
+        reply.text()
+    );
+    let page = app.get(&format!("/findings?q={q}")).await;
+    assert_ne!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let long: String = "x".repeat(5000);
+    let reply = app.get(&format!("/api/v1/findings?q={long}")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // 100 terms are still searched.
+    let hundred: Vec<String> = (0..100).map(|i| format!("term{i}")).collect();
+    let q: String = form_urlencoded::byte_serialize(hundred.join(" or ").as_bytes()).collect();
+    assert_eq!(
+        app.get(&format!("/api/v1/findings?q={q}")).await.status,
+        StatusCode::OK
+    );
+}

@@ -106,7 +106,8 @@ impl Store {
                      (SELECT MAX(y.started_at) FROM cycles y
                       WHERE y.cluster_id = c.id AND y.finished_at IS NOT NULL),
                      (SELECT SUM(s.resources) FROM scope_stats s WHERE s.cluster_id = c.id)
-                 FROM clusters c WHERE ?1 IS NULL OR c.id = ?1 ORDER BY c.name, c.id",
+                 FROM clusters c WHERE c.listed = 1 AND (?1 IS NULL OR c.id = ?1)
+                 ORDER BY c.name, c.id",
             )?;
             let clusters = stmt
                 .query_map(params![cluster_id], |r| {

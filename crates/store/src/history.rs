@@ -135,8 +135,9 @@ impl Store {
                 label: "All clusters".into(),
                 points: last_points(pool(all.iter())),
             }];
-            let mut stmt =
-                conn.prepare_cached("SELECT id, name FROM clusters ORDER BY name, id")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, name FROM clusters WHERE listed = 1 ORDER BY name, id",
+            )?;
             let clusters = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -40,11 +40,12 @@ mod suggest;
 mod types;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
 pub use clock::Clock;
+pub use ingest::MAX_BATCH;
 pub use status::{Counts, Status};
 pub use types::*;
 
@@ -81,6 +82,10 @@ pub enum Error {
     /// A new batch was sent for a cycle that already completed.
     #[error("cycle `{0}` is already complete")]
     CycleComplete(String),
+    /// A batch number was sent again with other content, after the final batch, or a cycle
+    /// was given two final batches.
+    #[error("{0}")]
+    BatchConflict(String),
     /// A cycle id was reused with a different cluster or scope.
     #[error("cycle `{0}` was begun with a different cluster or scope")]
     CycleMismatch(String),
@@ -110,9 +115,22 @@ pub struct Store {
 struct Inner {
     path: std::path::PathBuf,
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Mutex<ReadPool>,
+    /// Signalled when a read connection goes back to the pool.
+    reader_free: Condvar,
     clock: Clock,
 }
+
+/// Read connections: at most [`MAX_READERS`] open, so that concurrent searches wait for one
+/// instead of each opening a connection with its own page cache.
+#[derive(Default)]
+struct ReadPool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// Read connections open at most.
+const MAX_READERS: usize = 4;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,13 +156,14 @@ impl Store {
                 source,
             })?;
         }
-        let mut writer = schema::connect(path)?;
+        let mut writer = schema::connect(path, schema::WRITER_CACHE_KIB)?;
         schema::migrate(&mut writer)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
+                readers: Mutex::new(ReadPool::default()),
+                reader_free: Condvar::new(),
                 clock,
             }),
         })
@@ -173,23 +192,63 @@ impl Store {
         self.inner.writer.lock().map_err(|_| Error::Poisoned)
     }
 
-    /// Runs `f` on a read connection from the pool (opening one when none is free).
+    /// Runs `f` on a read connection from the pool, waiting for one when
+    /// [`MAX_READERS`] are busy.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = {
+        let idle = {
             let mut pool = self.inner.readers.lock().map_err(|_| Error::Poisoned)?;
-            pool.pop()
+            loop {
+                if let Some(conn) = pool.idle.pop() {
+                    break Some(conn);
+                }
+                if pool.open < MAX_READERS {
+                    pool.open += 1;
+                    break None;
+                }
+                pool = self
+                    .inner
+                    .reader_free
+                    .wait(pool)
+                    .map_err(|_| Error::Poisoned)?;
+            }
         };
-        let conn = match conn {
-            Some(c) => c,
-            None => schema::connect(&self.inner.path)?,
+        let lease = ReadLease {
+            inner: &self.inner,
+            conn: match idle {
+                Some(conn) => Some(conn),
+                None => match schema::connect(&self.inner.path, schema::READER_CACHE_KIB) {
+                    Ok(conn) => Some(conn),
+                    // The lease gives the slot back.
+                    Err(err) => {
+                        drop(ReadLease {
+                            inner: &self.inner,
+                            conn: None,
+                        });
+                        return Err(err);
+                    }
+                },
+            },
         };
-        let out = f(&conn);
-        if let Ok(mut pool) = self.inner.readers.lock()
-            && pool.len() < 4
-        {
-            pool.push(conn);
+        f(lease.conn.as_ref().expect("a leased connection"))
+    }
+}
+
+/// A read connection taken from the pool; dropping it (also on a panic) puts it back, or
+/// frees its slot when there is no connection to return.
+struct ReadLease<'a> {
+    inner: &'a Inner,
+    conn: Option<Connection>,
+}
+
+impl Drop for ReadLease<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pool) = self.inner.readers.lock() {
+            match self.conn.take() {
+                Some(conn) if !std::thread::panicking() => pool.idle.push(conn),
+                _ => pool.open -= 1,
+            }
         }
-        out
+        self.inner.reader_free.notify_one();
     }
 }
 
@@ -197,6 +256,39 @@ impl Store {
 #[doc(hidden)]
 pub mod testing {
     pub use crate::schema::{create_at_version, user_version};
+
+    /// Rows staged by cycles that have not completed (findings, resources and rules).
+    pub fn staged_rows(store: &crate::Store) -> crate::Result<u64> {
+        store.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM staged_findings)
+                     + (SELECT COUNT(*) FROM staged_resources)
+                     + (SELECT COUNT(*) FROM staged_rules)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
+    /// Rows of the clusters table, listed or not.
+    pub fn cluster_rows(store: &crate::Store) -> crate::Result<u64> {
+        store.read(|conn| {
+            Ok(conn.query_row("SELECT COUNT(*) FROM clusters", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+
+    /// SQLite's plan for the count of current findings a search for `query` runs.
+    pub fn search_count_plan(store: &crate::Store, query: &str) -> crate::Result<String> {
+        let filter = crate::kql::translate(&crate::kql::parse(query)?, 0);
+        let sql = crate::query::count_sql("f.resolved_at IS NULL AND f.disabled = 0", &filter);
+        store.read(|conn| {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(filter.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
+        })
+    }
 
     /// SQLite's plan for `sql` (details joined by `; `), to pin which index a query uses.
     pub fn plan(store: &crate::Store, sql: &str) -> crate::Result<String> {

@@ -11,13 +11,24 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/v1.sql"),
     include_str!("sql/v2.sql"),
     include_str!("sql/v3.sql"),
+    include_str!("sql/v4.sql"),
+    include_str!("sql/v5.sql"),
+    include_str!("sql/v6.sql"),
 ];
 
 /// The schema version this build writes.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Opens a connection with the store's pragmas.
-pub(crate) fn connect(path: &Path) -> Result<Connection> {
+/// Page cache of the writer connection, in KiB (completing a large cycle touches many pages).
+pub(crate) const WRITER_CACHE_KIB: i64 = 65_536;
+/// Page cache of each read connection, in KiB: with at most four readers, reads cost at most
+/// 64 MiB of cache together, however many searches run at once.
+pub(crate) const READER_CACHE_KIB: i64 = 16_384;
+
+/// Opens a connection with the store's pragmas and a page cache of `cache_kib` KiB. A new
+/// database file is created readable and writable by its owner only.
+pub(crate) fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
+    create_private(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -31,10 +42,28 @@ pub(crate) fn connect(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // 64 MiB page cache per connection (negative = KiB).
-    conn.pragma_update(None, "cache_size", -65_536)?;
+    // Negative = KiB.
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// Creates the database file with mode 0600 when it does not exist yet (SQLite would create
+/// it with the process's umask, typically 0644: findings describe weaknesses). SQLite creates
+/// its `-wal` and `-shm` files with the database file's permissions.
+fn create_private(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
 }
 
 /// Brings the database to [`VERSION`], or refuses a newer one.
@@ -69,7 +98,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
 /// Creates a database at an older schema version (for upgrade tests and tools).
 #[doc(hidden)]
 pub fn create_at_version(path: &Path, version: i64) -> Result<()> {
-    let mut conn = connect(path)?;
+    let mut conn = connect(path, WRITER_CACHE_KIB)?;
     migrate_to(&mut conn, version.min(VERSION))?;
     if version > VERSION {
         conn.execute_batch(&format!("PRAGMA user_version = {version}"))?;
@@ -80,6 +109,6 @@ pub fn create_at_version(path: &Path, version: i64) -> Result<()> {
 /// The `user_version` of a database file.
 #[doc(hidden)]
 pub fn user_version(path: &Path) -> Result<i64> {
-    let conn = connect(path)?;
+    let conn = connect(path, WRITER_CACHE_KIB)?;
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }

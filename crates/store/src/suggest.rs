@@ -38,8 +38,10 @@ impl Store {
                     "rule.id" => "SELECT id FROM rules",
                     "rule.benchmark.id" => "SELECT DISTINCT benchmark_id FROM rules",
                     "rule.benchmark.rule_number" => "SELECT DISTINCT rule_number FROM rules",
-                    "orchestrator.cluster.name" => "SELECT DISTINCT name FROM clusters",
-                    "orchestrator.cluster.id" => "SELECT id FROM clusters",
+                    "orchestrator.cluster.name" => {
+                        "SELECT DISTINCT name FROM clusters WHERE listed = 1"
+                    }
+                    "orchestrator.cluster.id" => "SELECT id FROM clusters WHERE listed = 1",
                     "resource.type" => "SELECT DISTINCT resource_type FROM resource_tallies",
                     "resource.sub_type" => "SELECT DISTINCT sub_type FROM resource_tallies",
                     "orchestrator.resource.namespace" => {

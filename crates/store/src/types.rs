@@ -29,6 +29,42 @@ pub struct IngestOutcome {
     pub duplicate: bool,
 }
 
+/// The start times of a cycle begun with [`crate::Store::begin_reported_cycle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedStart {
+    /// The start the store orders cycles by: the receiver's clock when the cycle was first
+    /// seen.
+    pub started_at: i64,
+    /// What the client said, never after `started_at` (information only).
+    pub reported_started_at: Option<i64>,
+    /// The client's time was more than five minutes ahead of the receiver's clock.
+    pub reported_in_future: bool,
+}
+
+/// One numbered batch for [`crate::Store::receive_batch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchReceipt<'a> {
+    /// Batch number, `0, 1, 2, …` (at most [`crate::MAX_BATCH`]).
+    pub number: u64,
+    /// The client flagged this batch as the cycle's last.
+    pub is_final: bool,
+    /// The caller's digest of the batch's content (e.g. SHA-256 of the body, in hex).
+    pub digest: &'a str,
+}
+
+/// Answer to [`crate::Store::receive_batch`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchAnswer {
+    /// What the batch staged (or, for a duplicate, what its first delivery staged).
+    pub outcome: IngestOutcome,
+    /// The completion summary once every batch up to the final one has arrived.
+    pub completed: Option<CycleSummary>,
+    /// Batches the cycle has (final batch number + 1), once the final batch is known.
+    pub batches_expected: Option<u64>,
+    /// Batches received up to the final one.
+    pub batches_received: u64,
+}
+
 /// Answer to [`crate::Store::complete_cycle`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleSummary {

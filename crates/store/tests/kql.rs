@@ -78,12 +78,14 @@ fn translation_binds_every_value() {
     let sql = kql::translate(&e, 0);
     assert_eq!(
         sql.sql,
-        "(f.section = ? AND (f.resource_name LIKE ? ESCAPE '\\' OR NOT COALESCE(f.host = ?, 0)))"
+        "(f.section = ? AND ((f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text \
+         MATCH ?) AND f.resource_name LIKE ? ESCAPE '\\') OR NOT COALESCE(f.host = ?, 0)))"
     );
     assert_eq!(
         sql.params,
         vec![
             SqlParam::Text("API Server".into()),
+            SqlParam::Text("\"web\"".into()),
             SqlParam::Text("web%".into()),
             SqlParam::Text("n'1".into())
         ]

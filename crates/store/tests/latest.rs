@@ -444,3 +444,89 @@ fn readers_see_a_cycle_all_or_nothing() {
     }
     assert_eq!(current_count(&store, "result.evaluation : passed"), 300);
 }
+
+#[test]
+fn a_cluster_is_listed_only_once_a_cycle_completes_and_pruning_forgets_one_that_never_did() {
+    let (_d, store) = store(T0);
+    let ghost = cluster("ghost");
+    store
+        .begin_cycle(&CycleStart {
+            cycle_id: "half".into(),
+            cluster: ghost.clone(),
+            scope: kspm_model::Scope::Cluster,
+            started_at: T0,
+        })
+        .unwrap();
+    store
+        .ingest_batch(
+            "half",
+            0,
+            &[pod(&ghost, "web", "a", &[], &PRIVILEGED, Failed, T0)],
+        )
+        .unwrap();
+    assert!(store.clusters().unwrap().is_empty(), "not listed yet");
+    assert_eq!(
+        kspm_store::testing::staged_rows(&store).unwrap(),
+        3,
+        "a finding, its resource and its rule"
+    );
+    assert_eq!(store.prune_abandoned_cycles(T0 + 1).unwrap(), 1);
+    assert_eq!(kspm_store::testing::staged_rows(&store).unwrap(), 0);
+    assert_eq!(kspm_store::testing::cluster_rows(&store).unwrap(), 0);
+
+    let prod = cluster("prod");
+    cycle(&store, "done", &prod, "cluster", T0, &[]);
+    assert_eq!(
+        store.clusters().unwrap().len(),
+        1,
+        "an empty completed cycle lists it"
+    );
+}
+
+#[test]
+fn numbered_batches_complete_only_when_all_arrived_and_a_changed_batch_is_a_conflict() {
+    let (_d, store) = store(T0);
+    let c = cluster("prod");
+    let start = CycleStart {
+        cycle_id: "c1".into(),
+        cluster: c.clone(),
+        scope: kspm_model::Scope::Cluster,
+        started_at: T0,
+    };
+    let times = store
+        .begin_reported_cycle(&start, Some(T0 + 86_400))
+        .unwrap();
+    assert!(times.reported_in_future);
+    assert_eq!(times.reported_started_at, Some(T0));
+    let receipt = |number: u64, is_final: bool, digest: &'static str| kspm_store::BatchReceipt {
+        number,
+        is_final,
+        digest,
+    };
+    let a = [pod(&c, "web", "a", &[], &PRIVILEGED, Failed, T0)];
+    let b = [pod(&c, "web", "b", &[], &PRIVILEGED, Failed, T0)];
+    let last = store
+        .receive_batch("c1", &receipt(1, true, "d1"), &b, T0 + 60)
+        .unwrap();
+    assert_eq!(last.completed, None);
+    assert_eq!((last.batches_expected, last.batches_received), (Some(2), 1));
+    assert!(matches!(
+        store.receive_batch("c1", &receipt(1, false, "other"), &a, T0 + 60),
+        Err(Error::BatchConflict(_))
+    ));
+    assert!(matches!(
+        store.receive_batch("c1", &receipt(2, false, "d2"), &a, T0 + 60),
+        Err(Error::BatchConflict(_))
+    ));
+    assert_eq!(current_count(&store, ""), 0);
+    let first = store
+        .receive_batch("c1", &receipt(0, false, "d0"), &a, T0 + 60)
+        .unwrap();
+    assert_eq!(first.completed.map(|s| s.findings), Some(2));
+    assert_eq!(current_count(&store, ""), 2);
+    // The same content again is a harmless duplicate.
+    let again = store
+        .receive_batch("c1", &receipt(0, false, "d0"), &a, T0 + 60)
+        .unwrap();
+    assert!(again.outcome.duplicate);
+}

@@ -62,3 +62,20 @@ fn newer_database_is_refused_with_a_clear_error() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kspm.db");
+    let store = Store::open(&path).unwrap();
+    store.clusters().unwrap();
+    for file in ["kspm.db", "kspm.db-wal"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
+}

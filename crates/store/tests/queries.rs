@@ -476,3 +476,88 @@ fn aggregate_groups_agree_with_groups_over_the_findings() {
         .unwrap();
     assert!(excepted_rule.counts.excepted > 0);
 }
+
+/// The text fields a bare value searches, as the store keeps them.
+fn text_fields(f: &Finding) -> Vec<String> {
+    let mut out = vec![
+        f.rule.name.to_string(),
+        f.rule.id.to_string(),
+        f.rule.section.to_string(),
+        f.rule.benchmark.rule_number.clone(),
+        f.resource.name.clone(),
+    ];
+    if let Some(ns) = f
+        .orchestrator
+        .resource
+        .as_ref()
+        .and_then(|r| r.namespace.clone())
+    {
+        out.push(ns);
+    }
+    if let Some(h) = &f.host {
+        out.push(h.name.clone());
+    }
+    out
+}
+
+#[test]
+fn bare_values_read_the_trigram_index_and_match_exactly_what_a_substring_scan_matches() {
+    let (_d, store, all) = generated();
+    for value in [
+        "kubelet",
+        "KUBELET",
+        "pod-3",
+        "ube",
+        "ku",
+        "s",
+        "f1",
+        "Server",
+        "net/",
+        "conf_mode",
+        "5.2",
+        "%",
+        "_",
+        "nothing-like-this",
+    ] {
+        let needle = value.to_ascii_lowercase();
+        let expected = count(&all, |f| {
+            text_fields(f)
+                .iter()
+                .any(|t| t.to_ascii_lowercase().contains(&needle))
+        });
+        let quoted = kspm_store::kql::quote(value);
+        assert_eq!(
+            store.search(&SearchRequest::new(&quoted)).unwrap().total,
+            expected,
+            "value {value}"
+        );
+    }
+    // A pattern: every literal part narrows through the index, the LIKE decides.
+    let expected = count(&all, |f| {
+        text_fields(f).iter().any(|t| {
+            let t = t.to_ascii_lowercase();
+            t.find("pod").is_some_and(|i| t[i + 3..].contains("-4"))
+        })
+    });
+    assert_eq!(
+        store.search(&SearchRequest::new("pod*-4")).unwrap().total,
+        expected
+    );
+    let expected = count(&all, |f| {
+        f.resource.name.to_ascii_lowercase().contains("pod-2")
+    });
+    assert_eq!(
+        store
+            .search(&SearchRequest::new("resource.name : pod-2"))
+            .unwrap()
+            .total,
+        expected
+    );
+
+    let filter = kspm_store::kql::translate(&kspm_store::kql::parse("kubelet").unwrap(), T0);
+    assert!(filter.sql.contains("finding_text MATCH"), "{}", filter.sql);
+    let plan = kspm_store::testing::search_count_plan(&store, "kubelet").unwrap();
+    assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
+    assert!(plan.contains("VIRTUAL TABLE"), "{plan}");
+    assert!(!plan.split("; ").any(|step| step == "SCAN f"), "{plan}");
+}

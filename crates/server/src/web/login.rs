@@ -1,14 +1,17 @@
 //! `/login` and `/logout`: trade a token for a session cookie, and back.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, SESSION_TTL, same_origin, session_cookie};
 use crate::error::ApiError;
+use crate::metrics::ServerEvents;
 
 /// Query or form of `/login`.
 #[derive(Debug, Default, Deserialize)]
@@ -17,22 +20,23 @@ pub(crate) struct LoginParams {
     next: Option<String>,
 }
 
-/// `GET /login` shows the form; `GET /login?token=…` signs in directly (handy for a link
-/// printed by the CLI) and redirects so the token leaves the address bar.
-pub(crate) async fn login_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<LoginParams>,
-) -> Response {
-    match params.token {
-        Some(ref token) => sign_in(&state, &headers, token, params.next.as_deref()),
-        None => form(StatusCode::OK, params.next.as_deref(), None),
-    }
+/// `GET /login` shows the form. `GET /login?token=…` (the link the CLI prints) shows the same
+/// form with the token filled in and signs nobody in: a link on another site must not sign a
+/// browser in to a session of the linker's choosing (login CSRF), so it takes a click on our
+/// own page, whose `POST` is checked to come from our origin.
+pub(crate) async fn login_get(Query(params): Query<LoginParams>) -> Response {
+    super::login_page(
+        StatusCode::OK,
+        &safe_next(params.next.as_deref()),
+        params.token.as_deref().unwrap_or(""),
+        None,
+    )
 }
 
 /// `POST /login` with a form body `token=…&next=…`, from our own page only.
 pub(crate) async fn login_post(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(params): Form<LoginParams>,
 ) -> Response {
@@ -40,7 +44,8 @@ pub(crate) async fn login_post(
         return ApiError::forbidden("cross-site request refused").into_response();
     }
     let token = params.token.unwrap_or_default();
-    sign_in(&state, &headers, &token, params.next.as_deref())
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
+    sign_in(&state, &headers, peer, &token, params.next.as_deref())
 }
 
 /// `POST /logout`: ends the session and clears the cookie.
@@ -62,11 +67,28 @@ pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) ->
     response
 }
 
-fn sign_in(state: &AppState, headers: &HeaderMap, token: &str, next: Option<&str>) -> Response {
+fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    token: &str,
+    next: Option<&str>,
+) -> Response {
     let Some(access) = state.auth.access_for(token) else {
-        return form(
+        ServerEvents::count(&state.events.sign_in_failures);
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::warn!(
+            peer = %peer.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            x_forwarded_for = %forwarded.escape_debug(),
+            "sign-in refused: the token is not valid"
+        );
+        return super::login_page(
             StatusCode::FORBIDDEN,
-            next,
+            &safe_next(next),
+            "",
             Some("That token is not valid."),
         );
     };
@@ -74,7 +96,7 @@ fn sign_in(state: &AppState, headers: &HeaderMap, token: &str, next: Option<&str
         Ok(id) => id,
         Err(err) => return err.into_response(),
     };
-    let mut response = Redirect::to(safe_next(next)).into_response();
+    let mut response = Redirect::to(&safe_next(next)).into_response();
     let cookie = format!(
         "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         SESSION_TTL.as_secs(),
@@ -98,16 +120,35 @@ fn secure_suffix(headers: &HeaderMap) -> &'static str {
     if https { "; Secure" } else { "" }
 }
 
-/// Only local absolute paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/",
+/// Where to go after signing in: a path on this server, or `/`.
+///
+/// Browsers drop tabs and line breaks from addresses and read `\\` as `/`, so `/\t/host`
+/// and `/\\host` would leave the origin like `//host`: any control character, whitespace or
+/// backslash makes the whole target `/`. What is left is a path that starts with one `/`;
+/// characters outside ASCII are percent-encoded so that it is a valid `Location` value.
+fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next else {
+        return "/".to_owned();
+    };
+    let local = next.starts_with('/') && !next.starts_with("//");
+    let clean = !next
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if !local || !clean {
+        return "/".to_owned();
     }
-}
-
-fn form(status: StatusCode, next: Option<&str>, error: Option<&str>) -> Response {
-    super::login_page(status, safe_next(next), error)
+    let mut out = String::with_capacity(next.len());
+    for c in next.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -120,6 +161,12 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("\\/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example/path")), "/");
+        assert_eq!(safe_next(Some("/\r\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(safe_next(Some("/findings?q=\u{2028}")), "/");
+        assert_eq!(safe_next(Some("/r\u{e8}gles")), "/r%C3%A8gles");
         assert_eq!(safe_next(None), "/");
     }
 }

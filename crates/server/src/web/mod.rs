@@ -74,15 +74,23 @@ struct LoginPage<'a> {
     active: &'a str,
     viewer: ViewerView,
     next: &'a str,
+    token: &'a str,
     error: Option<&'a str>,
 }
 
-/// The sign-in page (`next` already checked to be a local path).
-pub(crate) fn login_page(status: StatusCode, next: &str, error: Option<&str>) -> Response {
+/// The sign-in page (`next` already checked to be a local path; `token` filled in from a
+/// sign-in link, or empty).
+pub(crate) fn login_page(
+    status: StatusCode,
+    next: &str,
+    token: &str,
+    error: Option<&str>,
+) -> Response {
     let page = LoginPage {
         active: "login",
         viewer: ViewerView::default(),
         next,
+        token,
         error,
     };
     match page.render() {

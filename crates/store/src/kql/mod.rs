@@ -127,10 +127,41 @@ pub enum Expr {
     Text(Value),
 }
 
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 4096;
+/// Most terms (`field : value`, ranges, bare values, each value of a list) in one query.
+/// Each term becomes a few SQL comparisons; SQLite refuses expression trees deeper than
+/// 1000, and long lists of substring searches are slow, so larger queries are refused.
+pub const MAX_TERMS: usize = 100;
+
 /// Reads a query with Kibana's grammar and resolves it against kspm's fields. Never panics,
-/// whatever the input.
+/// whatever the input. Queries over [`MAX_QUERY_CHARS`] characters or [`MAX_TERMS`] terms
+/// are refused.
 pub fn parse(query: &str) -> Result<Expr, QueryError> {
-    resolve::resolve(&read(query)?)
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(QueryError::new(
+            MAX_QUERY_CHARS,
+            format!("the query is longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let expr = resolve::resolve(&read(query)?)?;
+    let terms = count_terms(&expr);
+    if terms > MAX_TERMS {
+        return Err(QueryError::new(
+            0,
+            format!("the query has {terms} terms; at most {MAX_TERMS} are searched at once"),
+        ));
+    }
+    Ok(expr)
+}
+
+fn count_terms(expr: &Expr) -> usize {
+    match expr {
+        Expr::All => 0,
+        Expr::And(terms) | Expr::Or(terms) => terms.iter().map(count_terms).sum(),
+        Expr::Not(inner) => count_terms(inner),
+        Expr::Match { .. } | Expr::Range { .. } | Expr::Text(_) => 1,
+    }
 }
 
 /// Quotes a value for a KQL query (used to build "show these findings" links): the result

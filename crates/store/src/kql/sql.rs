@@ -91,6 +91,8 @@ fn emit(expr: &Expr, now: i64, out: &mut SqlFilter) {
                 Value::Pattern(p) => format!("%{}%", like_pattern(p)),
             };
             out.sql.push('(');
+            trigram_prefilter(value, out);
+            out.sql.push('(');
             for (i, col) in TEXT_FIELDS.iter().enumerate() {
                 if i > 0 {
                     out.sql.push_str(" OR ");
@@ -98,7 +100,7 @@ fn emit(expr: &Expr, now: i64, out: &mut SqlFilter) {
                 out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
                 out.params.push(SqlParam::Text(pattern.clone()));
             }
-            out.sql.push(')');
+            out.sql.push_str("))");
         }
     }
 }
@@ -147,11 +149,15 @@ fn emit_match(field: &Field, value: &Value, now: i64, out: &mut SqlFilter) {
     match (field.kind, value) {
         // Text fields: ASCII case-insensitive, a pattern anchored, a literal anywhere.
         (FieldKind::Text, Value::Pattern(p)) => {
-            out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
+            out.sql.push('(');
+            trigram_prefilter(value, out);
+            out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\')"));
             out.params.push(SqlParam::Text(like_pattern(p)));
         }
         (FieldKind::Text, Value::Literal(s)) => {
-            out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
+            out.sql.push('(');
+            trigram_prefilter(value, out);
+            out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\')"));
             out.params
                 .push(SqlParam::Text(format!("%{}%", like_escape(s))));
         }
@@ -227,6 +233,63 @@ fn status_match(value: &Value, now: i64, out: &mut SqlFilter) {
         // The parser only lets statuses through.
         None => out.sql.push('0'),
     }
+}
+
+/// Most trigrams put in one full-text query: a few spread over the value narrow the rows
+/// about as well as all of them.
+const MAX_TRIGRAMS: usize = 12;
+
+/// `f.rowid IN (rows of the trigram index holding the value's trigrams) AND `, when the
+/// value has a literal part of at least three characters; nothing otherwise.
+///
+/// The index (`finding_text`, trigram tokenizer, case folded) proposes every row where each
+/// of those trigrams occurs in one of the text fields; the `LIKE` that follows decides. So
+/// the index only ever narrows what is read, never what matches.
+fn trigram_prefilter(value: &Value, out: &mut SqlFilter) {
+    let parts: Vec<&str> = match value {
+        Value::Literal(s) => vec![s.as_str()],
+        Value::Pattern(pieces) => pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Text(t) => Some(t.as_str()),
+                Piece::Any => None,
+            })
+            .collect(),
+    };
+    let mut grams: Vec<String> = Vec::new();
+    for part in parts {
+        let chars: Vec<char> = part.chars().collect();
+        if chars.len() < 3 {
+            continue;
+        }
+        // Windows that cover the part, not overlapping except for the last one.
+        let last = chars.len() - 3;
+        let mut starts: Vec<usize> = (0..=last).step_by(3).collect();
+        if starts.last() != Some(&last) {
+            starts.push(last);
+        }
+        for start in starts {
+            let gram: String = chars[start..start + 3].iter().collect();
+            if !grams.contains(&gram) {
+                grams.push(gram);
+            }
+        }
+    }
+    if grams.is_empty() {
+        return;
+    }
+    if grams.len() > MAX_TRIGRAMS {
+        let step = grams.len().div_ceil(MAX_TRIGRAMS);
+        grams = grams.into_iter().step_by(step).collect();
+    }
+    let query = grams
+        .iter()
+        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    out.sql
+        .push_str("f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text MATCH ?) AND ");
+    out.params.push(SqlParam::Text(query));
 }
 
 /// Escapes LIKE's own wildcards (`%`, `_`) and the escape character itself.
@@ -312,13 +375,20 @@ mod tests {
             ),
             (
                 "resource.name : kube-*",
-                "f.resource_name LIKE ? ESCAPE '\\'",
-                vec![text("kube-%")],
+                "(f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text MATCH ?) \
+                 AND f.resource_name LIKE ? ESCAPE '\\')",
+                vec![text(r#""kub" AND "be-""#), text("kube-%")],
+            ),
+            (
+                "resource.name : ku*",
+                "(f.resource_name LIKE ? ESCAPE '\\')",
+                vec![text("ku%")],
             ),
             (
                 "rule.name : 100%",
-                "f.rule_name LIKE ? ESCAPE '\\'",
-                vec![text("%100\\%%")],
+                "(f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text MATCH ?) \
+                 AND f.rule_name LIKE ? ESCAPE '\\')",
+                vec![text(r#""100" AND "00%""#), text("%100\\%%")],
             ),
             ("host.name : *", "f.host IS NOT NULL", vec![]),
             (
@@ -422,8 +492,17 @@ mod tests {
     #[test]
     fn bare_value_searches_every_text_field_as_substring() {
         let got = sql(r#""o'brien\"; drop""#);
-        assert_eq!(got.params.len(), TEXT_FIELDS.len());
-        assert!(got.params.iter().all(|p| p == &text("%o'brien\"; drop%")));
+        assert_eq!(got.params.len(), TEXT_FIELDS.len() + 1);
+        // The trigram prefilter: spread trigrams, FTS5 quotes doubled.
+        assert_eq!(
+            got.params[0],
+            text(r#""o'b" AND "rie" AND "n"";" AND " dr" AND "rop""#)
+        );
+        assert!(
+            got.params[1..]
+                .iter()
+                .all(|p| p == &text("%o'brien\"; drop%"))
+        );
         assert!(
             !got.sql.contains("brien"),
             "values never reach the SQL text"
