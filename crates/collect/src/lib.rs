@@ -7,6 +7,7 @@
 //! - [`offline`]: manifest files, directories, stdin, `kubectl get -o yaml|json` output.
 //! - [`node`]: a node's processes and files through its host root.
 //! - [`mirror`]: control-plane command lines from the static pods' mirror pods.
+//! - [`read`]: bounded reads of regular files only, for every collector that reads files.
 //! - [`sanitize`]: the redaction every collector applies before objects leave it.
 
 pub mod k8s;
@@ -14,6 +15,7 @@ pub mod mirror;
 pub mod node;
 pub mod offline;
 pub mod plan;
+pub mod read;
 pub mod sanitize;
 pub mod source;
 

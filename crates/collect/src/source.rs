@@ -42,6 +42,8 @@ pub struct Manifests {
     options: LoadOptions,
     cluster: ClusterInfo,
     describe: String,
+    /// YAML alias expansion so far, carried from file to file (one budget per run).
+    aliases_expanded: usize,
 }
 
 impl Manifests {
@@ -67,6 +69,7 @@ impl Manifests {
             options,
             cluster,
             describe,
+            aliases_expanded: 0,
         }
     }
 }
@@ -84,14 +87,19 @@ impl Source for Manifests {
                 ..Batch::default()
             });
         };
-        let mut loaded = Loaded::default();
+        let mut loaded = Loaded {
+            aliases_expanded: self.aliases_expanded,
+            ..Loaded::default()
+        };
         crate::offline::load_path(&file, self.options, &mut loaded);
         let Loaded {
             objects,
             mut diagnostics,
             gaps,
             files: _,
+            aliases_expanded,
         } = loaded;
+        self.aliases_expanded = aliases_expanded;
         // In parallel: each object's id is a SHA-1 based UUID.
         let cluster = &self.cluster;
         let resources = objects

@@ -9,6 +9,10 @@
 //! Also enforced here: duplicate keys are an error (naming both lines), nesting depth and alias
 //! expansion are bounded, and the start line of every item of a top-level `items` list is kept
 //! so that objects unwrapped from a `kind: List` can be reported precisely.
+//!
+//! Alias expansion draws on an [`AliasBudget`] that the caller may share between documents: a
+//! file of many documents that each stay just under a per-document limit still cannot expand
+//! without end, because the budget belongs to the file (or the whole run), not to a document.
 
 use std::collections::HashMap;
 
@@ -17,8 +21,85 @@ use serde_json::{Map, Number, Value};
 
 /// Deepest nesting accepted (Kubernetes objects stay far below).
 pub const MAX_DEPTH: usize = 200;
-/// Most values a document may expand to through aliases.
+/// Most values a document may expand to through aliases, when it has a budget of its own
+/// ([`parse_document`]).
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// How many values aliases may still expand to, shared by every document parsed with it.
+///
+/// Each alias costs the number of values it stands for. The document whose alias would overdraw
+/// the budget fails with an error; a budget is never refilled, so the documents after it can
+/// only use what is left, and a file's expansion stays bounded however many documents it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AliasBudget {
+    limit: usize,
+    spent: usize,
+    holder: &'static str,
+}
+
+impl AliasBudget {
+    /// A budget of `limit` values for `holder`, named in errors ("this document", "this file",
+    /// "this run").
+    pub fn new(limit: usize, holder: &'static str) -> AliasBudget {
+        AliasBudget {
+            limit,
+            spent: 0,
+            holder,
+        }
+    }
+
+    /// The values spent so far.
+    pub fn spent(&self) -> usize {
+        self.spent
+    }
+
+    /// The values still available.
+    pub fn remaining(&self) -> usize {
+        self.limit - self.spent
+    }
+
+    /// The budget this one started with.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Whose budget it is, as named in errors.
+    pub fn holder(&self) -> &'static str {
+        self.holder
+    }
+
+    /// Takes `values` from the budget, or nothing when fewer are left.
+    pub fn spend(&mut self, values: usize) -> Result<(), AliasOverdraw> {
+        if values > self.remaining() {
+            return Err(AliasOverdraw {
+                limit: self.limit,
+                holder: self.holder,
+            });
+        }
+        self.spent += values;
+        Ok(())
+    }
+}
+
+/// An alias would expand past its [`AliasBudget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AliasOverdraw {
+    /// The budget that was overdrawn.
+    pub limit: usize,
+    /// Whose budget it is.
+    pub holder: &'static str,
+}
+
+impl std::fmt::Display for AliasOverdraw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "alias expansion exceeds budget: aliases would expand to more than the {} values \
+             allowed for {} (alias bomb?); document not read",
+            self.limit, self.holder
+        )
+    }
+}
 
 /// A parsed YAML document.
 #[derive(Debug)]
@@ -62,14 +143,24 @@ enum Frame {
     },
 }
 
-/// Parses one YAML document (the caller splits the stream on `---`).
+/// Parses one YAML document (the caller splits the stream on `---`), with an alias budget of
+/// [`MAX_ALIAS_NODES`] of its own.
 pub fn parse_document(text: &str) -> Result<YamlDoc, YamlError> {
+    parse_document_within(
+        text,
+        &mut AliasBudget::new(MAX_ALIAS_NODES, "this document"),
+    )
+}
+
+/// Parses one YAML document, its alias expansion drawn from `budget` (shared by the documents
+/// of a file, say). A document that would overdraw the budget fails; what its earlier aliases
+/// took stays spent.
+pub fn parse_document_within(text: &str, budget: &mut AliasBudget) -> Result<YamlDoc, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Value, usize)> = HashMap::new();
     let mut root: Option<Value> = None;
     let mut item_lines = Vec::new();
-    let mut expanded = 0usize;
     let mut seen_document = false;
 
     while let Some(next) = parser.next_event() {
@@ -162,15 +253,10 @@ pub fn parse_document(text: &str) -> Result<YamlDoc, YamlError> {
                     line,
                     message: "alias to an unknown anchor".into(),
                 })?;
-                expanded += size;
-                if expanded > MAX_ALIAS_NODES {
-                    return Err(YamlError {
-                        line,
-                        message: format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} values (alias bomb?)"
-                        ),
-                    });
-                }
+                budget.spend(size).map_err(|overdraw| YamlError {
+                    line,
+                    message: overdraw.to_string(),
+                })?;
                 Some((value, 0))
             }
         };
@@ -477,6 +563,46 @@ mod tests {
         }
         let err = parse_document(&text).unwrap_err();
         assert!(err.message.contains("alias"), "{}", err.message);
+    }
+
+    /// A document well under [`MAX_ALIAS_NODES`] on its own: five levels of ten aliases each,
+    /// about 123,000 values once expanded.
+    fn amplifying_document() -> String {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..5 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        text
+    }
+
+    #[test]
+    fn a_shared_budget_fails_the_documents_that_overdraw_it() {
+        let doc = amplifying_document();
+        let one = {
+            let mut b = AliasBudget::new(usize::MAX / 2, "probe");
+            parse_document_within(&doc, &mut b).unwrap();
+            b.spent()
+        };
+        assert!(one > 10_000, "{one}");
+        // Room for two documents and a half: the third fails, and so does every later one.
+        let mut budget = AliasBudget::new(one * 5 / 2, "this file");
+        let results: Vec<_> = (0..5)
+            .map(|_| parse_document_within(&doc, &mut budget))
+            .collect();
+        assert!(results[0].is_ok() && results[1].is_ok());
+        for r in &results[2..] {
+            let err = r.as_ref().unwrap_err();
+            assert!(
+                err.message.contains("alias expansion exceeds budget")
+                    && err.message.contains("this file"),
+                "{}",
+                err.message
+            );
+        }
+        assert!(budget.remaining() < one);
+        // A document without aliases still reads once the budget is spent.
+        assert!(parse_document_within("a: 1\n", &mut budget).is_ok());
     }
 
     #[test]

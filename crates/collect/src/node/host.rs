@@ -4,11 +4,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, Metadata};
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value, json};
+
+use crate::read::ReadError;
 
 /// Largest file the collector reads (configs, manifests, passwd).
 pub const MAX_READ: u64 = 4 * 1024 * 1024;
@@ -346,21 +347,16 @@ fn join(base: &Path, parts: &[OsString]) -> PathBuf {
     p
 }
 
-/// Reads at most `cap` bytes; a longer file is an error rather than a silent cut.
+/// Reads at most `cap` bytes of a regular file; a longer file is an error rather than a silent
+/// cut, and a FIFO, socket or device is named and never read (see [`crate::read`]).
 pub fn read_capped(path: &Path, cap: u64) -> crate::Result<Vec<u8>> {
-    let unreadable = crate::Error::Unreadable;
-    let file = fs::File::open(path).map_err(|e| unreadable(io_message(&e)))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(unreadable("is a directory (EISDIR)".into()));
-    }
-    let mut buf = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| unreadable(io_message(&e)))?;
-    if buf.len() as u64 > cap {
-        return Err(unreadable(format!("larger than {cap} bytes; not read")));
-    }
-    Ok(buf)
+    crate::read::regular_file(path, cap).map_err(|e| {
+        crate::Error::Unreadable(match e {
+            ReadError::NotRegular("a directory") => "is a directory (EISDIR)".into(),
+            ReadError::Io(e) => io_message(&e),
+            other => other.to_string(),
+        })
+    })
 }
 
 /// An entry standing for a directory that could not be listed.

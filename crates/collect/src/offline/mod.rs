@@ -13,9 +13,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kspm_model::{FileLocation, RawJson};
+use kspm_yaml::AliasBudget;
 use serde_json::Value;
 
+use crate::read::ReadError;
 use crate::{Diagnostic, Severity};
+
+/// Most values that YAML aliases may expand to in one file, over all its documents.
+pub const ALIAS_VALUES_PER_FILE: usize = kspm_yaml::MAX_ALIAS_NODES;
+/// Most values that YAML aliases may expand to in one run, over all its files.
+pub const ALIAS_VALUES_PER_RUN: usize = 4 * ALIAS_VALUES_PER_FILE;
 
 /// Limits for reading inputs.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +79,9 @@ pub struct Loaded {
     pub gaps: Vec<kspm_model::Gap>,
     /// Files read (stdin counts as one).
     pub files: usize,
+    /// Values that YAML aliases expanded to so far, counted against [`ALIAS_VALUES_PER_RUN`]
+    /// (a source reading several files carries it from one file's `Loaded` to the next).
+    pub aliases_expanded: usize,
 }
 
 impl Loaded {
@@ -166,23 +176,30 @@ fn has_manifest_extension(path: &Path) -> bool {
 
 fn load_file(path: &Path, options: LoadOptions, loaded: &mut Loaded) {
     let display = path.display().to_string();
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > options.max_file_size {
-        loaded.files += 1;
-        return loaded.diagnostics.push(file_error(
-            &display,
-            format!(
-                "file is {} MiB, above the {} MiB limit; not read (raise it with --max-file-size)",
-                size / (1024 * 1024),
-                options.max_file_size / (1024 * 1024)
-            ),
-        ));
-    }
-    match std::fs::read(path) {
+    match crate::read::regular_file(path, options.max_file_size) {
         Ok(bytes) => load_bytes(&display, &bytes, options, loaded),
-        Err(e) => loaded
-            .diagnostics
-            .push(file_error(&display, describe_io(&e))),
+        Err(e) => {
+            loaded.files += 1;
+            let message = match e {
+                ReadError::TooLarge(limit) => format!(
+                    "file is above the {} limit; not read (raise it with --max-file-size)",
+                    mebibytes(limit)
+                ),
+                ReadError::Io(e) => describe_io(&e),
+                other => other.to_string(),
+            };
+            loaded.diagnostics.push(file_error(&display, message));
+        }
+    }
+}
+
+/// `10 MiB`, or bytes when the limit is not a whole number of MiB.
+fn mebibytes(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -256,8 +273,18 @@ pub fn load_bytes(file: &str, bytes: &[u8], options: LoadOptions, loaded: &mut L
             return;
         }
     }
+    // One budget for the whole file, never more than what the run has left: documents that
+    // each stay under a per-document limit cannot add up to an unbounded expansion.
+    let run_left = ALIAS_VALUES_PER_RUN.saturating_sub(loaded.aliases_expanded);
+    let mut aliases = if run_left < ALIAS_VALUES_PER_FILE {
+        AliasBudget::new(run_left, "this run")
+    } else {
+        AliasBudget::new(ALIAS_VALUES_PER_FILE, "this file")
+    };
     for (i, (start_line, chunk)) in split_documents(text).into_iter().enumerate() {
-        match kspm_yaml::parse_document(chunk) {
+        let parsed = kspm_yaml::parse_document_within(chunk, &mut aliases);
+        loaded.aliases_expanded = ALIAS_VALUES_PER_RUN - run_left + aliases.spent();
+        match parsed {
             Ok(doc) => match doc.value {
                 // An empty document after `---` reads as null: nothing to evaluate.
                 None | Some(Value::Null) => {}

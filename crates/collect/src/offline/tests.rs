@@ -130,3 +130,142 @@ fn document_split_keeps_marker_lines_and_numbers() {
     let docs = split_documents("a: 1\n---\nb: 2\n...\nc: 3\n");
     assert_eq!(docs.iter().map(|d| d.0).collect::<Vec<_>>(), vec![1, 2, 5]);
 }
+
+/// A Pod whose `args` expand through aliases to about 900,000 values: under the per-file
+/// budget alone, in about 600 bytes of YAML.
+fn amplifying_pod(name: &str) -> String {
+    let mut text = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  annotations:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    );
+    for i in 1..5 {
+        let prev = format!("*a{}", i - 1);
+        text.push_str(&format!(
+            "    a{i}: &a{i} [{}]\n",
+            vec![prev; 10].join(", ")
+        ));
+    }
+    text.push_str("spec:\n  containers:\n  - name: app\n    image: nginx\n    args: [");
+    text.push_str(&["*a4"; 7].join(", "));
+    text.push_str("]\n");
+    text
+}
+
+#[test]
+fn alias_expansion_is_budgeted_per_file_and_fails_only_the_documents_past_it() {
+    let text = (0..10)
+        .map(|i| amplifying_pod(&format!("bomb-{i}")))
+        .collect::<Vec<_>>()
+        .join("---\n");
+    assert!(text.len() < 8 * 1024, "{} bytes", text.len());
+    let loaded = load_str("bombs.yaml", &text);
+    assert_eq!(names(&loaded), ["bomb-0"]);
+    let errors: Vec<&Diagnostic> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 9, "{errors:?}");
+    for (d, document) in errors.iter().zip(1..) {
+        assert_eq!(d.file, "bombs.yaml");
+        assert_eq!(d.document, Some(document));
+        assert!(
+            d.message.contains("alias expansion exceeds budget") && d.message.contains("this file"),
+            "{d}"
+        );
+    }
+    // What was read stays bounded by the budget: one document's worth.
+    let raw: usize = loaded.objects.iter().map(|o| o.raw.as_str().len()).sum();
+    assert!(raw < 10 * 1024 * 1024, "{raw} bytes of objects");
+    assert!(loaded.aliases_expanded <= ALIAS_VALUES_PER_FILE);
+    // Each failed Pod is a gap: rules on Pods cannot call the input complete.
+    assert_eq!(loaded.gaps.len(), 9);
+}
+
+#[test]
+fn alias_expansion_is_budgeted_per_run_across_files() {
+    let mut loaded = Loaded::default();
+    let files = ALIAS_VALUES_PER_RUN / ALIAS_VALUES_PER_FILE + 1;
+    for f in 0..files {
+        let text = amplifying_pod(&format!("pod-{f}"));
+        load_bytes(
+            &format!("f{f}.yaml"),
+            text.as_bytes(),
+            LoadOptions::default(),
+            &mut loaded,
+        );
+    }
+    // Each file alone is under its own budget; the last one finds the run's spent.
+    assert_eq!(loaded.objects.len(), files - 1);
+    let last = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .expect("the last file overdraws the run's budget");
+    assert_eq!(last.file, format!("f{}.yaml", files - 1));
+    assert!(last.message.contains("this run"), "{last}");
+    assert!(loaded.aliases_expanded <= ALIAS_VALUES_PER_RUN);
+}
+
+#[test]
+fn special_files_are_named_and_skipped_and_the_others_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let status = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe.yaml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.yaml")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("socket.yaml")).unwrap();
+    std::fs::write(
+        d.join("good.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good}\n",
+    )
+    .unwrap();
+
+    // On a thread with a deadline: a FIFO opened the ordinary way would never return.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = d.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(load(&[path], LoadOptions::default()));
+    });
+    let loaded = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("loading finishes instead of waiting on a special file");
+    assert_eq!(names(&loaded), ["good"]);
+    let mut errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| {
+            let name = Path::new(&d.file).file_name().unwrap().to_string_lossy();
+            format!("{name}: {}", d.message)
+        })
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "pipe.yaml: not a regular file (a FIFO); not read",
+            "socket.yaml: not a regular file (a socket); not read",
+            "zero.yaml: not a regular file (a character device); not read",
+        ]
+    );
+}
+
+#[test]
+fn the_size_limit_holds_for_files_whatever_their_metadata_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\n",
+    )
+    .unwrap();
+    let loaded = load(&[file], LoadOptions { max_file_size: 16 });
+    assert!(loaded.objects.is_empty());
+    assert_eq!(
+        loaded.diagnostics[0].message,
+        "file is above the 16 bytes limit; not read (raise it with --max-file-size)"
+    );
+}
