@@ -3,7 +3,10 @@
 //!
 //! - `without-replicasets` (as `kubectl get pods,deploy,… -A -o json` without `rs`): the pods'
 //!   controllers are not in the input, so every pod is evaluated (about 27 findings per pod);
-//! - `complete`: ReplicaSets present, so their pods are judged once, on the Deployment.
+//! - `complete`: ReplicaSets present, so their pods are judged once, on the Deployment;
+//! - `yaml-documents`: the `without-replicasets` objects as one multi-document YAML file in
+//!   block style (`---` between objects, as Helm and `kubectl` write them), read document by
+//!   document instead of as one `kind: List`.
 //!
 //! For each shape, size and output format it prints the wall time (best and median), findings
 //! per second, the scan's peak RSS and the bytes written, then how peak RSS grows with the
@@ -12,7 +15,8 @@
 //!
 //! Run: `cargo bench -p kspm-cli --bench scan`. Environment: KSPM_BENCH_PODS (comma list,
 //! default 1000,10000,50000), KSPM_BENCH_RUNS (default 3), KSPM_BENCH_OUTPUTS (default
-//! table,json), KSPM_BENCH_SHAPES (default without-replicasets,complete).
+//! table,json), KSPM_BENCH_SHAPES (default without-replicasets,complete; add yaml-documents:
+//! `KSPM_BENCH_SHAPES=yaml-documents KSPM_BENCH_PODS=100000 KSPM_BENCH_OUTPUTS=table`).
 //! Targets (DESIGN §9, on 10,000 pods): table under 1.5 s, JSON under 2.5 s, each under 250 MB.
 
 use std::io::Read as _;
@@ -63,19 +67,26 @@ fn main() {
             ));
             let mut synth = Command::new(&exe);
             synth.args(["synth", "--pods", &pods.to_string()]);
-            if shape == "without-replicasets" {
+            if shape == "without-replicasets" || shape == "yaml-documents" {
                 synth.arg("--without-replicasets");
             }
             let out = synth.output().expect("run kspm synth");
             assert!(out.status.success(), "kspm synth failed");
-            std::fs::write(&file, &out.stdout).expect("write snapshot");
+            let file = if shape == "yaml-documents" {
+                let file = file.with_extension("yaml");
+                std::fs::write(&file, yaml_documents(&out.stdout)).expect("write documents");
+                file
+            } else {
+                std::fs::write(&file, &out.stdout).expect("write snapshot");
+                file
+            };
             let loaded =
                 kspm_collect::offline::load(std::slice::from_ref(&file), Default::default());
             let objects = loaded.objects.len();
             drop(loaded);
             println!(
-                "  {pods} pods: {objects} objects, {:.1} MB JSON",
-                out.stdout.len() as f64 / 1e6
+                "  {pods} pods: {objects} objects, {:.1} MB",
+                std::fs::metadata(&file).map_or(0, |m| m.len()) as f64 / 1e6
             );
             let mut findings = 0u64;
             for output in &outputs {
@@ -202,4 +213,51 @@ fn footer_findings(tail: &str) -> u64 {
         .filter(|part| !part.ends_with("not applicable"))
         .filter_map(|part| part.split(' ').next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// A `kind: List` (JSON) as a multi-document YAML stream in block style, one object each.
+fn yaml_documents(list: &[u8]) -> String {
+    let list: serde_json::Value = serde_json::from_slice(list).expect("synth writes JSON");
+    let mut out = String::new();
+    for item in list["items"].as_array().expect("a List") {
+        out.push_str("---\n");
+        block(item, 0, &mut out);
+    }
+    out
+}
+
+/// Writes `value` as block YAML at `indent`: mappings and sequences one entry a line, scalars
+/// as JSON (a JSON string is a valid double-quoted YAML scalar).
+fn block(value: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                out.push_str(&format!("{pad}{}:", serde_json::to_string(k).unwrap()));
+                nested(v, indent + 2, out);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for v in items {
+                out.push_str(&format!("{pad}-"));
+                nested(v, indent + 2, out);
+            }
+        }
+        scalar => out.push_str(&format!("{pad}{scalar}\n")),
+    }
+}
+
+fn nested(value: &serde_json::Value, indent: usize, out: &mut String) {
+    let empty_or_scalar = match value {
+        serde_json::Value::Object(m) => m.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        _ => true,
+    };
+    if empty_or_scalar {
+        out.push_str(&format!(" {value}\n"));
+    } else {
+        out.push('\n');
+        block(value, indent, out);
+    }
 }
