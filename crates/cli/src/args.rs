@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "Exit codes:\n  0  clean: no failed findings (or --fail-on none); also when the reader of the output went away (`| head`)\n  1  failed findings with --fail-on failed; failing rule cases for `rules test`\n  2  usage or input error: an input could not be read or parsed (the other inputs were still scanned), no Kubernetes object in the inputs, an unknown benchmark\n  3  kspm could not run: rule bundle, output or destination (server) error";
+const EXIT_CODES: &str = "Exit codes:\n  0  clean: no failed findings (or --fail-on none); also when the reader of the output went away (`| head`)\n  1  failed findings with --fail-on failed; failing rule cases for `rules test`\n  2  usage or input error: an input could not be read or parsed (the other inputs were still scanned), no Kubernetes object in the inputs, an unknown benchmark\n  3  kspm could not run: rule bundle, output or destination (server, Elasticsearch) error";
 
 /// kspm: Kubernetes security posture management against the CIS Kubernetes Benchmark and the
 /// Pod Security Standards.
@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests and snapshots (files, directories, `-` for stdin), node root
     /// filesystems (--host-root) or a running cluster (--kubeconfig, --in-cluster).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List, show and test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -84,7 +84,7 @@ pub enum Command {
     },
     /// Run the agent: assess this node (and, on the holder of the leader lease, the cluster)
     /// now and every --interval, sending findings to a kspm server.
-    Agent(AgentArgs),
+    Agent(Box<AgentArgs>),
     /// Print the Kubernetes manifest that deploys the agent (a DaemonSet) and the server.
     Manifest(ManifestArgs),
     /// Write a fixture node root filesystem (for trying `kspm scan --host-root`).
@@ -130,6 +130,10 @@ pub enum OutputFormat {
     Csv,
     /// Send the findings to a kspm server (--server, --token); prints a summary.
     Server,
+    /// Ship the finding documents to Elasticsearch or OpenSearch with `_bulk`
+    /// (--elasticsearch-url; credentials from KSPM_ES_API_KEY, KSPM_ES_USERNAME and
+    /// KSPM_ES_PASSWORD, or --elasticsearch-api-key-file); prints a summary.
+    Elasticsearch,
 }
 
 /// When to exit with code 1.
@@ -220,6 +224,44 @@ pub struct ScanArgs {
     /// Findings per request with `--output server`.
     #[arg(long, value_name = "N", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
+    /// Elasticsearch or OpenSearch to ship findings to with `--output elasticsearch`
+    /// (`https://host:9200`).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KSPM_ES_URL",
+        required_if_eq("output", "elasticsearch")
+    )]
+    pub elasticsearch_url: Option<String>,
+    /// Data stream to write to (`create` operations; every cycle's documents are kept).
+    #[arg(long, value_name = "NAME", default_value = kspm_sinks::elasticsearch::DEFAULT_DATA_STREAM)]
+    pub elasticsearch_data_stream: String,
+    /// Write to this plain index instead of a data stream (`index` operations), for
+    /// OpenSearch and Elasticsearch 7.
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "elasticsearch_data_stream"
+    )]
+    pub elasticsearch_index: Option<String>,
+    /// A CA certificate (PEM) to trust for the Elasticsearch URL, besides the system's.
+    #[arg(long, value_name = "FILE")]
+    pub elasticsearch_ca: Option<PathBuf>,
+    /// A file holding an Elasticsearch API key (the encoded form); overrides KSPM_ES_API_KEY
+    /// and KSPM_ES_USERNAME/KSPM_ES_PASSWORD.
+    #[arg(long, value_name = "FILE")]
+    pub elasticsearch_api_key_file: Option<PathBuf>,
+    /// Documents per bulk request with `--output elasticsearch`.
+    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub elasticsearch_batch_size: u32,
+    /// Keep batches in this directory until Elasticsearch has taken them: they survive an
+    /// outage and a restart, and the next run sends them first.
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Largest size of the spool; when full, the oldest cycle's batches are dropped (counted
+    /// and reported).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub spool_max_size: u64,
 }
 
 #[derive(Debug, Subcommand)]

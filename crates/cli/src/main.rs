@@ -52,8 +52,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<Exit> {
     match command {
-        Command::Scan(args) => scan::run(args),
-        Command::Agent(args) => agent::run(args),
+        Command::Scan(args) => scan::run(*args),
+        Command::Agent(args) => agent::run(*args),
         Command::Manifest(args) => manifest::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Synth {

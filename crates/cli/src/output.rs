@@ -9,7 +9,7 @@ use crate::exit::UsageError;
 /// The file format of `output`, or `None` for `server`.
 pub fn format(output: OutputFormat) -> Option<Format> {
     match output {
-        OutputFormat::Server => None,
+        OutputFormat::Server | OutputFormat::Elasticsearch => None,
         OutputFormat::Table => Some(Format::Table),
         OutputFormat::Json => Some(Format::Json),
         OutputFormat::Ndjson => Some(Format::Ndjson),
@@ -32,6 +32,10 @@ pub fn sink(
             let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
             Ok(format.sink(stdout))
         }
+        None if output == OutputFormat::Elasticsearch => Err(UsageError(
+            "--output elasticsearch is for `kspm scan`; the agent sends to a kspm server".into(),
+        )
+        .into()),
         None => {
             let (Some(url), Some(token)) = (server, token) else {
                 return Err(UsageError("--output server needs --server and a token".into()).into());

@@ -12,8 +12,11 @@ use kspm_collect::{NodeTarget, Plan, Severity};
 use kspm_engine::{Evaluator, ScanContext};
 use kspm_model::{ClusterInfo, cluster_id_from_name, unix_now};
 use kspm_sinks::Sink;
+use kspm_sinks::elasticsearch::{
+    Credentials, ElasticsearchConfig, ElasticsearchSink, SpoolConfig, Target,
+};
 
-use crate::args::{FailOn, ScanArgs};
+use crate::args::{FailOn, OutputFormat, ScanArgs};
 use crate::exit::{Exit, UsageError};
 use crate::logging::memory;
 
@@ -154,12 +157,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let ctx = ScanContext::new(cluster, now).with_benchmarks(benchmarks);
 
     let output = crate::output::format(args.output);
-    let mut sinks: Vec<Box<dyn Sink>> = vec![crate::output::sink(
-        args.output,
-        args.server.as_deref(),
-        args.token.as_deref(),
-        args.batch_size,
-    )?];
+    let mut sinks: Vec<Box<dyn Sink>> = vec![if args.output == OutputFormat::Elasticsearch {
+        Box::new(elasticsearch_sink(&args)?)
+    } else {
+        crate::output::sink(
+            args.output,
+            args.server.as_deref(),
+            args.token.as_deref(),
+            args.batch_size,
+        )?
+    }];
 
     let resources = collected.resources.len();
     progress.set_message(format!("evaluating {resources} resources"));
@@ -192,7 +199,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         memory()
     );
     let failed = outcome.tally.failed;
-    if output.is_none() {
+    if args.output == OutputFormat::Elasticsearch {
+        let sent = &outcome.delivered[0];
+        println!(
+            "sent {} findings in {} bulk requests to {} ({}); {failed} failed",
+            sent.findings,
+            sent.batches,
+            args.elasticsearch_url.as_deref().unwrap_or_default(),
+            args.elasticsearch_index
+                .as_deref()
+                .unwrap_or(&args.elasticsearch_data_stream)
+        );
+    } else if output.is_none() {
         let sent = &outcome.delivered[0];
         println!(
             "sent {} findings in {} batches ({} cycles) to {}; {failed} failed",
@@ -209,6 +227,40 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// The Elasticsearch sink the arguments describe (credentials from the key file or the
+/// environment).
+fn elasticsearch_sink(args: &ScanArgs) -> anyhow::Result<ElasticsearchSink> {
+    let Some(url) = &args.elasticsearch_url else {
+        return Err(UsageError("--output elasticsearch needs --elasticsearch-url".into()).into());
+    };
+    let usage = |e: kspm_sinks::Error| UsageError(format!("--output elasticsearch: {e}"));
+    let credentials = Credentials::resolve(args.elasticsearch_api_key_file.as_deref(), |name| {
+        std::env::var(name).ok()
+    })
+    .map_err(usage)?;
+    let ca_pem = match &args.elasticsearch_ca {
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| UsageError(format!("--elasticsearch-ca {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let mut config = ElasticsearchConfig::new(url.clone());
+    config.target = match &args.elasticsearch_index {
+        Some(index) => Target::Index(index.clone()),
+        None => Target::DataStream(args.elasticsearch_data_stream.clone()),
+    };
+    config.credentials = credentials;
+    config.ca_pem = ca_pem;
+    config.batch_docs = args.elasticsearch_batch_size as usize;
+    config.spool = args.spool_dir.as_ref().map(|dir| SpoolConfig {
+        dir: dir.clone(),
+        max_bytes: args.spool_max_size.saturating_mul(1024 * 1024),
+    });
+    let sink = ElasticsearchSink::new(config).map_err(usage)?;
+    Ok(sink)
 }
 
 /// A spinner on stderr when it is a terminal; hidden (and free) when output is piped.

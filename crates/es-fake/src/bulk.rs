@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Principal, unauthorized};
 use crate::mapping;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{Doc, EsError};
 
 /// One parsed operation.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Principal, authenticate, unauthorized};
 use crate::fault::RequestFault;
-use crate::server::{RecordedRequest, Shared};
+use crate::shared::{RecordedRequest, Shared};
 use crate::state::EsError;
 
 /// Largest request body (Elasticsearch's `http.max_content_length` default).

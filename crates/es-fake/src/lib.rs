@@ -27,13 +27,13 @@ mod handler;
 mod mapping;
 mod net;
 mod server;
+mod shared;
 mod state;
 
 pub use auth::{Principal, Privileges};
 pub use fault::Fault;
-pub use server::{
-    DEFAULT_API_KEY, DEFAULT_PASSWORD, FakeElasticsearch, FakeElasticsearchBuilder, RecordedRequest,
-};
+pub use server::{DEFAULT_API_KEY, DEFAULT_PASSWORD, FakeElasticsearch, FakeElasticsearchBuilder};
+pub use shared::RecordedRequest;
 
 /// What can go wrong setting up the server.
 #[derive(Debug, thiserror::Error)]

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// A TCP stream that obeys [`crate::Fault::DropConnection`].
 pub(crate) struct FaultyStream {

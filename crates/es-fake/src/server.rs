@@ -2,7 +2,7 @@
 //! while it runs (faults, stop and start again on the same port, read what was indexed).
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use serde_json::Value;
@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use crate::auth::{Principal, Privileges};
 use crate::fault::{Fault, Faults};
 use crate::net::{PlainListener, TlsListener, generate_tls};
+use crate::shared::{Config, RecordedRequest, Shared, lock};
 use crate::state::Cluster;
 use crate::{Error, Result, handler};
 
@@ -18,79 +19,6 @@ use crate::{Error, Result, handler};
 pub const DEFAULT_PASSWORD: &str = "kspm-es-fake-password";
 /// The default API key, in the encoded form clients send (`Authorization: ApiKey …`).
 pub const DEFAULT_API_KEY: &str = "a3NwbS1rZXk6a3NwbS1lcy1mYWtlLXNlY3JldA==";
-
-/// One request the server answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
-    /// The answer's status.
-    pub status: u16,
-}
-
-/// Settings fixed when the server is built.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) version: String,
-    pub(crate) distribution: Option<String>,
-    pub(crate) product_header: bool,
-    pub(crate) principals: Vec<Principal>,
-    pub(crate) store_sources: bool,
-}
-
-impl Config {
-    /// The major version served.
-    pub(crate) fn major_minor(&self) -> (u64, u64) {
-        let mut parts = self
-            .version
-            .split('.')
-            .map(|p| p.parse::<u64>().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-    }
-
-    pub(crate) fn opensearch(&self) -> bool {
-        self.distribution.as_deref() == Some("opensearch")
-    }
-
-    /// The exception name of a document that does not fit its mapping: Elasticsearch 8.8
-    /// renamed it.
-    pub(crate) fn parsing_exception(&self) -> &'static str {
-        if !self.opensearch() && self.major_minor() >= (8, 8) {
-            "document_parsing_exception"
-        } else {
-            "mapper_parsing_exception"
-        }
-    }
-}
-
-/// What the handlers share; it outlives a stop, so a restarted server keeps its data.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    cluster: Mutex<Cluster>,
-    faults: Mutex<Faults>,
-    requests: Mutex<Vec<RecordedRequest>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Shared {
-    pub(crate) fn cluster(&self) -> MutexGuard<'_, Cluster> {
-        lock(&self.cluster)
-    }
-
-    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
-        lock(&self.faults)
-    }
-
-    pub(crate) fn record(&self, request: RecordedRequest) {
-        lock(&self.requests).push(request);
-    }
-}
 
 /// Sets up a [`FakeElasticsearch`].
 #[derive(Debug, Clone)]

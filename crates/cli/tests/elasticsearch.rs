@@ -1,0 +1,170 @@
+//! `kspm scan --output elasticsearch` end to end: the real binary shipping to the loopback
+//! Elasticsearch of `kspm-es-fake` over HTTPS with a custom CA.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use kspm_es_fake::{DEFAULT_PASSWORD, FakeElasticsearch};
+use serde_json::Value;
+
+const DATA_STREAM: &str = "logs-cloud_security_posture.findings-default";
+
+fn shop() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop")
+}
+
+/// A scan of the shop example and a fixture control-plane node (objects, files, processes).
+fn scan(dir: &Path, extra: &[&str], password: &str) -> Output {
+    let node = dir.join("cp-1");
+    if !node.exists() {
+        let made = common::kspm()
+            .args(["synth-node", "--kind", "kubeadm-control-plane"])
+            .arg(&node)
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    common::kspm()
+        .arg("scan")
+        .arg(shop())
+        .arg("--host-root")
+        .arg(&node)
+        .args(extra)
+        .env_remove("KSPM_ES_API_KEY")
+        .env("KSPM_ES_USERNAME", "elastic")
+        .env("KSPM_ES_PASSWORD", password)
+        .output()
+        .unwrap()
+}
+
+fn es_args(es: &FakeElasticsearch, dir: &Path) -> Vec<String> {
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, es.ca_pem().unwrap()).unwrap();
+    vec![
+        "--output".into(),
+        "elasticsearch".into(),
+        "--elasticsearch-url".into(),
+        es.url(),
+        "--elasticsearch-ca".into(),
+        ca.display().to_string(),
+        "--spool-dir".into(),
+        dir.join("spool").display().to_string(),
+    ]
+}
+
+fn ndjson_slots(dir: &Path) -> BTreeSet<String> {
+    let out = scan(dir, &["--output", "ndjson"], "");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let doc: Value = serde_json::from_str(l).unwrap();
+            doc["event"]["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn stored_slots(es: &FakeElasticsearch) -> Vec<String> {
+    es.ids(DATA_STREAM)
+        .iter()
+        .map(|id| {
+            let doc = es.document(DATA_STREAM, id).unwrap();
+            doc["event"]["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn scan_output_elasticsearch_ships_every_finding_once_into_the_data_stream() {
+    let es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = es_args(&es, dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = scan(dir.path(), &args, DEFAULT_PASSWORD);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "failed findings; {stdout} {stderr}"
+    );
+    assert!(stdout.starts_with("sent "), "{stdout}");
+    assert!(stdout.contains(DATA_STREAM), "{stdout}");
+    let expected = ndjson_slots(dir.path());
+    let stored = stored_slots(&es);
+    assert_eq!(stored.len(), expected.len(), "one document per finding");
+    assert_eq!(stored.into_iter().collect::<BTreeSet<_>>(), expected);
+    let types: BTreeSet<String> = es
+        .ids(DATA_STREAM)
+        .iter()
+        .map(|id| {
+            es.document(DATA_STREAM, id).unwrap()["resource"]["type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        BTreeSet::from(["file".into(), "k8s_object".into(), "process".into()])
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
+        0
+    );
+}
+
+#[test]
+fn scan_output_elasticsearch_names_refused_credentials_and_exits_3() {
+    let es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = es_args(&es, dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = scan(dir.path(), &args, "not-the-password");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(
+        stderr.contains("unable to authenticate user [elastic]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not-the-password"), "{stderr}");
+}
+
+#[test]
+fn scan_output_elasticsearch_spools_while_the_cluster_is_down_and_sends_it_next_time() {
+    let mut es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = es_args(&es, dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    es.stop();
+    let out = scan(dir.path(), &args, DEFAULT_PASSWORD);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("kept in the spool"), "{stderr}");
+    assert!(std::fs::read_dir(dir.path().join("spool")).unwrap().count() > 0);
+    es.start().unwrap();
+    let out = scan(dir.path(), &args, DEFAULT_PASSWORD);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
+        0
+    );
+    let expected = ndjson_slots(dir.path());
+    let stored = stored_slots(&es);
+    // Both runs' cycles are stored (one cycle when both started in the same second).
+    assert!(stored.len() == expected.len() || stored.len() == 2 * expected.len());
+    assert_eq!(stored.into_iter().collect::<BTreeSet<_>>(), expected);
+}
