@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+#[allow(dead_code)] // shared with the scan benches
 mod common;
 use common::{env_or, peak_rss_mb, print_child_rss};
 

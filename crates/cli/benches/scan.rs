@@ -19,38 +19,20 @@
 //! `KSPM_BENCH_SHAPES=yaml-documents KSPM_BENCH_PODS=100000 KSPM_BENCH_OUTPUTS=table`).
 //! Targets (DESIGN §9, on 10,000 pods): table under 1.5 s, JSON under 2.5 s, each under 250 MB.
 
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::path::PathBuf;
+use std::process::Command;
 
-#[allow(dead_code)] // shared with the node bench, which uses the rest
+#[allow(dead_code)] // shared with the other benches
 mod common;
 
-use nix::sys::resource::{UsageWho, getrusage};
-
-/// The variable that makes the re-executed bench measure one scan: `output\x1ffile`.
-const MEASURE: &str = "KSPM_BENCH_MEASURE_SCAN";
-
-/// One measured scan.
-struct Run {
-    seconds: f64,
-    /// User + system CPU seconds of the scan (steadier than wall time on a busy machine).
-    cpu: f64,
-    peak_mb: f64,
-    bytes: u64,
-    /// The end of the output (the table's footer).
-    tail: String,
-}
-
 fn main() {
-    if let Ok(spec) = std::env::var(MEASURE) {
-        return measure_child(&spec);
+    if let Ok(spec) = std::env::var(common::MEASURE_SCAN) {
+        return common::measure_scan_child(&spec);
     }
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_kspm"));
-    let sizes = list("KSPM_BENCH_PODS", "1000,10000,50000");
-    let outputs = list("KSPM_BENCH_OUTPUTS", "table,json");
-    let shapes = list("KSPM_BENCH_SHAPES", "without-replicasets,complete");
+    let sizes = common::list("KSPM_BENCH_PODS", "1000,10000,50000");
+    let outputs = common::list("KSPM_BENCH_OUTPUTS", "table,json");
+    let shapes = common::list("KSPM_BENCH_SHAPES", "without-replicasets,complete");
     let runs = common::env_or("KSPM_BENCH_RUNS", 3).max(1);
     println!(
         "kspm scan benchmark ({} cores, {runs} runs each)",
@@ -90,9 +72,17 @@ fn main() {
             );
             let mut findings = 0u64;
             for output in &outputs {
-                let mut measured: Vec<Run> = (0..runs).map(|_| measure(output, &file)).collect();
+                let mut measured: Vec<common::Run> = (0..runs)
+                    .map(|_| {
+                        common::measure_scan(&[
+                            "--output",
+                            output,
+                            file.to_str().expect("UTF-8 path"),
+                        ])
+                    })
+                    .collect();
                 if output == "table" {
-                    findings = footer_findings(&measured[0].tail);
+                    findings = common::footer_findings(&measured[0].tail);
                 }
                 measured.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
                 let best = &measured[0];
@@ -128,91 +118,6 @@ fn main() {
             );
         }
     }
-}
-
-/// A comma list from the environment.
-fn list(name: &str, default: &str) -> Vec<String> {
-    std::env::var(name)
-        .unwrap_or_else(|_| default.to_owned())
-        .split(',')
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// Runs one scan in a re-executed copy of this bench and reads what it measured.
-fn measure(output: &str, file: &Path) -> Run {
-    let spec = format!("{output}\x1f{}", file.display());
-    let out = Command::new(std::env::current_exe().expect("own path"))
-        .env(MEASURE, spec)
-        .output()
-        .expect("re-execute the bench");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.splitn(5, '\n');
-    let mut next = || lines.next().unwrap_or_default().trim().to_owned();
-    let seconds = next().parse().unwrap_or(f64::NAN);
-    let peak_kib: f64 = next().parse().unwrap_or(f64::NAN);
-    let bytes = next().parse().unwrap_or(0);
-    let cpu = next().parse().unwrap_or(f64::NAN);
-    Run {
-        seconds,
-        cpu,
-        peak_mb: peak_kib / 1024.0,
-        bytes,
-        tail: lines.next().unwrap_or_default().to_owned(),
-    }
-}
-
-/// In the re-executed bench: scans, counting the output it reads from the pipe, and prints
-/// the wall time, the scan's peak RSS (KiB), the bytes written and the output's last lines.
-fn measure_child(spec: &str) {
-    let (output, file) = spec.split_once('\x1f').expect("output and file");
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kspm"))
-        .args(["scan", "--fail-on", "none", "--output", output, file])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run kspm scan");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    let mut tail: Vec<u8> = Vec::new();
-    loop {
-        let n = stdout.read(&mut buf).expect("read the scan's output");
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        tail.extend_from_slice(&buf[..n]);
-        if tail.len() > 4096 {
-            tail.drain(..tail.len() - 4096);
-        }
-    }
-    let status = child.wait().expect("wait for kspm scan");
-    let seconds = started.elapsed().as_secs_f64();
-    assert!(status.success(), "kspm scan failed: {status}");
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage");
-    let rss = usage.max_rss();
-    let cpu = [usage.user_time(), usage.system_time()]
-        .iter()
-        .map(|t| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6)
-        .sum::<f64>();
-    println!(
-        "{seconds}\n{rss}\n{bytes}\n{cpu}\n{}",
-        String::from_utf8_lossy(&tail)
-    );
-}
-
-/// Findings counted by the table's footer (failed + passed + manual + error).
-fn footer_findings(tail: &str) -> u64 {
-    let Some(line) = tail.lines().find(|l| l.starts_with("Findings: ")) else {
-        return 0;
-    };
-    line.trim_start_matches("Findings: ")
-        .split(", ")
-        .filter(|part| !part.ends_with("not applicable"))
-        .filter_map(|part| part.split(' ').next()?.parse::<u64>().ok())
-        .sum()
 }
 
 /// A `kind: List` (JSON) as a multi-document YAML stream in block style, one object each.
