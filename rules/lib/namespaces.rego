@@ -31,10 +31,16 @@ objects_in(kind, namespace) := field(field(data.inventory.objects, kind, {}), na
 
 # The workloads of a namespace, from the engine's index `data.inventory.workloads`: every object
 # that carries a pod spec, except copies made by a controller that is itself in the scan (the
-# controller stands for them), as {"object": …, "spec": pod spec or {}, "containers": as
-# kspm.lib.pods.containers}. Built in Rust once per scan, so a namespace rule reads its
-# workloads without calling a function per object.
+# controller stands for them), as {"object": …, "objects": [...], "spec": pod spec or {},
+# "containers": as kspm.lib.pods.containers}. Built in Rust once per scan, so a namespace rule
+# reads its workloads without calling a function per object. Replicas of one template (pods of a
+# controller outside the scan, equal but for who they are) share one entry: `object` is the
+# first of them and `objects` lists them all (just `object` for any other workload). Judge the
+# entry's spec once, then name each of its `objects`.
 workloads(namespace) := object.get(data.inventory.workloads, namespace, [])
+
+# How many workloads (objects, not entries) a list of workload entries stands for.
+workload_count(entries) := sum([count(w.objects) | some w in entries])
 
 # Kinds that carry a pod spec, in the order the index lists them.
 workload_kind_list := ["Pod", "CronJob", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "ReplicationController"]
@@ -256,9 +262,10 @@ _applies_to_all_pods(m) if {
 }
 
 # The workload objects named by the offending refs ("Kind/name" or "Kind/name (details)").
-_offending_objects(offending) := [w.object |
+_offending_objects(offending) := [obj |
 	some w in input_workloads
-	ref(w.object) in {split(x, " (")[0] | some x in offending}
+	some obj in w.objects
+	ref(obj) in {split(x, " (")[0] | some x in offending}
 ]
 
 # Without a policy that selects the namespace (the common case), nothing is covered: no need to

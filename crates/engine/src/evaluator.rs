@@ -443,7 +443,16 @@ impl Evaluator {
             .par_iter()
             .map(|r| owned_by_scanned_controller(r, &controllers))
             .collect();
-        let data = crate::inventory::build(&resources, &inputs, &owned);
+        // Replicas of one template share one evaluation (see `replicas`), and one entry of
+        // the namespaces' workload index.
+        let mut replicas = if self.share_replicas {
+            crate::replicas::group(&resources, &inputs, &owned)
+        } else {
+            crate::replicas::Replicas::none(resources.len())
+        };
+        tracing::debug!("grouped the replicas{}", rss());
+        let data = crate::inventory::build(&resources, &inputs, &owned, &replicas.group, gaps);
+        replicas.mask_inputs(&mut inputs);
         tracing::debug!("built the inventory{}", rss());
         let texts: Vec<findings::RuleText> = self
             .rules
@@ -466,12 +475,6 @@ impl Evaluator {
             ..Default::default()
         };
         let text = (&texts[..], &constants);
-        // Replicas of one template share one evaluation (see `replicas`).
-        let replicas = if self.share_replicas {
-            crate::replicas::group(&resources, &mut inputs, &owned)
-        } else {
-            crate::replicas::Replicas::none(resources.len())
-        };
         if replicas.shared > 0 {
             tracing::debug!(
                 "{} controller-owned pods share {} evaluations",
@@ -481,12 +484,14 @@ impl Evaluator {
         }
         let shared_results: Vec<OnceLock<RuleResults>> =
             (0..replicas.groups).map(|_| OnceLock::new()).collect();
-        for (w, window) in resources.chunks(WINDOW).enumerate() {
+        // One window's findings, in output order, with how many rules did not apply to each
+        // resource.
+        let evaluate_window = |w: usize| -> Vec<(ResourceFindings, usize)> {
             let start = w * WINDOW;
-            let range = start..start + window.len();
-            let per_resource: Vec<(ResourceFindings, usize)> = window
+            let window = &resources[start..(start + WINDOW).min(resources.len())];
+            window
                 .par_iter()
-                .zip(range.clone().into_par_iter())
+                .zip((start..start + window.len()).into_par_iter())
                 .map_init(
                     || self.vm(&data),
                     |vm, (resource, i)| {
@@ -521,7 +526,10 @@ impl Evaluator {
                         )
                     },
                 )
-                .collect();
+                .collect()
+        };
+        for w in 0..resources.len().div_ceil(WINDOW) {
+            let per_resource = evaluate_window(w);
             let mut batch = Vec::with_capacity(per_resource.len());
             for (group, na) in per_resource {
                 stats.not_applicable += na;
@@ -586,7 +594,15 @@ impl Evaluator {
                     .filter(|g| g.outcome == Outcome::Error)
                     .find(|g| {
                         reads.iter().any(|(kind, sub)| {
-                            g.kind == *kind && (*sub == "*" || g.covers(*kind, sub))
+                            // A rule reading every kind judges what could be read and names
+                            // the rest (`data.inventory.unreadable`); only a source that read
+                            // nothing of that type blocks it.
+                            g.kind == *kind
+                                && if *sub == "*" {
+                                    g.sub_type == "*"
+                                } else {
+                                    g.covers(*kind, sub)
+                                }
                         })
                     })?;
                 Some(Blocked {

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use kspm_model::{Resource, ResourceType};
+use rayon::prelude::*;
 use regorus::Value;
 
 /// Metadata fields that tell replicas apart.
@@ -28,6 +29,8 @@ pub(crate) struct Replicas {
     pub groups: usize,
     /// Resources that share their evaluation with an earlier one.
     pub shared: usize,
+    /// The masked input of each grouped pod, until [`Replicas::mask_inputs`] puts it in place.
+    masked: Vec<(usize, Value)>,
 }
 
 impl Replicas {
@@ -37,28 +40,46 @@ impl Replicas {
             group: vec![None; resources],
             groups: 0,
             shared: 0,
+            masked: Vec::new(),
+        }
+    }
+
+    /// Replaces the inputs of the grouped pods with their input without identity, which is
+    /// what their shared evaluation sees.
+    pub fn mask_inputs(&mut self, inputs: &mut [Value]) {
+        for (i, masked) in self.masked.drain(..) {
+            inputs[i] = masked;
         }
     }
 }
 
 /// Groups the controller-owned pods of `resources` (not `owned` by a controller in the scan)
-/// by their input without identity, and replaces those inputs with that masked input.
-pub(crate) fn group(resources: &[Resource], inputs: &mut [Value], owned: &[bool]) -> Replicas {
+/// by their input without identity. The inputs are left as they are (the inventory is built
+/// from them); [`Replicas::mask_inputs`] masks them for evaluation.
+pub(crate) fn group(resources: &[Resource], inputs: &[Value], owned: &[bool]) -> Replicas {
     let mut group = vec![None; resources.len()];
-    // Hash of the masked input → (representative index, group id)s with that hash.
+    // The masked inputs and their hashes, made on every core.
+    let candidates: Vec<(usize, Value, u64)> = resources
+        .par_iter()
+        .enumerate()
+        .filter(|(i, r)| !owned[*i] && replica_pod(r))
+        .map(|(i, _)| {
+            let mut input = inputs[i].clone();
+            mask(&mut input);
+            let hash = hash_of(&input);
+            (i, input, hash)
+        })
+        .collect();
+    // Hash of the masked input → (index into `masked` of the representative, group id)s.
     let mut seen: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
+    let mut masked: Vec<(usize, Value)> = Vec::with_capacity(candidates.len());
     let mut groups = 0;
     let mut shared = 0;
-    for (i, r) in resources.iter().enumerate() {
-        if owned[i] || !replica_pod(r) {
-            continue;
-        }
-        mask(&mut inputs[i]);
-        let hash = hash_of(&inputs[i]);
+    for (i, input, hash) in candidates {
         let candidates = seen.entry(hash).or_default();
         let found = candidates
             .iter()
-            .find(|(rep, _)| inputs[*rep] == inputs[i])
+            .find(|(rep, _)| masked[*rep].1 == input)
             .map(|(_, g)| *g);
         match found {
             Some(g) => {
@@ -66,16 +87,18 @@ pub(crate) fn group(resources: &[Resource], inputs: &mut [Value], owned: &[bool]
                 shared += 1;
             }
             None => {
-                candidates.push((i, groups));
+                candidates.push((masked.len(), groups));
                 group[i] = Some(groups);
                 groups += 1;
             }
         }
+        masked.push((i, input));
     }
     Replicas {
         group,
         groups,
         shared,
+        masked,
     }
 }
 
@@ -165,7 +188,10 @@ mod tests {
         let (d, id) = pod("standalone", "node-1", "nginx:1", false);
         let resources = [a, b, c, d];
         let mut inputs = [ia, ib, ic, id];
-        let replicas = group(&resources, &mut inputs, &[false; 4]);
+        let mut replicas = group(&resources, &inputs, &[false; 4]);
+        // The inputs keep their identity until they are masked for evaluation.
+        assert_eq!(inputs[0]["name"], Value::from(resources[0].name.as_str()));
+        replicas.mask_inputs(&mut inputs);
         assert_eq!(replicas.group, [Some(0), Some(0), Some(1), None]);
         assert_eq!((replicas.groups, replicas.shared), (2, 1));
         // The masked input keeps what rules judge and drops who the pod is.
@@ -193,7 +219,7 @@ mod tests {
         let (a, ia) = pod("web-1-aaaaa", "node-1", "nginx:1", true);
         let kept = ia["resource"].clone();
         let mut inputs = [ia];
-        group(std::slice::from_ref(&a), &mut inputs, &[false]);
+        group(std::slice::from_ref(&a), &inputs, &[false]).mask_inputs(&mut inputs);
         assert_eq!(kept["metadata"]["name"], Value::from("web-1-aaaaa"));
         assert_eq!(kept["spec"]["nodeName"], Value::from("node-1"));
     }

@@ -525,3 +525,46 @@ fn bundled_rules_that_read_the_inventory_say_what_they_read() {
         "these rules read other objects but their meta.yaml has no `reads`: {silent:?}"
     );
 }
+
+#[test]
+fn default_namespace_rule_judges_what_it_read_and_never_passes_over_kinds_it_could_not() {
+    let evaluator = Evaluator::new(RuleBundle::embedded().unwrap()).unwrap();
+    let default_ns = Resource::k8s_object(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}),
+        cluster(),
+    );
+    let forbidden = Gap::unreadable(
+        ResourceType::K8sObject,
+        "Lease",
+        "list coordination.k8s.io/v1 leases in default: 403 Forbidden",
+    );
+    let judge = |resources: Vec<Resource>, gaps: &[Gap]| {
+        let mut found = None;
+        evaluator
+            .evaluate_stream(resources, gaps, &ctx(), |batch| {
+                for f in batch.into_iter().flat_map(|r| r.findings) {
+                    if &*f.rule.id == "default_namespace_unused" {
+                        found = Some((f.outcome(), f.result.evidence.to_value()));
+                    }
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        found.expect("a 5.6.4 finding")
+    };
+    assert_eq!(judge(vec![default_ns.clone()], &[]).0, Outcome::Passed);
+    // Nothing seen, but leases could not be listed: a person must look.
+    let (outcome, evidence) = judge(vec![default_ns.clone()], std::slice::from_ref(&forbidden));
+    assert_eq!(outcome, Outcome::Manual);
+    assert_eq!(
+        evidence["unreadable_kinds"][0],
+        "Lease: list coordination.k8s.io/v1 leases in default: 403 Forbidden"
+    );
+    // A user object that was seen fails the rule whatever could not be read.
+    let (outcome, evidence) = judge(
+        vec![default_ns, pod("stray", "default")],
+        std::slice::from_ref(&forbidden),
+    );
+    assert_eq!(outcome, Outcome::Failed);
+    assert_eq!(evidence["user_objects"][0], "Pod/stray");
+}

@@ -25,20 +25,22 @@ counted_bindings := [b | some b in naming; not data.kspm.lib.rbac.default_bindin
 
 bindings contains data.kspm.lib.rbac.binding_ref(b) if some b in counted_bindings
 
-users contains data.kspm.lib.namespaces.ref(w.object) if {
+users contains data.kspm.lib.namespaces.ref(obj) if {
 	some w in data.kspm.lib.namespaces.workloads(ns)
 	not data.kspm.lib.namespaces.mirror_pod(w.object)
 	spec := w.spec
 	data.kspm.lib.namespaces.field(spec, "serviceAccountName", data.kspm.lib.namespaces.field(spec, "serviceAccount", "")) in {"", "default"}
+	some obj in w.objects
 }
 
 # Commands for the remediation: each workload gets an account named after it.
 settable := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
-move_commands := data.kspm.lib.rbac.or_none(concat("; ", data.kspm.lib.namespaces.capped([sprintf("kubectl -n %s create serviceaccount %s && kubectl -n %s set serviceaccount %s/%s %s", [ns, w.object.metadata.name, ns, lower(w.object.kind), w.object.metadata.name, w.object.metadata.name]) |
+move_commands := data.kspm.lib.rbac.or_none(concat("; ", data.kspm.lib.namespaces.capped([sprintf("kubectl -n %s create serviceaccount %s && kubectl -n %s set serviceaccount %s/%s %s", [ns, obj.metadata.name, ns, lower(obj.kind), obj.metadata.name, obj.metadata.name]) |
 	some w in data.kspm.lib.namespaces.workloads(ns)
-	data.kspm.lib.namespaces.ref(w.object) in users
 	w.object.kind in settable
+	some obj in w.objects
+	data.kspm.lib.namespaces.ref(obj) in users
 ])))
 
 evidence := {

@@ -12,7 +12,7 @@ seen := {ns |
 
 workloads_per_namespace := {ns: n |
 	some ns in seen
-	n := count(data.kspm.lib.namespaces.workloads(ns))
+	n := data.kspm.lib.namespaces.workload_count(data.kspm.lib.namespaces.workloads(ns))
 }
 
 finding := {

@@ -38,7 +38,7 @@ evidence := {
 	"network_policies": policies,
 	"policies_selecting_all_pods": selecting_all_pods,
 	"cluster_wide_policies": cluster_wide,
-	"workloads": count(data.kspm.lib.namespaces.input_workloads),
+	"workloads": data.kspm.lib.namespaces.workload_count(data.kspm.lib.namespaces.input_workloads),
 }
 
 expected := {"network_policies": "at least one in the namespace"}

@@ -6,7 +6,8 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref(w.object) if {
+offending contains data.kspm.lib.namespaces.ref(obj) if {
 	some w in data.kspm.lib.namespaces.input_workloads
 	w.spec.hostNetwork == true
+	some obj in w.objects
 }

@@ -6,8 +6,9 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+offending contains data.kspm.lib.namespaces.ref_with(obj, names) if {
 	some w in data.kspm.lib.namespaces.input_workloads
 	names := [sprintf("volume %s: %s", [v.name, v.hostPath.path]) | some v in data.kspm.lib.namespaces.field(w.spec, "volumes", []); v.hostPath]
 	count(names) > 0
+	some obj in w.objects
 }

@@ -6,13 +6,15 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "restricted", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+offending contains data.kspm.lib.namespaces.ref_with(obj, names) if {
 	some w in data.kspm.lib.namespaces.input_workloads
-	not data.kspm.lib.namespaces.windows_spec(w.spec)
-	names := [c.name | some c in w.containers; keeps_net_raw(c.container)]
+	not w.windows
+	names := [c.name | some c in w.containers; keeps_net_raw(c)]
 	count(names) > 0
+	some obj in w.objects
 }
 
-keeps_net_raw(c) if count(data.kspm.lib.namespaces.capabilities(c, "drop") & {"ALL", "NET_RAW"}) == 0
+# `c` is a container entry of the workload index, with its capabilities as sets.
+keeps_net_raw(c) if count(c.drop & {"ALL", "NET_RAW"}) == 0
 
-keeps_net_raw(c) if count(data.kspm.lib.namespaces.capabilities(c, "add") & {"ALL", "NET_RAW"}) > 0
+keeps_net_raw(c) if count(c.add & {"ALL", "NET_RAW"}) > 0

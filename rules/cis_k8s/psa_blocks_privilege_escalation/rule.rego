@@ -6,12 +6,13 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "restricted", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+offending contains data.kspm.lib.namespaces.ref_with(obj, names) if {
 	some w in data.kspm.lib.namespaces.input_workloads
-	not data.kspm.lib.namespaces.windows_spec(w.spec)
+	not w.windows
 	names := [c.name |
 		some c in w.containers
-		data.kspm.lib.namespaces.field(data.kspm.lib.namespaces.field(c.container, "securityContext", {}), "allowPrivilegeEscalation", true) != false
+		data.kspm.lib.namespaces.field(c.sc, "allowPrivilegeEscalation", true) != false
 	]
 	count(names) > 0
+	some obj in w.objects
 }

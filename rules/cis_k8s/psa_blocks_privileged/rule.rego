@@ -6,8 +6,9 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+offending contains data.kspm.lib.namespaces.ref_with(obj, names) if {
 	some w in data.kspm.lib.namespaces.input_workloads
 	names := [c.name | some c in w.containers; c.container.securityContext.privileged == true]
 	count(names) > 0
+	some obj in w.objects
 }

@@ -6,16 +6,16 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "restricted", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+offending contains data.kspm.lib.namespaces.ref_with(obj, names) if {
 	some w in data.kspm.lib.namespaces.input_workloads
-	not data.kspm.lib.namespaces.windows_spec(w.spec)
-	spec := w.spec
-	pod_sc := data.kspm.lib.namespaces.field(spec, "securityContext", {})
+	not w.windows
+	pod_sc := w.pod_sc
 	names := [c.name |
 		some c in w.containers
-		may_run_as_root(data.kspm.lib.namespaces.field(c.container, "securityContext", {}), pod_sc)
+		may_run_as_root(c.sc, pod_sc)
 	]
 	count(names) > 0
+	some obj in w.objects
 }
 
 may_run_as_root(sc, pod_sc) if data.kspm.lib.namespaces.field(sc, "runAsNonRoot", data.kspm.lib.namespaces.field(pod_sc, "runAsNonRoot", false)) != true

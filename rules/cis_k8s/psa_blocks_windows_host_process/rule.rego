@@ -6,9 +6,10 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref(w.object) if {
+offending contains data.kspm.lib.namespaces.ref(obj) if {
 	some w in data.kspm.lib.namespaces.input_workloads
 	host_process(w)
+	some obj in w.objects
 }
 
 host_process(w) if w.spec.securityContext.windowsOptions.hostProcess == true

@@ -5,7 +5,7 @@ import rego.v1
 
 base := data.kspm.lib.namespaces.psa_finding(input.resource, "baseline", set())
 
-workloads := count(data.kspm.lib.namespaces.input_workloads)
+workloads := data.kspm.lib.namespaces.workload_count(data.kspm.lib.namespaces.input_workloads)
 
 finding := object.union(base, {"evidence": object.union(
 	object.remove(base.evidence, ["offending_workloads", "offending_count", "not_covered_by_a_policy"]),

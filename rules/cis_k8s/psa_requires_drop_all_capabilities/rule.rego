@@ -6,13 +6,15 @@ import rego.v1
 finding := data.kspm.lib.namespaces.psa_finding(input.resource, "restricted", offending) if data.kspm.lib.namespaces.user_namespace(input.resource)
 
 # Workloads of the namespace that the control would reject.
-offending contains data.kspm.lib.namespaces.ref_with(w.object, names) if {
+offending contains data.kspm.lib.namespaces.ref_with(obj, names) if {
 	some w in data.kspm.lib.namespaces.input_workloads
-	not data.kspm.lib.namespaces.windows_spec(w.spec)
-	names := [c.name | some c in w.containers; too_many_caps(c.container)]
+	not w.windows
+	names := [c.name | some c in w.containers; too_many_caps(c)]
 	count(names) > 0
+	some obj in w.objects
 }
 
-too_many_caps(c) if not "ALL" in data.kspm.lib.namespaces.capabilities(c, "drop")
+# `c` is a container entry of the workload index, with its capabilities as sets.
+too_many_caps(c) if not "ALL" in c.drop
 
-too_many_caps(c) if count(data.kspm.lib.namespaces.capabilities(c, "add") - {"NET_BIND_SERVICE"}) > 0
+too_many_caps(c) if count(c.add - {"NET_BIND_SERVICE"}) > 0
