@@ -108,9 +108,12 @@ pub struct FindingBenchmark {
     pub posture_type: String,
 }
 
-// Thousands of findings share one rule's text: it is encoded as JSON once, the first time one
-// of them is written, and copied from then on (`encoded`, a cache that is never cloned, so a
-// changed copy is encoded again).
+// Thousands of findings share one rule's text, most of them with their own remediation (its
+// placeholders filled for their resource). Every field but the remediation is encoded as JSON
+// once per rule, the first time one of its findings is written, and copied from then on: the
+// cache (`encoded`) is shared by the copies that fill in a remediation, and it is used only
+// while a copy still holds the very values it was made from (a copy with another field changed
+// is encoded again).
 /// `rule.*`.
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct FindingRule {
@@ -138,46 +141,92 @@ pub struct FindingRule {
     pub tags: Arc<[String]>,
     /// Benchmark numbering.
     pub benchmark: Arc<FindingBenchmark>,
-    /// The compact JSON of the fields above, once encoded.
+    /// The compact JSON of every field but the remediation, once encoded.
     #[serde(skip)]
     #[schemars(skip)]
-    pub encoded: JsonOnce,
+    pub encoded: RuleJson,
 }
 
-/// The JSON encoding of a value, made at most once (see [`FindingRule`]). Compares equal to
-/// any other. A clone does not cache: clones are the one-off copies made to change a field
-/// (a remediation filled in for one resource), written once.
-#[derive(Debug)]
-pub struct JsonOnce(Option<std::sync::OnceLock<Box<serde_json::value::RawValue>>>);
+/// The JSON encoding of a rule's fields around its remediation, made at most once and shared
+/// by the copies of the rule (see [`FindingRule`]). Compares equal to any other.
+#[derive(Debug, Clone, Default)]
+pub struct RuleJson(Arc<std::sync::OnceLock<RuleJsonParts>>);
 
-impl Default for JsonOnce {
-    fn default() -> Self {
-        JsonOnce(Some(std::sync::OnceLock::new()))
-    }
-}
-
-impl Clone for JsonOnce {
-    fn clone(&self) -> Self {
-        JsonOnce(None)
-    }
-}
-
-impl PartialEq for JsonOnce {
-    fn eq(&self, _: &JsonOnce) -> bool {
+impl PartialEq for RuleJson {
+    fn eq(&self, _: &RuleJson) -> bool {
         true
     }
 }
 
-/// The fields of [`FindingRule`] as they are written.
+#[derive(Debug)]
+struct RuleJsonParts {
+    /// The rule the text was encoded from: its values, to tell a changed copy.
+    from: FindingRuleSource,
+    /// `{"id":…,…,"default_value":…,"remediation":`
+    head: Box<str>,
+    /// `,"references":…,"benchmark":{…}}`
+    tail: Box<str>,
+}
+
+/// The values of a rule that [`RuleJsonParts`] encodes (shared, so cheap to keep and compare).
+#[derive(Debug)]
+struct FindingRuleSource {
+    text: [Arc<str>; 9],
+    tags: Arc<[String]>,
+    benchmark: Arc<FindingBenchmark>,
+}
+
+impl FindingRuleSource {
+    fn of(rule: &FindingRule) -> FindingRuleSource {
+        FindingRuleSource {
+            text: [
+                rule.id.clone(),
+                rule.name.clone(),
+                rule.description.clone(),
+                rule.rationale.clone(),
+                rule.impact.clone(),
+                rule.default_value.clone(),
+                rule.references.clone(),
+                rule.profile_applicability.clone(),
+                rule.section.clone(),
+            ],
+            tags: rule.tags.clone(),
+            benchmark: rule.benchmark.clone(),
+        }
+    }
+
+    fn is(&self, rule: &FindingRule) -> bool {
+        let now = [
+            &rule.id,
+            &rule.name,
+            &rule.description,
+            &rule.rationale,
+            &rule.impact,
+            &rule.default_value,
+            &rule.references,
+            &rule.profile_applicability,
+            &rule.section,
+        ];
+        self.text.iter().zip(now).all(|(a, b)| Arc::ptr_eq(a, b))
+            && Arc::ptr_eq(&self.tags, &rule.tags)
+            && Arc::ptr_eq(&self.benchmark, &rule.benchmark)
+    }
+}
+
+/// The fields of [`FindingRule`] before the remediation, as they are written.
 #[derive(Serialize)]
-struct FindingRuleFields<'a> {
+struct FindingRuleHead<'a> {
     id: &'a str,
     name: &'a str,
     description: &'a str,
     rationale: &'a str,
     impact: &'a str,
     default_value: &'a str,
-    remediation: &'a crate::Remediation,
+}
+
+/// The fields of [`FindingRule`] after the remediation, as they are written.
+#[derive(Serialize)]
+struct FindingRuleTail<'a> {
     references: &'a str,
     profile_applicability: &'a str,
     section: &'a str,
@@ -185,37 +234,159 @@ struct FindingRuleFields<'a> {
     benchmark: &'a FindingBenchmark,
 }
 
-impl Serialize for FindingRule {
+/// Every field of [`FindingRule`], as they are written.
+struct FindingRuleFields<'a> {
+    head: FindingRuleHead<'a>,
+    remediation: &'a crate::Remediation,
+    tail: FindingRuleTail<'a>,
+}
+
+impl Serialize for FindingRuleFields<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let fields = FindingRuleFields {
+        use serde::ser::SerializeStruct;
+        let (h, t) = (&self.head, &self.tail);
+        let mut s = serializer.serialize_struct("FindingRule", 12)?;
+        s.serialize_field("id", h.id)?;
+        s.serialize_field("name", h.name)?;
+        s.serialize_field("description", h.description)?;
+        s.serialize_field("rationale", h.rationale)?;
+        s.serialize_field("impact", h.impact)?;
+        s.serialize_field("default_value", h.default_value)?;
+        s.serialize_field("remediation", self.remediation)?;
+        s.serialize_field("references", t.references)?;
+        s.serialize_field("profile_applicability", t.profile_applicability)?;
+        s.serialize_field("section", t.section)?;
+        s.serialize_field("tags", t.tags)?;
+        s.serialize_field("benchmark", t.benchmark)?;
+        s.end()
+    }
+}
+
+impl FindingRule {
+    fn head(&self) -> FindingRuleHead<'_> {
+        FindingRuleHead {
             id: &self.id,
             name: &self.name,
             description: &self.description,
             rationale: &self.rationale,
             impact: &self.impact,
             default_value: &self.default_value,
-            remediation: &self.remediation,
+        }
+    }
+
+    fn tail(&self) -> FindingRuleTail<'_> {
+        FindingRuleTail {
             references: &self.references,
             profile_applicability: &self.profile_applicability,
             section: &self.section,
             tags: &self.tags,
             benchmark: &self.benchmark,
-        };
-        let Some(cache) = &self.encoded.0 else {
-            return fields.serialize(serializer);
-        };
-        if cache.get().is_none() {
-            match serde_json::value::to_raw_value(&fields) {
-                Ok(raw) => {
-                    let _ = cache.set(raw);
-                }
-                Err(_) => return fields.serialize(serializer),
+        }
+    }
+
+    /// The head and tail of the encoding, made now if this is the first use.
+    fn encode_parts(&self) -> Option<RuleJsonParts> {
+        let head = serde_json::to_string(&self.head()).ok()?;
+        let tail = serde_json::to_string(&self.tail()).ok()?;
+        let head = format!("{},\"remediation\":", head.strip_suffix('}')?);
+        let tail = format!(",{}", tail.strip_prefix('{')?);
+        Some(RuleJsonParts {
+            from: FindingRuleSource::of(self),
+            head: head.into(),
+            tail: tail.into(),
+        })
+    }
+
+    /// Appends the rule as compact JSON, the same text as its `Serialize`, copying the fields
+    /// around the remediation from the shared encoding when it was made from this rule's
+    /// values.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let cache = &self.encoded.0;
+        if cache.get().is_none()
+            && let Some(parts) = self.encode_parts()
+        {
+            let _ = cache.set(parts);
+        }
+        match cache.get().filter(|p| p.from.is(self)) {
+            Some(parts) => {
+                out.extend_from_slice(parts.head.as_bytes());
+                serde_json::to_writer(&mut *out, &self.remediation)?;
+                out.extend_from_slice(parts.tail.as_bytes());
+                Ok(())
             }
+            None => serde_json::to_writer(out, self),
         }
-        match cache.get() {
-            Some(raw) => raw.serialize(serializer),
-            None => fields.serialize(serializer),
+    }
+}
+
+impl Serialize for FindingRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FindingRuleFields {
+            head: self.head(),
+            remediation: &self.remediation,
+            tail: self.tail(),
         }
+        .serialize(serializer)
+    }
+}
+
+/// The fields of [`Finding`] before `rule`, as they are written.
+#[derive(Serialize)]
+struct FindingBeforeRule<'a> {
+    #[serde(rename = "@timestamp")]
+    timestamp: &'a str,
+    event: &'a Event,
+    resource: &'a FindingResource,
+    result: &'a FindingResult,
+}
+
+/// The fields of [`Finding`] after `rule`, as they are written.
+#[derive(Serialize)]
+struct FindingAfterRule<'a> {
+    orchestrator: &'a Orchestrator,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: &'a Option<Host>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: &'a Option<Arc<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    process: &'a Option<Arc<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud: &'a Option<Arc<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: &'a Option<Arc<crate::Origin>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: &'a Option<ErrorInfo>,
+}
+
+impl Finding {
+    /// Appends the finding as compact JSON: the same text as `serde_json::to_writer`, written
+    /// faster (the rule's text is copied from its shared encoding, see [`FindingRule`]).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let before = FindingBeforeRule {
+            timestamp: &self.timestamp,
+            event: &self.event,
+            resource: &self.resource,
+            result: &self.result,
+        };
+        serde_json::to_writer(&mut *out, &before)?;
+        // `{…}` → `{…,"rule":`
+        out.pop();
+        out.extend_from_slice(b",\"rule\":");
+        self.rule.write_json(out)?;
+        let after = FindingAfterRule {
+            orchestrator: &self.orchestrator,
+            host: &self.host,
+            file: &self.file,
+            process: &self.process,
+            cloud: &self.cloud,
+            source: &self.source,
+            error: &self.error,
+        };
+        let at = out.len();
+        serde_json::to_writer(&mut *out, &after)?;
+        // `{"orchestrator":…}` → `,"orchestrator":…}`
+        out[at] = b',';
+        Ok(())
     }
 }
 
@@ -298,6 +469,74 @@ pub fn finding_schema() -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn finding(extra: Value) -> Finding {
+        let mut doc = serde_json::json!({
+            "@timestamp": "2026-12-03T06:00:00Z",
+            "event": {"id": "e-1", "kind": "state", "category": ["configuration"],
+                "type": ["info"], "outcome": "success", "sequence": 7,
+                "created": "2026-12-03T06:00:00Z"},
+            "resource": {"id": "r-1", "name": "shop/web", "type": "k8s_object",
+                "sub_type": "Pod", "raw": {"kind": "Pod", "metadata": {"name": "web"}}},
+            "result": {"evaluation": "failed", "evidence": {"a": [1, "\"quoted\""]},
+                "expected": {"b": false}},
+            "rule": {"id": "x", "name": "Keep \"x\" off", "description": "line 1\nline 2\ttab",
+                "rationale": "r", "impact": "i", "default_value": "d",
+                "remediation": "1. run `kubectl -n {{resource.namespace}} get pods`\n",
+                "references": "https://example.com/a\nhttps://example.com/b",
+                "profile_applicability": "Level 1", "section": "S", "tags": ["CIS K8S", "t"],
+                "benchmark": {"id": "cis_k8s", "name": "CIS", "version": "v2.0.1",
+                    "versions": ["v1.12", "v2.0.1"], "rule_number": "5.2.1",
+                    "posture_type": "kspm"}},
+            "orchestrator": {"type": "kubernetes", "cluster": {"id": "c", "name": "local"}}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            doc[k] = v.clone();
+        }
+        serde_json::from_value(doc).unwrap()
+    }
+
+    fn fast(f: &Finding) -> String {
+        let mut out = Vec::new();
+        f.write_json(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fast_json_is_the_serde_json_text_for_shared_filled_and_changed_rules() {
+        let optional = serde_json::json!({"host": {"name": "node-1"},
+            "file": {"path": "/etc/x", "mode": "0644"}, "source": {"file": "a.yaml", "document": 1, "line": 3},
+            "error": {"message": "it \"broke\""}});
+        for f in [finding(serde_json::json!({})), finding(optional)] {
+            assert_eq!(fast(&f), serde_json::to_string(&f).unwrap());
+            // A copy with its own remediation shares the rule's encoding.
+            let mut filled = f.clone();
+            let template = f.rule.remediation.text().into_owned();
+            let (start, end) = (
+                template.find("{{").unwrap(),
+                template.find("}}").unwrap() + 2,
+            );
+            filled.rule = Arc::new(FindingRule {
+                remediation: crate::Remediation::filled(
+                    template.into(),
+                    vec![(start, end, "shop \"a\"".into())],
+                ),
+                ..FindingRule::clone(&f.rule)
+            });
+            assert!(fast(&filled).contains(r#"kubectl -n shop \"a\" get pods"#));
+            assert_eq!(fast(&filled), serde_json::to_string(&filled).unwrap());
+            // A copy with another field changed is encoded again, not copied from the cache.
+            let mut renamed = f.clone();
+            renamed.rule = Arc::new(FindingRule {
+                name: "Another name".into(),
+                ..FindingRule::clone(&f.rule)
+            });
+            assert!(fast(&renamed).contains("Another name"));
+            assert_eq!(fast(&renamed), serde_json::to_string(&renamed).unwrap());
+        }
+    }
+
     #[test]
     fn finding_schema_is_stable() {
         insta::assert_json_snapshot!("finding_schema", super::finding_schema());

@@ -71,7 +71,8 @@ impl<W: Write> Sink for JsonSink<W> {
 fn element(finding: &Finding, buf: &mut Vec<u8>) -> serde_json::Result<()> {
     // Findings keep evidence and raw objects as compact text, which serde_json copies
     // verbatim; re-indenting the compact document indents them too, in field order.
-    let compact = serde_json::to_vec(finding)?;
+    let mut compact = Vec::with_capacity(8192);
+    finding.write_json(&mut compact)?;
     crate::json::pretty(&compact, b"  ", buf);
     Ok(())
 }
@@ -98,15 +99,25 @@ pub(crate) fn pretty(compact: &[u8], indent: &[u8], buf: &mut Vec<u8>) {
         match b {
             b'"' => {
                 // Copy the string up to its closing quote, skipping escaped characters.
+                // A quote ends the string unless an odd number of backslashes precedes it.
+                // Searching for quotes alone keeps long texts full of `\n` at memchr speed.
                 let start = i;
                 i += 1;
                 loop {
                     let rest = compact.get(i..).unwrap_or_default();
-                    match memchr::memchr2(b'"', b'\\', rest) {
-                        Some(at) if rest[at] == b'\\' => i += at + 2,
+                    match memchr::memchr(b'"', rest) {
                         Some(at) => {
-                            i += at;
-                            break;
+                            let quote = i + at;
+                            let escapes = compact[start + 1..quote]
+                                .iter()
+                                .rev()
+                                .take_while(|&&b| b == b'\\')
+                                .count();
+                            if escapes % 2 == 0 {
+                                i = quote;
+                                break;
+                            }
+                            i = quote + 1;
                         }
                         None => {
                             i = compact.len();

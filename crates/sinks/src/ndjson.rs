@@ -36,7 +36,7 @@ impl<W: Write> Sink for NdjsonSink<W> {
     fn write(&mut self, batch: &[ResourceFindings]) -> Result<(), SinkError> {
         let findings: Vec<&Finding> = batch.iter().flat_map(|r| &r.findings).collect();
         crate::windowed::write_items(&findings, b"", &mut self.first, &mut self.out, |f, buf| {
-            serde_json::to_writer(&mut *buf, f)?;
+            f.write_json(buf)?;
             buf.push(b'\n');
             Ok(())
         })

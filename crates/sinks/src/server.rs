@@ -150,7 +150,7 @@ impl ServerSink {
         let cycle = self.cycle_id(&ready.scope.to_string());
         let mut body = Vec::with_capacity(ready.findings.len() * 2048);
         for f in &ready.findings {
-            serde_json::to_writer(&mut body, f)
+            f.write_json(&mut body)
                 .map_err(|e| self.error("encoding a finding", false, e.into()))?;
             body.push(b'\n');
         }

@@ -22,7 +22,7 @@ pub(crate) fn encode(
     let action = serde_json::json!({ target.op(): {"_id": document_id(finding)} });
     serde_json::to_writer(&mut *buf, &action)?;
     buf.push(b'\n');
-    serde_json::to_writer(&mut *buf, finding)?;
+    finding.write_json(buf)?;
     buf.push(b'\n');
     Ok(())
 }
