@@ -55,6 +55,15 @@ pub enum Command {
         /// characters. Without it a random one is generated and printed.
         #[arg(long, env = "KSPM_WRITE_TOKEN", hide_env_values = true)]
         write_token: Option<String>,
+        /// A file holding the write token (a mounted Secret), read at start; keeps the token
+        /// out of the process environment.
+        #[arg(
+            long,
+            value_name = "FILE",
+            env = "KSPM_WRITE_TOKEN_FILE",
+            conflicts_with = "write_token"
+        )]
+        write_token_file: Option<PathBuf>,
         /// Token required for reads; without it reads are open to whoever reaches the server.
         #[arg(long, env = "KSPM_READ_TOKEN", hide_env_values = true)]
         read_token: Option<String>,

@@ -76,12 +76,16 @@ fn run(command: Command) -> anyhow::Result<Exit> {
             db,
             listen,
             write_token,
+            write_token_file,
             read_token,
             allowed_hosts,
         } => server::run(server::ServerOptions {
             db,
             listen,
-            write_token,
+            write_token: match write_token_file {
+                Some(path) => Some(server::token_from_file(&path)?),
+                None => write_token,
+            },
             read_token,
             allowed_hosts,
         }),

@@ -12,6 +12,11 @@ use serde_json::{Value, json};
 use crate::args::{ManifestArgs, ManifestPlatform};
 use crate::exit::Exit;
 
+/// jemalloc's settings for the agent (`_RJEM_MALLOC_CONF`): between cycles the agent idles for
+/// hours, and without a background thread jemalloc keeps what a cycle freed until the next
+/// allocation. With it, unused pages go back to the node a second after the cycle.
+pub const MALLOC_CONF: &str = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000";
+
 /// Runs `kspm manifest`.
 pub fn run(args: ManifestArgs) -> anyhow::Result<Exit> {
     let mut bundle = crate::bundle::load(&[])?;
@@ -354,7 +359,7 @@ pub fn render(
         .collect();
     volume_list.push(
         json!({"name": "write-token", "secret": {"secretName": "kspm-write-token",
-        "defaultMode": 0o400, "items": [{"key": "token", "path": "token"}]}}),
+        "defaultMode": 0o440, "items": [{"key": "token", "path": "token"}]}}),
     );
     // The API token, mounted explicitly (the pod turns automounting off, 5.1.6): short-lived,
     // refreshed by the kubelet, and read again by the agent's client.
@@ -412,7 +417,8 @@ pub fn render(
                 {"name": "POD_NAMESPACE", "valueFrom": field("metadata.namespace")},
                 {"name": "KSPM_SERVER", "value": server_url},
                 {"name": "KSPM_TOKEN_FILE", "value": "/var/run/secrets/kspm/token"},
-                {"name": "KSPM_HOST_ROOT", "value": "/hostfs"}
+                {"name": "KSPM_HOST_ROOT", "value": "/hostfs"},
+                {"name": "_RJEM_MALLOC_CONF", "value": MALLOC_CONF}
             ],
             "ports": [{"name": "metrics", "containerPort": 9090, "protocol": "TCP"}],
             "livenessProbe": {"httpGet": {"path": "/healthz", "port": "metrics"},
@@ -490,9 +496,8 @@ pub fn render(
             "The kspm server: ingest API for the agents, dashboard and findings on port 8080. \
              It runs as a non-root user with nothing but its volume writable and never talks \
              to the API server (no service account token). Reach the dashboard with \
-             `kubectl -n NAMESPACE port-forward svc/kspm-server 8080`. kspm's 5.4.1 fails here: \
-             the write token reaches the server as an environment variable (`kspm server` reads \
-             it from KSPM_WRITE_TOKEN)."
+             `kubectl -n NAMESPACE port-forward svc/kspm-server 8080`. The write token is a \
+             mounted Secret file, never an environment variable (5.4.1)."
                 .into(),
             json!({"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": {"name": "kspm-server", "namespace": ns, "labels": server_labels},
@@ -511,9 +516,8 @@ pub fn render(
                                 "name": "server",
                                 "image": args.image,
                                 "imagePullPolicy": "IfNotPresent",
-                                "args": ["server", "--db", "/data/kspm.db", "--listen", "0.0.0.0:8080"],
-                                "env": [{"name": "KSPM_WRITE_TOKEN", "valueFrom":
-                                    {"secretKeyRef": {"name": "kspm-write-token", "key": "token"}}}],
+                                "args": ["server", "--db", "/data/kspm.db", "--listen", "0.0.0.0:8080",
+                                    "--write-token-file", "/var/run/secrets/kspm/token"],
                                 "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
                                 "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
                                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
@@ -527,9 +531,16 @@ pub fn render(
                                     "readOnlyRootFilesystem": true,
                                     "capabilities": {"drop": ["ALL"]}
                                 },
-                                "volumeMounts": [{"name": "data", "mountPath": "/data"}]
+                                "volumeMounts": [
+                                    {"name": "data", "mountPath": "/data"},
+                                    {"name": "write-token", "mountPath": "/var/run/secrets/kspm", "readOnly": true}
+                                ]
                             }],
-                            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "kspm-data"}}]
+                            "volumes": [
+                                {"name": "data", "persistentVolumeClaim": {"claimName": "kspm-data"}},
+                                {"name": "write-token", "secret": {"secretName": "kspm-write-token",
+                                    "defaultMode": 0o440, "items": [{"key": "token", "path": "token"}]}}
+                            ]
                         }
                     }
                 }}),

@@ -20,6 +20,21 @@ pub struct ServerOptions {
     pub allowed_hosts: Vec<String>,
 }
 
+/// The token in `path` (a mounted Secret: surrounding white space is dropped).
+pub fn token_from_file(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        UsageError(format!(
+            "reading the write token from {}: {e}",
+            path.display()
+        ))
+    })?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(UsageError(format!("the write token file {} is empty", path.display())).into());
+    }
+    Ok(token.to_owned())
+}
+
 /// Runs `kspm server` until interrupted.
 pub fn run(options: ServerOptions) -> anyhow::Result<Exit> {
     let store = Store::open(&options.db)

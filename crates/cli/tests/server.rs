@@ -180,3 +180,68 @@ fn demo_records_two_clusters_with_four_cycles_and_resolved_drift() {
         "the score improves over the demo's history: {scores:?}"
     );
 }
+
+#[test]
+fn write_token_from_a_mounted_file_is_the_one_the_server_enforces() {
+    let tmp = temp_dir("token-file");
+    let dir = tmp.path();
+    // As a Secret volume holds it: the token, maybe with a trailing newline.
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let mut child = kspm()
+        .args(["server", "--listen", "127.0.0.1:0", "--write-token-file"])
+        .arg(&token_file)
+        .arg("--db")
+        .arg(dir.join("kspm.db"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start kspm server");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("kspm: dashboard on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let push = |token: &str| {
+        kspm()
+            .args(["scan", "--output", "server", "--fail-on", "none"])
+            .args(["--token", token, "--server", &base])
+            .arg(repo("examples/shop"))
+            .output()
+            .expect("scan")
+    };
+    let accepted = push(TOKEN);
+    assert_eq!(
+        accepted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    assert_eq!(push("not-the-right-token-000").status.code(), Some(3));
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    // The token the server was given is never printed.
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(TOKEN));
+
+    // An empty or missing file is a usage error naming the file.
+    std::fs::write(&token_file, "\n").unwrap();
+    for file in [token_file.clone(), dir.join("missing")] {
+        let out = kspm()
+            .args(["server", "--listen", "127.0.0.1:0", "--write-token-file"])
+            .arg(&file)
+            .arg("--db")
+            .arg(dir.join("kspm.db"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    }
+}
