@@ -82,6 +82,32 @@ fn main() {
                     println!("      findings: {findings}");
                 }
             }
+            // The agent's leader cycle on the same cluster (`--once --no-node`), its findings
+            // spooled because no server answers: the cycle's own peak memory.
+            let spool = dir.path().join(format!("spool-{shape}-{pods}"));
+            let agent = common::measure_kspm(&[
+                "agent",
+                "--once",
+                "--no-node",
+                "--kubeconfig",
+                kubeconfig.to_str().expect("UTF-8 path"),
+                "--lease-namespace",
+                "default",
+                "--server",
+                "http://127.0.0.1:9",
+                "--token",
+                "bench-write-token-0123456789",
+                "--listen",
+                "127.0.0.1:0",
+                "--spool-dir",
+                spool.to_str().expect("UTF-8 path"),
+                "--spool-size",
+                "4096",
+            ]);
+            println!(
+                "    agent --once --no-node (findings spooled): {:.3} s ({:.2} s CPU); peak RSS {:.1} MB",
+                agent.seconds, agent.cpu, agent.peak_mb
+            );
             let lists = server
                 .requests()
                 .iter()

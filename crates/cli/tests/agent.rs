@@ -443,3 +443,50 @@ fn findings_spooled_through_an_outage_and_a_restart_arrive_once_when_the_server_
     );
     assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
 }
+
+#[test]
+fn a_full_spool_drops_the_oldest_cycles_stays_bounded_and_says_so_every_time() {
+    let api = api_server();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "fake").unwrap();
+    // A control-plane node: each cycle's findings take a good part of a 1 MiB spool.
+    let root = node(dir.path(), "kubeadm-control-plane", "cp-1");
+    // No server ever answers.
+    let server_url = format!("http://127.0.0.1:{}", free_port());
+    let spool = dir.path().join("spool");
+    let log = dir.path().join("agent.log");
+    let metrics_port = free_port();
+    let mut c = agent(&kubeconfig, &root, "cp-1", "cp-1", &server_url, TOKEN);
+    c.args(["--interval", "1s", "--jitter", "0", "--no-cluster"])
+        .args(["--listen", &format!("127.0.0.1:{metrics_port}")])
+        .arg("--spool-dir")
+        .arg(&spool)
+        .args(["--spool-size", "1"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut running = Killed(c.spawn().unwrap());
+    let full_lines = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("spool full"))
+            .count()
+    };
+    wait_for(
+        "two rounds of dropped cycles",
+        Duration::from_secs(90),
+        || {
+            full_lines() >= 2
+                && agent_metric(metrics_port, "kspm_agent_spool_dropped_findings_total") > 0
+        },
+    );
+    // Still running, not restarting: the loss is logged each time and counted.
+    assert!(running.0.try_wait().unwrap().is_none(), "the agent exited");
+    let on_disk: u64 = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(on_disk <= 1 << 20, "the spool holds {on_disk} bytes");
+    assert!(agent_metric(metrics_port, "kspm_agent_spool_batches") >= 1);
+}
