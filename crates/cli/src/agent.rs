@@ -11,6 +11,8 @@ use kspm_collect::{NodeTarget, Plan, Severity};
 use kspm_engine::{Evaluator, ScanContext};
 use kspm_model::{ClusterInfo, Outcome, ResourceType, cluster_id_from_name, unix_now};
 
+use kspm_sinks::elasticsearch::SpoolConfig;
+
 use crate::args::{AgentArgs, OutputFormat};
 use crate::exit::{Exit, UsageError};
 
@@ -25,6 +27,10 @@ pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
             return Err(UsageError("the agent needs --server (or KSPM_SERVER)".into()).into());
         }
         token(&args)?;
+    }
+    if args.output == OutputFormat::Elasticsearch {
+        // A wrong URL, CA or key file is a usage error now, not a failure every cycle.
+        crate::output::elasticsearch_sink(&args.elasticsearch, None)?;
     }
     let node = !args.no_node;
     if node && !args.host_root.is_dir() {
@@ -115,6 +121,11 @@ pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
         if args.once { ", once" } else { "" },
         match args.output {
             OutputFormat::Server => args.server.clone().unwrap_or_default(),
+            OutputFormat::Elasticsearch => args
+                .elasticsearch
+                .elasticsearch_url
+                .clone()
+                .unwrap_or_default(),
             other => format!("stdout ({other:?})").to_lowercase(),
         }
     );
@@ -274,9 +285,23 @@ fn cycle(
         },
         _ => None,
     };
-    let mut sinks: Vec<Box<dyn kspm_sinks::Sink + '_>> = match server.as_mut() {
-        Some(server) => vec![Box::new(server)],
-        None => match crate::output::sink(args.output, None, None, args.batch_size) {
+    let mut elasticsearch = match args.output {
+        OutputFormat::Elasticsearch => {
+            let spool = args.spool_dir.as_ref().map(|dir| SpoolConfig {
+                dir: dir.clone(),
+                max_bytes: args.spool_size.saturating_mul(1024 * 1024),
+            });
+            match crate::output::elasticsearch_sink(&args.elasticsearch, spool) {
+                Ok(s) => Some(s),
+                Err(e) => return fail(report, "deliver", e),
+            }
+        }
+        _ => None,
+    };
+    let mut sinks: Vec<Box<dyn kspm_sinks::Sink + '_>> = match (&mut server, &mut elasticsearch) {
+        (Some(server), _) => vec![Box::new(server)],
+        (None, Some(elasticsearch)) => vec![Box::new(elasticsearch)],
+        (None, None) => match crate::output::sink(args.output, None, None, args.batch_size) {
             Ok(s) => vec![s],
             Err(e) => return fail(report, "deliver", e),
         },
@@ -284,22 +309,29 @@ fn cycle(
     match crate::pipeline::run(&evaluator, collected, &ctx, &mut sinks, |_| {}) {
         Ok(outcome) => {
             drop(sinks);
+            let delivery = &outcome.delivered[0];
+            if let Some(why) = &delivery.deferred {
+                report.problems.push((
+                    "deliver",
+                    format!(
+                        "findings kept in the spool for a later attempt ({} batches): {why}",
+                        delivery.spooled
+                    ),
+                ));
+            }
             if let Some(server) = &server {
-                let delivery = &outcome.delivered[0];
-                if let Some(why) = &delivery.deferred {
-                    report.problems.push((
-                        "deliver",
-                        format!(
-                            "findings kept in the spool for a later attempt ({} batches): {why}",
-                            delivery.spooled
-                        ),
-                    ));
-                }
                 for rejected in server.rejected() {
                     report.problems.push(("deliver", rejected.clone()));
                 }
                 let (batches, bytes) = server.spooled();
                 report.spool = Some((batches, bytes, server.spool_loss().items));
+                report.delivered = delivery.deferred.is_none() && batches == 0;
+            } else if let Some(elasticsearch) = &elasticsearch {
+                for rejected in elasticsearch.rejected() {
+                    report.problems.push(("deliver", rejected.to_string()));
+                }
+                let batches = elasticsearch.spooled();
+                report.spool = Some((batches, 0, elasticsearch.spool_loss().items));
                 report.delivered = delivery.deferred.is_none() && batches == 0;
             } else {
                 report.delivered = true;

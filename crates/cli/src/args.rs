@@ -233,6 +233,21 @@ pub struct ScanArgs {
     /// Findings per request with `--output server`.
     #[arg(long, value_name = "N", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
+    #[command(flatten)]
+    pub elasticsearch: ElasticsearchArgs,
+    /// Keep batches in this directory until Elasticsearch has taken them: they survive an
+    /// outage and a restart, and the next run sends them first.
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Largest size of the spool; when full, the oldest cycle's batches are dropped (counted
+    /// and reported).
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub spool_max_size: u64,
+}
+
+/// Where `--output elasticsearch` ships findings (`kspm scan` and `kspm agent`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ElasticsearchArgs {
     /// Elasticsearch or OpenSearch to ship findings to with `--output elasticsearch`
     /// (`https://host:9200`).
     #[arg(
@@ -263,14 +278,6 @@ pub struct ScanArgs {
     /// Documents per bulk request with `--output elasticsearch`.
     #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub elasticsearch_batch_size: u32,
-    /// Keep batches in this directory until Elasticsearch has taken them: they survive an
-    /// outage and a restart, and the next run sends them first.
-    #[arg(long, value_name = "DIR")]
-    pub spool_dir: Option<PathBuf>,
-    /// Largest size of the spool; when full, the oldest cycle's batches are dropped (counted
-    /// and reported).
-    #[arg(long, value_name = "MIB", default_value_t = 1024)]
-    pub spool_max_size: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -377,6 +384,8 @@ pub struct AgentArgs {
     /// Most the spool holds, in MiB; when full, the oldest cycle is dropped (counted, logged).
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub spool_size: u64,
+    #[command(flatten)]
+    pub elasticsearch: ElasticsearchArgs,
     /// Address for /healthz, /readyz and /metrics (`none` to serve nothing).
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9090")]
     pub listen: String,

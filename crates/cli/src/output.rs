@@ -34,7 +34,7 @@ pub fn sink(
             Ok(format.sink(stdout))
         }
         None if output == OutputFormat::Elasticsearch => Err(UsageError(
-            "--output elasticsearch is for `kspm scan`; the agent sends to a kspm server".into(),
+            "--output elasticsearch is built by `output::elasticsearch_sink`".into(),
         )
         .into()),
         None => {
@@ -61,4 +61,38 @@ fn widen_pipe(out: &impl std::os::fd::AsFd) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = out;
+}
+
+/// The Elasticsearch sink `args` describe (credentials from the key file or the environment),
+/// with its disk spool.
+pub fn elasticsearch_sink(
+    args: &crate::args::ElasticsearchArgs,
+    spool: Option<kspm_sinks::elasticsearch::SpoolConfig>,
+) -> anyhow::Result<kspm_sinks::elasticsearch::ElasticsearchSink> {
+    use kspm_sinks::elasticsearch::{Credentials, ElasticsearchConfig, ElasticsearchSink, Target};
+    let Some(url) = &args.elasticsearch_url else {
+        return Err(UsageError("--output elasticsearch needs --elasticsearch-url".into()).into());
+    };
+    let usage = |e: kspm_sinks::Error| UsageError(format!("--output elasticsearch: {e}"));
+    let credentials = Credentials::resolve(args.elasticsearch_api_key_file.as_deref(), |name| {
+        std::env::var(name).ok()
+    })
+    .map_err(usage)?;
+    let ca_pem = match &args.elasticsearch_ca {
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| UsageError(format!("--elasticsearch-ca {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let mut config = ElasticsearchConfig::new(url.clone());
+    config.target = match &args.elasticsearch_index {
+        Some(index) => Target::Index(index.clone()),
+        None => Target::DataStream(args.elasticsearch_data_stream.clone()),
+    };
+    config.credentials = credentials;
+    config.ca_pem = ca_pem;
+    config.batch_docs = args.elasticsearch_batch_size as usize;
+    config.spool = spool;
+    Ok(ElasticsearchSink::new(config).map_err(usage)?)
 }

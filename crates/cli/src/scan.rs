@@ -12,9 +12,7 @@ use kspm_collect::{NodeTarget, Plan, Severity};
 use kspm_engine::{Evaluator, ScanContext};
 use kspm_model::{ClusterInfo, cluster_id_from_name, unix_now};
 use kspm_sinks::Sink;
-use kspm_sinks::elasticsearch::{
-    Credentials, ElasticsearchConfig, ElasticsearchSink, SpoolConfig, Target,
-};
+use kspm_sinks::elasticsearch::{ElasticsearchSink, SpoolConfig};
 
 use crate::args::{FailOn, OutputFormat, ScanArgs};
 use crate::exit::{Exit, UsageError};
@@ -205,10 +203,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             "sent {} findings in {} bulk requests to {} ({}); {failed} failed",
             sent.findings,
             sent.batches,
-            args.elasticsearch_url.as_deref().unwrap_or_default(),
-            args.elasticsearch_index
+            args.elasticsearch
+                .elasticsearch_url
                 .as_deref()
-                .unwrap_or(&args.elasticsearch_data_stream)
+                .unwrap_or_default(),
+            args.elasticsearch
+                .elasticsearch_index
+                .as_deref()
+                .unwrap_or(&args.elasticsearch.elasticsearch_data_stream)
         );
     } else if output.is_none() {
         let sent = &outcome.delivered[0];
@@ -229,38 +231,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     })
 }
 
-/// The Elasticsearch sink the arguments describe (credentials from the key file or the
-/// environment).
+/// The Elasticsearch sink of `--output elasticsearch`, spooled in `--spool-dir`.
 fn elasticsearch_sink(args: &ScanArgs) -> anyhow::Result<ElasticsearchSink> {
-    let Some(url) = &args.elasticsearch_url else {
-        return Err(UsageError("--output elasticsearch needs --elasticsearch-url".into()).into());
-    };
-    let usage = |e: kspm_sinks::Error| UsageError(format!("--output elasticsearch: {e}"));
-    let credentials = Credentials::resolve(args.elasticsearch_api_key_file.as_deref(), |name| {
-        std::env::var(name).ok()
-    })
-    .map_err(usage)?;
-    let ca_pem = match &args.elasticsearch_ca {
-        Some(path) => Some(
-            std::fs::read(path)
-                .map_err(|e| UsageError(format!("--elasticsearch-ca {}: {e}", path.display())))?,
-        ),
-        None => None,
-    };
-    let mut config = ElasticsearchConfig::new(url.clone());
-    config.target = match &args.elasticsearch_index {
-        Some(index) => Target::Index(index.clone()),
-        None => Target::DataStream(args.elasticsearch_data_stream.clone()),
-    };
-    config.credentials = credentials;
-    config.ca_pem = ca_pem;
-    config.batch_docs = args.elasticsearch_batch_size as usize;
-    config.spool = args.spool_dir.as_ref().map(|dir| SpoolConfig {
+    let spool = args.spool_dir.as_ref().map(|dir| SpoolConfig {
         dir: dir.clone(),
         max_bytes: args.spool_max_size.saturating_mul(1024 * 1024),
     });
-    let sink = ElasticsearchSink::new(config).map_err(usage)?;
-    Ok(sink)
+    crate::output::elasticsearch_sink(&args.elasticsearch, spool)
 }
 
 /// A spinner on stderr when it is a terminal; hidden (and free) when output is piped.

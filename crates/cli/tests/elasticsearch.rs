@@ -168,3 +168,57 @@ fn scan_output_elasticsearch_spools_while_the_cluster_is_down_and_sends_it_next_
     assert!(stored.len() == expected.len() || stored.len() == 2 * expected.len());
     assert_eq!(stored.into_iter().collect::<BTreeSet<_>>(), expected);
 }
+
+#[test]
+fn agent_output_elasticsearch_ships_a_node_cycle_into_the_data_stream() {
+    let es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("cp-1");
+    let made = common::kspm()
+        .args(["synth-node", "--kind", "kubeadm-control-plane"])
+        .arg(&node)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let args = es_args(&es, dir.path());
+    let out = common::kspm()
+        .args(["agent", "--once", "--no-cluster", "--listen", "none"])
+        .args(["--node-name", "cp-1", "--host-root"])
+        .arg(&node)
+        .args(&args)
+        .env_remove("KSPM_ES_API_KEY")
+        .env_remove("KSPM_SERVER")
+        .env("KSPM_ES_USERNAME", "elastic")
+        .env("KSPM_ES_PASSWORD", DEFAULT_PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "failed findings; {stderr}");
+    // The same node scanned offline: as many findings as documents shipped.
+    let offline = common::kspm()
+        .args([
+            "scan",
+            "-o",
+            "ndjson",
+            "--fail-on",
+            "none",
+            "--node-name",
+            "cp-1",
+        ])
+        .arg("--host-root")
+        .arg(&node)
+        .output()
+        .unwrap();
+    let expected = String::from_utf8_lossy(&offline.stdout).lines().count();
+    let ids = es.ids(DATA_STREAM);
+    assert!(expected > 50, "{expected} findings");
+    assert_eq!(ids.len(), expected, "{stderr}");
+    for id in &ids {
+        let doc = es.document(DATA_STREAM, id).unwrap();
+        assert_eq!(doc["host"]["name"], "cp-1", "{doc}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
+        0
+    );
+}
