@@ -77,6 +77,17 @@ pub enum Command {
             value_delimiter = ','
         )]
         allowed_hosts: Vec<String>,
+        /// Forward what the server ingests to Elasticsearch or OpenSearch (`--elasticsearch-url`).
+        #[command(flatten)]
+        forward: Box<ElasticsearchArgs>,
+        /// The forwarder's disk spool: batches Elasticsearch could not take wait here (default:
+        /// `forward-spool` next to the database).
+        #[arg(long, value_name = "DIR")]
+        forward_spool_dir: Option<PathBuf>,
+        /// Largest size of the forwarder's spool, in MiB; when full, the oldest batches are
+        /// dropped (counted, logged).
+        #[arg(long, value_name = "MIB", default_value_t = 1024)]
+        forward_spool_size: u64,
     },
     /// Scan the bundled demo (two clusters, each with a control-plane and a worker node, four
     /// cycles of history) into DATA_DIR/kspm.db, then serve the dashboard.
@@ -248,14 +259,9 @@ pub struct ScanArgs {
 /// Where `--output elasticsearch` ships findings (`kspm scan` and `kspm agent`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ElasticsearchArgs {
-    /// Elasticsearch or OpenSearch to ship findings to with `--output elasticsearch`
-    /// (`https://host:9200`).
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "KSPM_ES_URL",
-        required_if_eq("output", "elasticsearch")
-    )]
+    /// Elasticsearch or OpenSearch to ship findings to (`https://host:9200`): with `--output
+    /// elasticsearch`, or for `kspm server`, where every ingested batch is forwarded.
+    #[arg(long, value_name = "URL", env = "KSPM_ES_URL")]
     pub elasticsearch_url: Option<String>,
     /// Data stream to write to (`create` operations; every cycle's documents are kept).
     #[arg(long, value_name = "NAME", default_value = kspm_sinks::elasticsearch::DEFAULT_DATA_STREAM)]

@@ -124,7 +124,7 @@ pub fn run(options: DemoOptions) -> anyhow::Result<Exit> {
         write_token: crate::server::random_token()?,
         read_token: None,
     };
-    crate::server::serve_store(store, options.listen, auth, true, Vec::new())
+    crate::server::serve_store(store, options.listen, auth, true, Vec::new(), None)
 }
 
 fn record_demo(store: &Store, work: &Path) -> anyhow::Result<u64> {

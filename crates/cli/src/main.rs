@@ -79,7 +79,25 @@ fn run(command: Command) -> anyhow::Result<Exit> {
             write_token_file,
             read_token,
             allowed_hosts,
+            forward,
+            forward_spool_dir,
+            forward_spool_size,
         } => server::run(server::ServerOptions {
+            forward: match &forward.elasticsearch_url {
+                Some(_) => {
+                    let dir = forward_spool_dir.unwrap_or_else(|| {
+                        db.parent()
+                            .unwrap_or(std::path::Path::new("."))
+                            .join("forward-spool")
+                    });
+                    let spool = kspm_sinks::elasticsearch::SpoolConfig {
+                        dir,
+                        max_bytes: forward_spool_size.saturating_mul(1024 * 1024),
+                    };
+                    Some(output::elasticsearch_sink(&forward, Some(spool))?)
+                }
+                None => None,
+            },
             db,
             listen,
             write_token: match write_token_file {

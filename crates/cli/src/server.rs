@@ -18,6 +18,8 @@ pub struct ServerOptions {
     pub read_token: Option<String>,
     /// Host names browsers may use when no read token is set (DNS-rebinding defence).
     pub allowed_hosts: Vec<String>,
+    /// Where every ingested batch is forwarded (Elasticsearch), if anywhere.
+    pub forward: Option<kspm_sinks::elasticsearch::ElasticsearchSink>,
 }
 
 /// The token in `path` (a mounted Secret: surrounding white space is dropped).
@@ -61,6 +63,7 @@ pub fn run(options: ServerOptions) -> anyhow::Result<Exit> {
         auth,
         generated,
         options.allowed_hosts,
+        options.forward,
     )
 }
 
@@ -73,9 +76,17 @@ pub fn serve_store(
     auth: AuthConfig,
     print_sign_in_link: bool,
     allowed_hosts: Vec<String>,
+    forward: Option<kspm_sinks::elasticsearch::ElasticsearchSink>,
 ) -> anyhow::Result<Exit> {
     let write_token = auth.write_token.clone();
-    let state = AppState::new(store, auth, Limits::default()).with_allowed_hosts(allowed_hosts);
+    let mut state = AppState::new(store, auth, Limits::default()).with_allowed_hosts(allowed_hosts);
+    if let Some(sink) = forward {
+        eprintln!(
+            "kspm server: forwarding ingested findings to {}",
+            kspm_sinks::Sink::name(&sink)
+        );
+        state = state.with_forwarder(Box::new(sink));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

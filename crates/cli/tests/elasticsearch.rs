@@ -2,6 +2,8 @@
 //! Elasticsearch of `kspm-es-fake` over HTTPS with a custom CA.
 
 mod common;
+#[path = "common/server.rs"]
+mod test_server;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -220,5 +222,72 @@ fn agent_output_elasticsearch_ships_a_node_cycle_into_the_data_stream() {
     assert_eq!(
         std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
         0
+    );
+}
+
+#[test]
+fn server_forwards_every_batch_it_ingests_to_elasticsearch() {
+    let es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, es.ca_pem().unwrap()).unwrap();
+    let server = test_server::start_server_with(
+        &dir.path().join("kspm.db"),
+        "127.0.0.1:0",
+        &[
+            "--elasticsearch-url".into(),
+            es.url(),
+            "--elasticsearch-ca".into(),
+            ca.display().to_string(),
+        ],
+        &[
+            ("KSPM_ES_USERNAME", "elastic"),
+            ("KSPM_ES_PASSWORD", DEFAULT_PASSWORD),
+        ],
+    );
+    // Small batches: several ingest requests, each forwarded on its own.
+    let pushed = common::kspm()
+        .args(["scan", "--output", "server", "--fail-on", "none"])
+        .args(["--batch-size", "10", "--token", test_server::TOKEN])
+        .args(["--server", &server.base])
+        .arg(shop())
+        .output()
+        .unwrap();
+    assert_eq!(
+        pushed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    let offline = common::kspm()
+        .args(["scan", "-o", "ndjson", "--fail-on", "none"])
+        .arg(shop())
+        .output()
+        .unwrap();
+    let expected: BTreeSet<String> = String::from_utf8_lossy(&offline.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["event"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(expected.len() > 20);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while es.ids(DATA_STREAM).len() < expected.len() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let stored = stored_slots(&es);
+    assert_eq!(stored.len(), expected.len(), "each finding forwarded once");
+    assert_eq!(stored.into_iter().collect::<BTreeSet<_>>(), expected);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let metrics = reqwest::blocking::get(format!("{}/metrics", server.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains(&format!("kspm_forwarded_findings_total {}", expected.len())),
+        "{metrics}"
     );
 }

@@ -98,6 +98,7 @@ pub(crate) async fn ingest(
     let (batch, is_final) = (params.batch, params.is_final);
     let reported = params.started_at;
     let answer_cycle = cycle.clone();
+    let forward = state.forward.clone();
     let (times, answer) = blocking(move || {
         // Parsing and hashing are CPU work on up to tens of megabytes: keep them off the
         // async threads.
@@ -110,6 +111,18 @@ pub(crate) async fn ingest(
             digest: &digest,
         };
         let answer = store.receive_batch(&cycle, &receipt, &findings, store.clock().now())?;
+        // What the store took for the first time goes on (a resent batch was forwarded when
+        // it first came).
+        if let Some(forward) = forward
+            && answer.outcome.accepted > 0
+            && !answer.outcome.duplicate
+        {
+            forward.send(crate::forward::Forwarded {
+                cluster: start.cluster.clone(),
+                scope: start.scope.clone(),
+                findings,
+            });
+        }
         Ok((times, answer))
     })
     .await?;

@@ -18,6 +18,7 @@ mod api;
 mod auth;
 mod error;
 mod export;
+mod forward;
 mod ingest;
 mod listen;
 mod metrics;
@@ -25,6 +26,7 @@ mod throttle;
 mod web;
 
 pub use auth::{AuthConfig, MIN_TOKEN_CHARS};
+pub use forward::{ForwardSink, Forwarder};
 
 /// Size limits of requests.
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +91,8 @@ pub struct AppState {
     /// Host names (besides IP addresses and `localhost`) that browsers may use to reach the
     /// server when no read token is set, lower case.
     pub(crate) allowed_hosts: Arc<Vec<String>>,
+    /// Where accepted batches are forwarded, if anywhere.
+    pub(crate) forward: Option<Forwarder>,
 }
 
 impl AppState {
@@ -106,7 +110,14 @@ impl AppState {
                 limits.query_wait,
             )),
             allowed_hosts: Arc::default(),
+            forward: None,
         }
+    }
+
+    /// Forwards every accepted batch to `sink` (Elasticsearch), from a thread of its own.
+    pub fn with_forwarder(mut self, sink: Box<dyn ForwardSink>) -> AppState {
+        self.forward = Some(Forwarder::start(sink, self.events.clone()));
+        self
     }
 
     /// Host names browsers may use to reach the server when no read token is set (besides

@@ -48,6 +48,11 @@ pub(crate) struct ServerEvents {
     pub(crate) connections_refused: AtomicU64,
     /// Searches refused because too many were already waiting.
     pub(crate) searches_refused: AtomicU64,
+    /// Findings the forwarder delivered (`--elasticsearch-url`).
+    pub(crate) forwarded: AtomicU64,
+    /// Forwarding runs that failed (their findings are in the forwarder's spool, or lost
+    /// without one).
+    pub(crate) forward_failures: AtomicU64,
 }
 
 impl ServerEvents {
@@ -175,6 +180,16 @@ pub(crate) fn render(
             "searches_refused",
             "Searches answered 503 because too many searches were already waiting",
             &events.searches_refused,
+        ),
+        (
+            "forwarded_findings",
+            "Findings forwarded to Elasticsearch or OpenSearch, since the server started",
+            &events.forwarded,
+        ),
+        (
+            "forward_failures",
+            "Forwarding attempts that failed (kept in the forwarder's spool when it has one)",
+            &events.forward_failures,
         ),
     ] {
         let counter = Counter::<u64>::default();

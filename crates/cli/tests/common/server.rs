@@ -1,4 +1,5 @@
 //! A `kspm server` child process on a free loopback port, for end-to-end tests.
+#![allow(dead_code)] // each test crate that includes this uses some of it
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -29,10 +30,17 @@ pub fn start_server(db: &Path) -> Server {
 
 /// A `kspm server` child listening on `listen`.
 pub fn start_server_on(db: &Path, listen: &str) -> Server {
+    start_server_with(db, listen, &[], &[])
+}
+
+/// A `kspm server` child listening on `listen`, with more arguments and environment.
+pub fn start_server_with(db: &Path, listen: &str, args: &[String], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kspm"))
         .env_remove("KSPM_WRITE_TOKEN")
+        .envs(env.iter().copied())
         .args(["server", "--listen", listen, "--write-token", TOKEN, "--db"])
         .arg(db)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
