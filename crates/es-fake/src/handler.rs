@@ -530,6 +530,15 @@ fn bulk(
             ),
         ));
     }
+    if shared
+        .config
+        .max_content_length
+        .is_some_and(|max| body.len() > max)
+    {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+        return Ok(response);
+    }
     let fault = shared.faults().take_bulk();
     match fault {
         Some(RequestFault::TooMany(after)) => {

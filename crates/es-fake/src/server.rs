@@ -30,6 +30,7 @@ pub struct FakeElasticsearchBuilder {
     tls: bool,
     faults: Vec<Fault>,
     store_sources: bool,
+    max_content_length: Option<usize>,
 }
 
 impl Default for FakeElasticsearchBuilder {
@@ -45,6 +46,7 @@ impl Default for FakeElasticsearchBuilder {
             tls: false,
             faults: Vec::new(),
             store_sources: true,
+            max_content_length: None,
         }
     }
 }
@@ -95,6 +97,13 @@ impl FakeElasticsearchBuilder {
         self
     }
 
+    /// Answers request bodies larger than `bytes` with 413 and an empty body, as a cluster
+    /// does past its `http.max_content_length` (100 MB by default).
+    pub fn max_content_length(mut self, bytes: usize) -> Self {
+        self.max_content_length = Some(bytes);
+        self
+    }
+
     /// Injects a fault from the start.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -114,6 +123,7 @@ impl FakeElasticsearchBuilder {
                 product_header: self.product_header,
                 principals: self.principals,
                 store_sources: self.store_sources,
+                max_content_length: self.max_content_length,
             },
             cluster: Mutex::new(Cluster::default()),
             faults: Mutex::new(faults),

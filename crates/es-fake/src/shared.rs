@@ -26,6 +26,8 @@ pub(crate) struct Config {
     pub(crate) product_header: bool,
     pub(crate) principals: Vec<Principal>,
     pub(crate) store_sources: bool,
+    /// `http.max_content_length`: larger request bodies are answered 413.
+    pub(crate) max_content_length: Option<usize>,
 }
 
 impl Config {

@@ -678,3 +678,34 @@ fn anyhow_like(err: &SinkError) -> String {
     }
     out
 }
+
+#[test]
+fn a_bulk_request_larger_than_the_cluster_takes_is_split_and_a_lone_oversized_document_rejected() {
+    // Room for about a dozen of these documents per request, not for the 50 of a batch.
+    let es = FakeElasticsearch::builder()
+        .max_content_length(40_000)
+        .start()
+        .unwrap();
+    let mut all = findings(120, 4_000);
+    // One document alone is larger than any request may be.
+    all[33].process = Some(Arc::new(json!({"args": ["x".repeat(50_000)]})));
+    let big = document_id(&all[33]);
+    let mut sink = ElasticsearchSink::new(config(&es)).unwrap();
+    let err = ship(&mut sink, &all).unwrap_err();
+    assert!(
+        matches!(*err.source, Error::Rejected { count: 1, .. }),
+        "{err:#}"
+    );
+    assert_eq!(err.delivered.findings, 119);
+    let rejected = sink.rejected();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        (rejected[0].id.as_str(), rejected[0].status),
+        (big.as_str(), 413)
+    );
+    assert!(rejected[0].reason.contains("http.max_content_length"));
+    let mut expected = ids_of(&all);
+    expected.retain(|id| *id != big);
+    assert_eq!(es.ids(DEFAULT_DATA_STREAM), expected, "each stored once");
+    assert!(bulk_requests(&es) > 120 / 50, "batches were split");
+}

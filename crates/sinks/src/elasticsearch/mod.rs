@@ -179,8 +179,55 @@ impl ElasticsearchSink {
     }
 
     /// Sends one encoded batch until every item is accounted for, or gives up (`Err` with
-    /// whether the failure may pass).
+    /// whether the failure may pass). A batch larger than the cluster takes in one request
+    /// (413, its `http.max_content_length`) is sent in halves; a single document that is too
+    /// large is rejected with that reason.
     fn send(&mut self, body: &[u8]) -> Result<(), (Error, bool)> {
+        match self.send_whole(body) {
+            Err((Error::Status { status: 413, .. }, _)) => {
+                let items = encoder::items(body);
+                if let [item] = &items[..] {
+                    let rejection = Rejection {
+                        id: item.id.clone(),
+                        status: 413,
+                        kind: "request_entity_too_large".into(),
+                        reason: format!(
+                            "the document alone ({} bytes) is larger than the cluster takes in one request (http.max_content_length)",
+                            item.range.len()
+                        ),
+                    };
+                    self.reject(rejection);
+                    return Ok(());
+                }
+                let (first, second) = items.split_at(items.len() / 2);
+                tracing::info!(
+                    "Elasticsearch refused a bulk request of {} bytes as too large; sending it as two of {} and {} documents",
+                    body.len(),
+                    first.len(),
+                    second.len()
+                );
+                for half in [first, second] {
+                    let mut part = Vec::with_capacity(body.len() / 2 + 1);
+                    for item in half {
+                        part.extend_from_slice(&body[item.range.clone()]);
+                    }
+                    self.send(&part)?;
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    fn reject(&mut self, r: Rejection) {
+        tracing::warn!("Elasticsearch rejected {r}");
+        self.rejected_count += 1;
+        if self.rejected.len() < KEEP_REJECTIONS {
+            self.rejected.push(r);
+        }
+    }
+
+    fn send_whole(&mut self, body: &[u8]) -> Result<(), (Error, bool)> {
         let items = encoder::items(body);
         let mut remaining: Vec<usize> = (0..items.len()).collect();
         let mut done = 0u64;
@@ -247,11 +294,7 @@ impl ElasticsearchSink {
                 self.delivered.batches += 1;
                 self.delivered.findings += done;
                 for r in rejected {
-                    tracing::warn!("Elasticsearch rejected {r}");
-                    self.rejected_count += 1;
-                    if self.rejected.len() < KEEP_REJECTIONS {
-                        self.rejected.push(r);
-                    }
+                    self.reject(r);
                 }
                 Ok(())
             }
