@@ -621,6 +621,32 @@ fn the_startup_check_names_what_is_wrong() {
         "{detail}"
     );
 
+    // OpenSearch has no privilege API: a write it refuses names the missing right.
+    let os_reader = FakeElasticsearch::builder()
+        .opensearch()
+        .principal(Principal::basic(
+            "elastic",
+            DEFAULT_PASSWORD,
+            Privileges::new(&["monitor", "manage_index_templates"], "kspm*", &["read"]),
+        ))
+        .start()
+        .unwrap();
+    let mut os_config = config(&os_reader);
+    os_config.target = Target::Index("kspm-findings".into());
+    let mut sink = ElasticsearchSink::new(os_config).unwrap();
+    let err = ship(&mut sink, &findings(3, 5_000)).unwrap_err();
+    assert!(!err.retryable);
+    match &*err.source {
+        Error::Startup { problem, detail } => {
+            assert_eq!(*problem, Problem::Privileges, "{detail}");
+            assert!(
+                detail.contains("kspm-findings") && detail.contains("`index`"),
+                "{detail}"
+            );
+        }
+        other => panic!("{other:#}"),
+    }
+
     // Versions.
     let old = FakeElasticsearch::builder()
         .version("7.17.9")

@@ -268,6 +268,23 @@ impl ElasticsearchSink {
                             again.push(i);
                             last_retry = Some(i);
                         }
+                        // A write the credentials may not make is no fault of the document:
+                        // the batch stays (in the spool) until the rights are fixed.
+                        ItemOutcome::Rejected(r) if r.status == 401 || r.status == 403 => {
+                            return Attempt::Fail(Error::Startup {
+                                problem: Problem::Privileges,
+                                detail: format!(
+                                    "writing to {} was refused; the credentials need `{}` on it \
+                                     (OpenSearch: the index permission indices:data/write/bulk*): {}",
+                                    target.name(),
+                                    match target {
+                                        Target::DataStream(_) => "create_doc",
+                                        Target::Index(_) => "index",
+                                    },
+                                    r.reason
+                                ),
+                            });
+                        }
                         ItemOutcome::Rejected(r) => rejected.push(r),
                     }
                 }

@@ -353,6 +353,23 @@ impl Service {
                 },
             };
         }
+        if status == 403 {
+            // OpenSearch has no privilege check to ask before writing: a refused write is
+            // where missing rights show.
+            let right = match target {
+                Target::DataStream(_) => "create_doc",
+                Target::Index(_) => "index",
+            };
+            return Attempt::Fail(startup(
+                Problem::Privileges,
+                format!(
+                    "writing to {} was refused; the credentials need `{right}` on it (OpenSearch: \
+                     the index permission indices:data/write/bulk*): {}",
+                    target.name(),
+                    reason(&text)
+                ),
+            ));
+        }
         let error = Error::Status {
             status,
             body: reason(&text),
