@@ -188,27 +188,15 @@ fn write_token_from_a_mounted_file_is_the_one_the_server_enforces() {
     // As a Secret volume holds it: the token, maybe with a trailing newline.
     let token_file = dir.join("token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
-    let mut child = kspm()
+    let mut command = kspm();
+    command
         .args(["server", "--listen", "127.0.0.1:0", "--write-token-file"])
         .arg(&token_file)
         .arg("--db")
         .arg(dir.join("kspm.db"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start kspm server");
-    let mut first = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut first,
-    )
-    .unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("kspm: dashboard on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-        .trim_end_matches('/')
-        .to_owned();
+        .stderr(std::process::Stdio::piped());
+    let mut server = test_server::start_server_command(command);
+    let base = server.base.clone();
     let push = |token: &str| {
         kspm()
             .args(["scan", "--output", "server", "--fail-on", "none"])
@@ -225,10 +213,11 @@ fn write_token_from_a_mounted_file_is_the_one_the_server_enforces() {
         String::from_utf8_lossy(&accepted.stderr)
     );
     assert_eq!(push("not-the-right-token-000").status.code(), Some(3));
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
+    let _ = server.child.kill();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.child.stderr.take().unwrap(), &mut stderr).unwrap();
     // The token the server was given is never printed.
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(TOKEN));
+    assert!(!stderr.contains(TOKEN));
 
     // An empty or missing file is a usage error naming the file.
     std::fs::write(&token_file, "\n").unwrap();

@@ -35,14 +35,22 @@ pub fn start_server_on(db: &Path, listen: &str) -> Server {
 
 /// A `kspm server` child listening on `listen`, with more arguments and environment.
 pub fn start_server_with(db: &Path, listen: &str, args: &[String], env: &[(&str, &str)]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kspm"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kspm"));
+    command
         .env_remove("KSPM_WRITE_TOKEN")
         .envs(env.iter().copied())
         .args(["server", "--listen", listen, "--write-token", TOKEN, "--db"])
         .arg(db)
         .args(args)
+        .stderr(Stdio::null());
+    start_server_command(command)
+}
+
+/// Starts `command` (a whole `kspm server …`; stderr as the caller set it) and waits for the
+/// address it prints.
+pub fn start_server_command(mut command: Command) -> Server {
+    let mut child = command
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start kspm server");
     let stdout = child.stdout.take().expect("stdout");
