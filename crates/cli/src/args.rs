@@ -129,8 +129,14 @@ pub enum NodeFixture {
     Hardened,
     /// Unusual layouts: non-default paths, JSON config, symlinks, unreadable files.
     Odd,
-    /// An Amazon EKS worker node.
+    /// An Amazon EKS worker node (Amazon Linux 2023, nodeadm).
     EksWorker,
+    /// The AL2023 EKS worker with drift (drop-in and flag over the config file, loose modes).
+    EksAl2023Drift,
+    /// An Amazon EKS worker node (Amazon Linux 2, bootstrap.sh).
+    EksAl2,
+    /// The AL2 EKS worker with drift (flags over the config file, loose modes and owners).
+    EksAl2Drift,
 }
 
 /// Output formats.
@@ -194,8 +200,8 @@ pub struct ScanArgs {
     /// host's etc/hostname).
     #[arg(long, value_name = "NAME")]
     pub node_name: Option<String>,
-    /// Benchmarks to evaluate: ids of the loaded rule bundles (`cis_k8s`, `pss`, or one added
-    /// with --rules), comma-separated; `all` for every one.
+    /// Benchmarks to evaluate: ids of the loaded rule bundles (`cis_k8s`, `cis_eks`, `pss`, or
+    /// one added with --rules), comma-separated; `all` for every one.
     #[arg(
         long,
         value_name = "ID[,ID]",

@@ -128,6 +128,9 @@ fn run(command: Command) -> anyhow::Result<Exit> {
                 args::NodeFixture::Hardened => Fixture::Hardened,
                 args::NodeFixture::Odd => Fixture::OddLayouts,
                 args::NodeFixture::EksWorker => Fixture::EksWorker,
+                args::NodeFixture::EksAl2023Drift => Fixture::EksAl2023Drift,
+                args::NodeFixture::EksAl2 => Fixture::EksAl2,
+                args::NodeFixture::EksAl2Drift => Fixture::EksAl2Drift,
             };
             write(fixture, &dir).with_context(|| format!("writing {}", dir.display()))?;
             Ok(Exit::Clean)

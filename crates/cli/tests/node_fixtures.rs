@@ -416,7 +416,16 @@ struct Scan {
 
 fn run_scan(args: &[OsString]) -> Scan {
     let out = common::kspm()
-        .args(["scan", "-o", "json", "--fail-on", "none"])
+        // The tables are CIS Kubernetes tables; the EKS nodes' CIS EKS outcomes are in eks_node.rs.
+        .args([
+            "scan",
+            "-o",
+            "json",
+            "--fail-on",
+            "none",
+            "--benchmark",
+            "cis_k8s",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -438,7 +447,8 @@ struct NodeScan {
 }
 
 fn node_scan(kind: Fixture) -> &'static NodeScan {
-    static SCANS: [OnceLock<NodeScan>; 5] = [const { OnceLock::new() }; 5];
+    static SCANS: [OnceLock<NodeScan>; Fixture::ALL.len()] =
+        [const { OnceLock::new() }; Fixture::ALL.len()];
     let index = Fixture::ALL.iter().position(|k| *k == kind).unwrap();
     SCANS[index].get_or_init(|| {
         let dir = TempDir::create(kind.slug());

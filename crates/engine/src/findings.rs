@@ -144,17 +144,22 @@ impl RuleText {
             tags.push(format!("{} {section}", bench.id));
         }
         tags.extend(meta.tags.iter().cloned());
-        let template: Arc<str> = meta.remediation.as_str().into();
+        let remediation = bench.remediation(meta);
+        let template: Arc<str> = remediation.into();
         let shared = FindingRule {
             id: meta.id.as_str().into(),
-            name: meta.title.as_str().into(),
+            name: bench.title.as_deref().unwrap_or(&meta.title).into(),
             description: meta.description.as_str().into(),
             rationale: meta.rationale.as_str().into(),
             impact: meta.impact.as_str().into(),
-            default_value: meta.default_value.as_str().into(),
+            default_value: bench
+                .default_value
+                .as_deref()
+                .unwrap_or(&meta.default_value)
+                .into(),
             references: meta.references.join("\n").into(),
             section: section.into(),
-            profile_applicability: meta.profile.as_str().into(),
+            profile_applicability: bench.profile.as_deref().unwrap_or(&meta.profile).into(),
             tags: tags.into(),
             remediation: Remediation::new(template.clone()),
             benchmark: Arc::new(FindingBenchmark {
@@ -170,8 +175,8 @@ impl RuleText {
         RuleText {
             shared: Arc::new(shared),
             template,
-            placeholders: placeholders(&meta.remediation),
-            quotes_evidence: meta.remediation.contains("{{evidence."),
+            placeholders: placeholders(remediation),
+            quotes_evidence: remediation.contains("{{evidence."),
             expected: std::sync::OnceLock::new(),
         }
     }

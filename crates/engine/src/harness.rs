@@ -88,7 +88,11 @@ pub fn run(bundle: &RuleBundle) -> Result<HarnessReport> {
         };
         // Remediation is read by people who should not have to guess a value: `<name>` style
         // placeholders are filled from the evidence (`{{evidence.…}}`) or written out.
-        let placeholders = angle_placeholders(&rule.meta.remediation);
+        let placeholders: Vec<String> = rule
+            .meta
+            .remediations()
+            .flat_map(angle_placeholders)
+            .collect();
         if !placeholders.is_empty() {
             report.problems.push(format!(
                 "{id}: remediation has placeholders nobody fills: {}",
@@ -247,7 +251,11 @@ fn run_case(
         .find(|r| r.meta.id == rule_id)
         .map(|r| &r.meta);
     let unresolved = meta
-        .map(|m| fill_placeholders(&m.remediation, &main, &evidence).1)
+        .map(|m| {
+            m.remediations()
+                .flat_map(|text| fill_placeholders(text, &main, &evidence).1)
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     let mut summary = serde_json::json!({"evidence": evidence, "unresolved": unresolved});
     if let Some(e) = &finding.error {

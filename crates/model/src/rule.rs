@@ -24,6 +24,29 @@ pub struct BenchmarkRef {
     pub versions: Vec<String>,
     /// Rule number inside the benchmark (`5.1.1`) or control name for PSS.
     pub number: String,
+    /// Title under this benchmark when it differs from the rule's (`title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Profile under this benchmark when it differs from the rule's (`profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Assessment under this benchmark when it differs from the rule's (`assessment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<Assessment>,
+    /// Default value under this benchmark's platform when it differs (`default_value`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    /// Remediation under this benchmark's platform when it differs (`remediation`); the same
+    /// placeholders are filled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+}
+
+impl BenchmarkRef {
+    /// The remediation under this numbering: its own, else the rule's.
+    pub fn remediation<'a>(&'a self, meta: &'a RuleMeta) -> &'a str {
+        self.remediation.as_deref().unwrap_or(&meta.remediation)
+    }
 }
 
 /// Which resources a rule evaluates.
@@ -184,6 +207,15 @@ impl RuleMeta {
     /// The numbering for a benchmark id, if the rule belongs to it.
     pub fn benchmark(&self, id: &str) -> Option<&BenchmarkRef> {
         self.benchmarks.iter().find(|b| b.id == id)
+    }
+
+    /// Every remediation text of the rule: its own and each numbering's override.
+    pub fn remediations(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.remediation.as_str()).chain(
+            self.benchmarks
+                .iter()
+                .filter_map(|b| b.remediation.as_deref()),
+        )
     }
 }
 

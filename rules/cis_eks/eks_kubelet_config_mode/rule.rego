@@ -1,0 +1,6 @@
+# CIS EKS 3.1.3: kubelet-config files grant nothing outside 0644 (a symlink is judged by its target).
+package kspm.rules.eks_kubelet_config_mode
+
+import rego.v1
+
+finding := data.kspm.lib.files.mode_finding(input.resource, 420) if data.kspm.lib.node.has_role(input.resource, "kubelet-config")
