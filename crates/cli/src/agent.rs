@@ -20,8 +20,11 @@ use crate::exit::{Exit, UsageError};
 pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
     // Fail on a bad rule selection or destination before anything runs.
     let mut bundle = crate::bundle::load(&[])?;
-    let benchmarks = bundle.select_benchmarks(&args.benchmark)?;
-    bundle.retain_benchmarks(&benchmarks);
+    // `auto` is resolved each cycle, from the platform (the API server's, or the node's).
+    let explicit = bundle.select_benchmarks(&args.benchmark, "unknown")?;
+    if !args.benchmark.iter().any(|b| b.trim() == "auto") {
+        bundle.retain_benchmarks(&explicit);
+    }
     if args.output == OutputFormat::Server {
         if args.server.is_none() {
             return Err(UsageError("the agent needs --server (or KSPM_SERVER)".into()).into());
@@ -91,6 +94,21 @@ pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
         (cluster, Some((api.clone(), lease)))
     };
 
+    let platform = cluster
+        .platform
+        .clone()
+        .filter(|p| p != "unknown")
+        .or_else(|| {
+            node.then(|| kspm_collect::platform::from_host_root(&args.host_root))
+                .flatten()
+                .map(|p| {
+                    eprintln!("kspm agent: platform {}: {}", p.name, p.reason);
+                    p.name
+                })
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let benchmarks = bundle.select_benchmarks(&args.benchmark, &platform)?;
+    bundle.retain_benchmarks(&benchmarks);
     let node_rules = bundle
         .rules
         .iter()
@@ -226,11 +244,6 @@ fn cycle(
         Ok(b) => b,
         Err(e) => return fail(report, "rules", e),
     };
-    let benchmarks = match bundle.select_benchmarks(&args.benchmark) {
-        Ok(b) => b,
-        Err(e) => return fail(report, "rules", e.into()),
-    };
-    bundle.retain_benchmarks(&benchmarks);
 
     let mut first: Vec<Box<dyn kspm_collect::Source>> = Vec::new();
     let mut cluster = cluster.clone();
@@ -265,6 +278,20 @@ fn cycle(
         }
     }
     let input_errors = collected.errors().count();
+    let platform = cluster
+        .platform
+        .clone()
+        .filter(|p| p != "unknown")
+        .or_else(|| plan.detect_platform(&collected).map(|p| p.name))
+        .unwrap_or_else(|| "unknown".into());
+    let benchmarks = match bundle.select_benchmarks(&args.benchmark, &platform) {
+        Ok(b) => b,
+        Err(e) => return fail(report, "rules", e.into()),
+    };
+    bundle.retain_benchmarks(&benchmarks);
+    if cluster.platform.is_none() && platform != "unknown" {
+        cluster.platform = Some(platform);
+    }
     bundle.retain_routed(&collected.resources, &collected.gaps);
     let evaluator = match Evaluator::new(bundle) {
         Ok(e) => e,

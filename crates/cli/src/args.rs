@@ -201,12 +201,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     pub node_name: Option<String>,
     /// Benchmarks to evaluate: ids of the loaded rule bundles (`cis_k8s`, `cis_eks`, `pss`, or
-    /// one added with --rules), comma-separated; `all` for every one.
+    /// one added with --rules), comma-separated; `all` for every one; `auto` for the platform's
+    /// CIS benchmark (CIS EKS on EKS, CIS Kubernetes elsewhere) and the rest (PSS, your own).
     #[arg(
         long,
         value_name = "ID[,ID]",
         value_delimiter = ',',
-        default_value = "all"
+        default_value = "auto"
     )]
     pub benchmark: Vec<String>,
     /// Output format (written to stdout).
@@ -401,12 +402,13 @@ pub struct AgentArgs {
     /// Address for /healthz, /readyz and /metrics (`none` to serve nothing).
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9090")]
     pub listen: String,
-    /// Benchmarks to evaluate (ids, comma-separated, or `all`).
+    /// Benchmarks to evaluate (ids, comma-separated, `all`, or `auto`: the platform's CIS
+    /// benchmark, CIS EKS on EKS and CIS Kubernetes elsewhere, and PSS).
     #[arg(
         long,
         value_name = "ID[,ID]",
         value_delimiter = ',',
-        default_value = "cis_k8s"
+        default_value = "auto"
     )]
     pub benchmark: Vec<String>,
     /// The cluster's display name (default: the kubeconfig context or kubeadm's name).

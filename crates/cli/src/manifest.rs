@@ -20,7 +20,12 @@ pub const MALLOC_CONF: &str = "background_thread:true,dirty_decay_ms:1000,muzzy_
 /// Runs `kspm manifest`.
 pub fn run(args: ManifestArgs) -> anyhow::Result<Exit> {
     let mut bundle = crate::bundle::load(&[])?;
-    let benchmarks = bundle.select_benchmarks(&["cis_k8s".to_owned()])?;
+    // The kinds of what the agent's `--benchmark auto` evaluates on this platform.
+    let platform = match args.platform {
+        ManifestPlatform::Kubeadm => "kubeadm",
+        ManifestPlatform::Eks => "eks",
+    };
+    let benchmarks = bundle.select_benchmarks(&["auto".to_owned()], platform)?;
     bundle.retain_benchmarks(&benchmarks);
     let token = random_token()?;
     let text = render(&args, &bundle.needed_kinds(), &token)?;

@@ -13,7 +13,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<Exit> {
     match cmd {
         RulesCommand::List { benchmark, rules } => {
             let mut bundle = crate::bundle::load(&rules)?;
-            let selected = bundle.select_benchmarks(&benchmark)?;
+            let selected = bundle.select_benchmarks(&benchmark, "unknown")?;
             bundle.retain_benchmarks(&selected);
             let mut rows: Vec<_> = bundle
                 .rules

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kspm_collect::k8s::{self, ApiOptions};
 use kspm_collect::offline::LoadOptions;
-use kspm_collect::{NodeTarget, Plan, Severity};
+use kspm_collect::{NodeTarget, Plan, Platform, Severity};
 use kspm_engine::{Evaluator, ScanContext};
 use kspm_model::{ClusterInfo, cluster_id_from_name, unix_now};
 use kspm_sinks::Sink;
@@ -25,19 +25,29 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
 
     // Rules first: an unknown benchmark is a usage error before anything is read.
     let mut bundle = crate::bundle::load(&args.rules)?;
-    let benchmarks = bundle.select_benchmarks(&args.benchmark)?;
-    bundle.retain_benchmarks(&benchmarks);
+    // `auto` depends on the platform, known once the cluster or the inputs are read; until
+    // then the API is asked for the kinds of every benchmark `auto` could pick.
+    let explicit = bundle.select_benchmarks(&args.benchmark, "unknown")?;
+    let auto = args.benchmark.iter().any(|b| b.trim() == "auto");
+    let kinds = {
+        let mut wanted = bundle.clone();
+        if !auto {
+            wanted.retain_benchmarks(&explicit);
+        }
+        wanted.needed_kinds()
+    };
 
     let live = args.kubeconfig.is_some() || args.context.is_some() || args.in_cluster;
     let mut first: Vec<Box<dyn kspm_collect::Source>> = Vec::new();
-    let cluster = if live {
+    let mut live_platform = None;
+    let mut cluster = if live {
         let options = ApiOptions {
             kubeconfig: args.kubeconfig.clone(),
             context: args.context.clone(),
             in_cluster: args.in_cluster,
             cluster_name: args.cluster_name.clone(),
             platform: args.platform.clone(),
-            kinds: bundle.needed_kinds(),
+            kinds,
             ..ApiOptions::default()
         };
         progress.set_message("connecting to the cluster");
@@ -61,6 +71,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             )
         });
         tracing::info!("listing {}", api.planned().join(", "));
+        live_platform = Some(api.platform().clone());
         first.push(Box::new(api));
         cluster
     } else {
@@ -141,6 +152,41 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
                 .join(", ")
         );
         return Ok(Exit::Input);
+    }
+
+    // The platform: --platform, else what the API server said, else what the inputs show.
+    let platform = match &args.platform {
+        Some(name) => Platform::new(name, "given with --platform"),
+        None => live_platform
+            .filter(|p| !p.is_unknown())
+            .or_else(|| plan.detect_platform(&collected))
+            .unwrap_or_else(|| Platform::unknown("nothing in the inputs shows the platform")),
+    };
+    if cluster.platform.is_none() && !platform.is_unknown() {
+        cluster.platform = Some(platform.name.clone());
+    }
+    let benchmarks = bundle.select_benchmarks(&args.benchmark, &platform.name)?;
+    bundle.retain_benchmarks(&benchmarks);
+    if auto && !live && !platform.is_unknown() {
+        progress.suspend(|| {
+            eprintln!(
+                "kspm: platform {} ({}): benchmarks {}",
+                platform.name,
+                platform.reason,
+                benchmarks.join(", ")
+            )
+        });
+    } else {
+        tracing::info!(
+            "platform {} ({}); benchmarks {}",
+            platform.name,
+            platform.reason,
+            if benchmarks.is_empty() {
+                "all".to_owned()
+            } else {
+                benchmarks.join(", ")
+            }
+        );
     }
 
     progress.set_message("compiling rules");

@@ -15,11 +15,13 @@ pub mod mirror;
 pub mod node;
 pub mod offline;
 pub mod plan;
+pub mod platform;
 pub mod read;
 pub mod sanitize;
 pub mod source;
 
 pub use plan::{Collected, NodeTarget, Plan};
+pub use platform::Platform;
 pub use source::{Batch, Source};
 
 use serde::Serialize;

@@ -95,6 +95,15 @@ impl Plan {
         sources
     }
 
+    /// The platform what this plan read shows (a node root with `/etc/eks`, EKS Node objects),
+    /// when it shows one.
+    pub fn detect_platform(&self, collected: &Collected) -> Option<crate::Platform> {
+        self.nodes
+            .iter()
+            .find_map(|n| crate::platform::from_host_root(&n.root))
+            .or_else(|| crate::platform::from_objects(&collected.resources))
+    }
+
     /// Reads every source, then the control-plane flags of the mirror pods of nodes that no
     /// host root covered (same resource ids as a node's own processes, so the two never count
     /// twice). `observe` sees each batch as it arrives, with its source's description.

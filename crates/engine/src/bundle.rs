@@ -174,24 +174,36 @@ impl RuleBundle {
         self.benchmarks.iter().find(|b| b.id == id)
     }
 
-    /// Checks that the benchmarks asked for exist (`all` stands for every one) and returns
-    /// them in the order given, without duplicates; empty means every benchmark.
-    pub fn select_benchmarks(&self, asked: &[String]) -> Result<Vec<String>> {
+    /// Checks that the benchmarks asked for exist and returns them in the order given, without
+    /// duplicates; empty means every benchmark. `all` stands for every one; `auto` for the ones
+    /// whose `platforms` list takes in `platform` (`unknown` when nothing said what the cluster
+    /// runs on): CIS Kubernetes on self-managed clusters, CIS EKS on EKS, PSS everywhere.
+    pub fn select_benchmarks(&self, asked: &[String], platform: &str) -> Result<Vec<String>> {
         let mut selected: Vec<String> = Vec::new();
         for id in asked {
             let id = id.trim();
             if id == "all" {
                 return Ok(Vec::new());
             }
-            if self.benchmark(id).is_none() {
+            let ids: Vec<&str> = if id == "auto" {
+                self.benchmarks
+                    .iter()
+                    .filter(|b| b.default_on(platform))
+                    .map(|b| b.id.as_str())
+                    .collect()
+            } else if self.benchmark(id).is_none() {
                 let known: Vec<&str> = self.benchmarks.iter().map(|b| b.id.as_str()).collect();
                 return Err(Error::UnknownBenchmark {
                     id: id.to_owned(),
                     known: known.join(", "),
                 });
-            }
-            if !selected.iter().any(|s| s == id) {
-                selected.push(id.to_owned());
+            } else {
+                vec![id]
+            };
+            for id in ids {
+                if !selected.iter().any(|s| s == id) {
+                    selected.push(id.to_owned());
+                }
             }
         }
         Ok(selected)

@@ -232,6 +232,10 @@ pub struct BenchmarkDef {
     pub versions: Vec<String>,
     /// Sections in reading order.
     pub sections: Vec<SectionDef>,
+    /// Which platforms `--benchmark auto` (the default) evaluates this benchmark on: platform
+    /// names (`eks`), or `!name` to mean every platform but that one. Empty: every platform.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 /// One section of a benchmark.
@@ -247,6 +251,18 @@ pub struct SectionDef {
 }
 
 impl BenchmarkDef {
+    /// Whether `--benchmark auto` picks this benchmark on `platform` (`unknown` when nothing
+    /// told kspm what the cluster runs on).
+    pub fn default_on(&self, platform: &str) -> bool {
+        let (not, only): (Vec<&str>, Vec<&str>) = self
+            .platforms
+            .iter()
+            .map(String::as_str)
+            .partition(|p| p.starts_with('!'));
+        !not.iter().any(|p| &p[1..] == platform)
+            && (only.is_empty() || only.contains(&platform))
+    }
+
     /// Checks the parts of the contract that serde cannot.
     pub fn validate(&self) -> Result<()> {
         let bad = |reason: String| Error::InvalidBenchmark {
@@ -330,7 +346,20 @@ mod tests {
                     name: "Twenty".into(),
                 },
             ],
+            platforms: Vec::new(),
         }
+    }
+
+    #[test]
+    fn auto_selection_follows_the_platform_list() {
+        let mut b = cis();
+        assert!(b.default_on("eks") && b.default_on("unknown"));
+        b.platforms = vec!["eks".into()];
+        assert!(b.default_on("eks"));
+        assert!(!b.default_on("kubeadm") && !b.default_on("unknown"));
+        b.platforms = vec!["!eks".into()];
+        assert!(!b.default_on("eks"));
+        assert!(b.default_on("kubeadm") && b.default_on("unknown"));
     }
 
     #[test]

@@ -7,14 +7,7 @@ use serde_json::Value;
 use super::list::Requester;
 use super::{ApiOptions, Discovered};
 
-/// The platform a cluster runs on, and what gave it away.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Platform {
-    /// `kubeadm`, `eks`, `k3s`, `rke2`, `gke`, `aks`, `openshift`, `kind`, or `unknown`.
-    pub name: String,
-    /// Why (`the server version v1.31.4-eks-2d5f5ff says so`).
-    pub reason: String,
-}
+pub use crate::platform::Platform;
 
 /// What [`identify`] found.
 pub(crate) struct Identity {
