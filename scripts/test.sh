@@ -34,6 +34,15 @@ if [ ! -x /usr/bin/kubectl ]; then
 fi
 export KSPM_REQUIRE_KUBECTL=1
 # --- end of kubectl block ------------------------------------------------------------------
+# --- AWS API emulator (crates/cli/tests/eks_aws.rs): PyPI moto[server] --------------------
+# The CIS EKS rules that read the AWS APIs run against moto in server mode on loopback.
+# Install it when missing, and make a missing moto a test failure rather than a skip.
+if ! python3 -c "import moto.server, boto3" 2>/dev/null; then
+  echo "== installing moto[server] (AWS API emulator)"
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]>=5.1"
+fi
+export KSPM_REQUIRE_MOTO=1
+# --- end of AWS block ------------------------------------------------------------------------
 echo "== cargo test"
 cargo test --workspace
 echo "== kspm rules test (embedded bundle)"

@@ -247,10 +247,12 @@ fn cycle(
 
     let mut first: Vec<Box<dyn kspm_collect::Source>> = Vec::new();
     let mut cluster = cluster.clone();
+    let mut api_server = None;
     if request.cluster {
         match k8s::connect(api) {
             Ok(connected) => {
                 cluster = connected.cluster().clone();
+                api_server = Some(connected.server().to_owned());
                 first.push(Box::new(connected));
             }
             Err(e) => return fail(report, "collect", anyhow::Error::new(e)),
@@ -271,7 +273,7 @@ fn cycle(
         // With agents on every node, each node's processes are read on the node itself.
         skip_mirror_pods: !args.no_node,
     };
-    let collected = plan.collect_with(first, &mut |_, _| {});
+    let mut collected = plan.collect_with(first, &mut |_, _| {});
     for d in &collected.diagnostics {
         if d.severity == Severity::Error {
             report.problems.push(("collect", d.to_string()));
@@ -289,6 +291,23 @@ fn cycle(
         Err(e) => return fail(report, "rules", e.into()),
     };
     bundle.retain_benchmarks(&benchmarks);
+    // The AWS side of an EKS cluster, on the cluster cycle (the leader's) only.
+    let cloud_rules = bundle
+        .rules
+        .iter()
+        .any(|r| r.meta.applies_to.kind == ResourceType::Cloud);
+    if request.cluster
+        && cloud_rules
+        && let Some(options) = args.aws.options(&platform, api_server.as_deref())
+    {
+        let before = collected.diagnostics.len();
+        plan.collect_aws(&mut collected, options, &mut |_, _| {});
+        for d in &collected.diagnostics[before..] {
+            if d.severity == Severity::Error {
+                report.problems.push(("collect", d.to_string()));
+            }
+        }
+    }
     if cluster.platform.is_none() && platform != "unknown" {
         cluster.platform = Some(platform);
     }

@@ -253,6 +253,8 @@ pub struct ScanArgs {
     pub batch_size: u32,
     #[command(flatten)]
     pub elasticsearch: ElasticsearchArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Keep batches in this directory until Elasticsearch has taken them: they survive an
     /// outage and a restart, and the next run sends them first.
     #[arg(long, value_name = "DIR")]
@@ -261,6 +263,65 @@ pub struct ScanArgs {
     /// and reported).
     #[arg(long, value_name = "MIB", default_value_t = 1024)]
     pub spool_max_size: u64,
+}
+
+/// The AWS side of an EKS cluster (CIS EKS sections 2 and 5; `kspm scan` and `kspm agent`).
+/// Credentials come from the SDK's default chain: environment, profile, IRSA, EKS Pod
+/// Identity, the instance profile.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AwsArgs {
+    /// When to read the EKS cluster and its ECR repositories from the AWS APIs: `auto` on EKS
+    /// when kspm talks to the API server or --eks-cluster names the cluster; `always`; `never`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        env = "KSPM_AWS"
+    )]
+    pub aws: AwsWhen,
+    /// The EKS cluster's name (default: the cluster whose endpoint is the API server's).
+    #[arg(long, value_name = "NAME", env = "KSPM_EKS_CLUSTER")]
+    pub eks_cluster: Option<String>,
+    /// The AWS region (default: AWS_REGION, the profile, the instance, then the API server's
+    /// host name).
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+}
+
+/// When the AWS APIs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AwsWhen {
+    /// On EKS, when the cluster can be named (a live API server, or --eks-cluster).
+    Auto,
+    /// Always (an error when the cluster cannot be named).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl AwsArgs {
+    /// The AWS source's options when this run reads AWS: on `platform`, talking to
+    /// `api_server` when live.
+    pub fn options(
+        &self,
+        platform: &str,
+        api_server: Option<&str>,
+    ) -> Option<kspm_collect::cloud::aws::AwsOptions> {
+        let read = match self.aws {
+            AwsWhen::Never => false,
+            AwsWhen::Always => true,
+            AwsWhen::Auto => {
+                platform == "eks" && (api_server.is_some() || self.eks_cluster.is_some())
+            }
+        };
+        read.then(|| kspm_collect::cloud::aws::AwsOptions {
+            cluster_name: self.eks_cluster.clone(),
+            region: self.aws_region.clone(),
+            api_server: api_server.map(str::to_owned),
+            images: Vec::new(),
+        })
+    }
 }
 
 /// Where `--output elasticsearch` ships findings (`kspm scan` and `kspm agent`).
@@ -399,6 +460,8 @@ pub struct AgentArgs {
     pub spool_size: u64,
     #[command(flatten)]
     pub elasticsearch: ElasticsearchArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Address for /healthz, /readyz and /metrics (`none` to serve nothing).
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9090")]
     pub listen: String,
@@ -438,6 +501,20 @@ pub struct ManifestArgs {
     /// Time between cycles.
     #[arg(long, value_name = "DURATION", default_value = "4h", value_parser = parse_duration)]
     pub interval: std::time::Duration,
+    /// EKS: the cluster's name, for the AWS side of CIS EKS (required with --platform eks:
+    /// inside the cluster the API server's address does not name it).
+    #[arg(long, value_name = "NAME")]
+    pub eks_cluster: Option<String>,
+    /// EKS: the cluster's region (required with --platform eks).
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+    /// EKS: the IAM role the agent assumes through IRSA (annotated on its service account).
+    /// Without it, give the role with an EKS Pod Identity association (the manifest says how).
+    #[arg(long, value_name = "ARN")]
+    pub aws_role_arn: Option<String>,
+    /// EKS: print the IAM policy the agent's role needs (JSON) instead of the manifest.
+    #[arg(long)]
+    pub iam_policy: bool,
 }
 
 /// Node layouts `kspm manifest` knows.

@@ -27,11 +27,61 @@ pub fn run(args: ManifestArgs) -> anyhow::Result<Exit> {
     };
     let benchmarks = bundle.select_benchmarks(&["auto".to_owned()], platform)?;
     bundle.retain_benchmarks(&benchmarks);
+    if args.platform == ManifestPlatform::Eks
+        && (args.eks_cluster.is_none() || args.aws_region.is_none())
+    {
+        return Err(crate::exit::UsageError(
+            "--platform eks needs --eks-cluster NAME and --aws-region REGION: the agent reads the \
+             cluster's AWS side (CIS EKS sections 2 and 5), and inside the cluster nothing names it"
+                .into(),
+        )
+        .into());
+    }
+    if args.iam_policy {
+        let policy = iam_policy(&args)?;
+        println!("{}", serde_json::to_string_pretty(&policy)?);
+        return Ok(Exit::Clean);
+    }
     let token = random_token()?;
     let text = render(&args, &bundle.needed_kinds(), &token)?;
     use std::io::Write as _;
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(Exit::Clean)
+}
+
+/// The IAM policy of the agent's role on EKS: read-only, the actions the AWS source calls and
+/// nothing else, on the named cluster where the action allows it.
+pub fn iam_policy(args: &ManifestArgs) -> anyhow::Result<Value> {
+    let (Some(cluster), Some(region)) = (&args.eks_cluster, &args.aws_region) else {
+        return Err(crate::exit::UsageError(
+            "--iam-policy needs --platform eks, --eks-cluster and --aws-region".into(),
+        )
+        .into());
+    };
+    // One statement per resource pattern, actions in the source's order.
+    let mut statements: Vec<(String, Vec<&str>)> = Vec::new();
+    for (action, resource) in kspm_collect::cloud::aws::IAM_ACTIONS {
+        // A named cluster is never looked up by its endpoint.
+        if *action == "eks:ListClusters" {
+            continue;
+        }
+        let resource = resource
+            .replace("{region}", region)
+            .replace("{cluster}", cluster);
+        match statements.iter_mut().find(|(r, _)| *r == resource) {
+            Some((_, actions)) => actions.push(action),
+            None => statements.push((resource, vec![action])),
+        }
+    }
+    Ok(json!({
+        "Version": "2012-10-17",
+        "Statement": statements.iter().enumerate().map(|(i, (resource, actions))| json!({
+            "Sid": format!("KspmRead{}", i + 1),
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": resource,
+        })).collect::<Vec<_>>(),
+    }))
 }
 
 /// How a kind is addressed in RBAC: (API group, plural).
@@ -295,9 +345,15 @@ pub fn render(
         "The agent's identity. Its token is never mounted automatically (5.1.6); the agent's \
          pod, which calls the API server, mounts a short-lived one explicitly."
             .into(),
-        json!({"apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": {"name": "kspm-agent", "namespace": ns, "labels": labels("agent")},
-            "automountServiceAccountToken": false}),
+        {
+            let mut sa = json!({"apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": {"name": "kspm-agent", "namespace": ns, "labels": labels("agent")},
+                "automountServiceAccountToken": false});
+            if let Some(role) = &args.aws_role_arn {
+                sa["metadata"]["annotations"] = json!({"eks.amazonaws.com/role-arn": role});
+            }
+            sa
+        },
     ));
     docs.push((
         "Read-only access to exactly the kinds kspm's rules evaluate or read (get, list, watch). \
@@ -410,7 +466,7 @@ pub fn render(
         ]),
         ManifestPlatform::Eks => json!([]),
     };
-    let container = json!({
+    let mut container = json!({
             "name": "agent",
             "image": args.image,
             "imagePullPolicy": "IfNotPresent",
@@ -444,6 +500,16 @@ pub fn render(
             },
             "volumeMounts": mount_list
     });
+    // EKS: the cluster the AWS side is read for. IRSA's webhook adds the role's token and
+    // AWS_ROLE_ARN itself; EKS Pod Identity's agent adds the container credentials.
+    if let (Some(cluster), Some(region), Some(env)) = (
+        &args.eks_cluster,
+        &args.aws_region,
+        container["env"].as_array_mut(),
+    ) {
+        env.push(json!({"name": "KSPM_EKS_CLUSTER", "value": cluster}));
+        env.push(json!({"name": "AWS_REGION", "value": region}));
+    }
     docs.push((
         format!(
             "The agent, one per node{}. Every node's files and processes are assessed now and \
@@ -570,6 +636,30 @@ pub fn render(
             ManifestPlatform::Eks => "eks",
         }
     );
+    if let (ManifestPlatform::Eks, Some(cluster), Some(region)) =
+        (args.platform, &args.eks_cluster, &args.aws_region)
+    {
+        let grant = match &args.aws_role_arn {
+            Some(role) => format!(
+                "# The agent's service account assumes {role} through IRSA (the cluster needs an \
+                 IAM OIDC provider).\n"
+            ),
+            None => format!(
+                "# Give the agent an IAM role with EKS Pod Identity (the eks-pod-identity-agent \
+                 add-on must run):\n\
+                 #   aws eks create-pod-identity-association --cluster-name {cluster} --region {region} \\\n\
+                 #     --namespace {ns} --service-account kspm-agent --role-arn ROLE_ARN\n\
+                 # (or pass --aws-role-arn to use IRSA instead).\n"
+            ),
+        };
+        let _ = write!(
+            out,
+            "# CIS EKS sections 2 and 5 read cluster {cluster} in {region} from the AWS APIs.\n\
+             {grant}\
+             # The role's policy, read-only: kspm manifest --platform eks --eks-cluster {cluster} \
+             --aws-region {region} --iam-policy\n"
+        );
+    }
     for (comment, doc) in &docs {
         out.push_str("---\n");
         for line in wrap(comment, 96) {

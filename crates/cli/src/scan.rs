@@ -40,6 +40,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     let live = args.kubeconfig.is_some() || args.context.is_some() || args.in_cluster;
     let mut first: Vec<Box<dyn kspm_collect::Source>> = Vec::new();
     let mut live_platform = None;
+    let mut api_server: Option<String> = None;
     let mut cluster = if live {
         let options = ApiOptions {
             kubeconfig: args.kubeconfig.clone(),
@@ -72,6 +73,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
         });
         tracing::info!("listing {}", api.planned().join(", "));
         live_platform = Some(api.platform().clone());
+        api_server = Some(api.server().to_owned());
         first.push(Box::new(api));
         cluster
     } else {
@@ -104,14 +106,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     };
 
     progress.set_message("reading inputs");
-    let collected = plan.collect_with(first, &mut |source, batch| {
+    let mut observe = |source: &str, batch: &kspm_collect::Batch| {
         progress.set_message(format!("reading {source}"));
         tracing::debug!(
             "{source}: {} resources, {} diagnostics",
             batch.resources.len(),
             batch.diagnostics.len()
         );
-    });
+    };
+    let mut collected = plan.collect_with(first, &mut observe);
     for d in &collected.diagnostics {
         match d.severity {
             Severity::Error => progress.suspend(|| eprintln!("{d}")),
@@ -167,6 +170,35 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
     }
     let benchmarks = bundle.select_benchmarks(&args.benchmark, &platform.name)?;
     bundle.retain_benchmarks(&benchmarks);
+    // The AWS side, for the rules of the selected benchmarks that judge it.
+    let cloud_rules = bundle
+        .rules
+        .iter()
+        .any(|r| r.meta.applies_to.kind == kspm_model::ResourceType::Cloud);
+    if cloud_rules {
+        match args.aws.options(&platform.name, api_server.as_deref()) {
+            Some(options) => {
+                let before = collected.diagnostics.len();
+                plan.collect_aws(&mut collected, options, &mut observe);
+                for d in &collected.diagnostics[before..] {
+                    match d.severity {
+                        Severity::Error => progress.suspend(|| eprintln!("{d}")),
+                        Severity::Note => tracing::info!("{d}"),
+                    }
+                }
+            }
+            None if platform.name == "eks" && args.aws.aws != crate::args::AwsWhen::Never => {
+                progress.suspend(|| {
+                    eprintln!(
+                        "kspm: the AWS APIs were not read (no live API server and no \
+                         --eks-cluster): the CIS EKS rules that judge the EKS cluster and its \
+                         ECR repositories are left out"
+                    )
+                });
+            }
+            None => {}
+        }
+    }
     if auto && !live && !platform.is_unknown() {
         progress.suspend(|| {
             eprintln!(

@@ -125,7 +125,7 @@ fn one_agent_cycle_stores_its_node_and_as_leader_the_cluster_then_releases_the_l
     // Failed findings: the scan's exit code 1.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("kspm agent: benchmarks cis_k8s; node cp-1 from")
+        stderr.contains("kspm agent: benchmarks cis_k8s, pss; node cp-1 from")
             && stderr.contains("while holding lease kspm/kspm-leader as agent-cp-1"),
         "the start-up summary says what it evaluates and why: {stderr}"
     );

@@ -47,10 +47,19 @@ fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind}"))
 }
 
+const EKS: &[&str] = &[
+    "--platform",
+    "eks",
+    "--eks-cluster",
+    "prod",
+    "--aws-region",
+    "eu-west-1",
+];
+
 #[test]
 fn every_document_parses_into_its_kubernetes_type() {
-    for platform in ["kubeadm", "eks"] {
-        let docs = documents(&manifest(&["--platform", platform]));
+    for platform in [&["--platform", "kubeadm"][..], EKS] {
+        let docs = documents(&manifest(platform));
         let mut kinds = Vec::new();
         for doc in &docs {
             let kind = doc["kind"].as_str().unwrap().to_owned();
@@ -282,4 +291,72 @@ fn kspm_judges_its_own_manifest_as_its_comments_say() {
     ] {
         assert!(text.contains(number), "the manifest explains {number}");
     }
+}
+
+#[test]
+fn eks_manifests_name_the_cluster_wire_the_iam_role_and_print_a_read_only_policy() {
+    // IRSA: the role is annotated on the agent's service account.
+    let role = "arn:aws:iam::123456789012:role/kspm-agent";
+    let irsa = manifest(&[EKS, &["--aws-role-arn", role]].concat());
+    let docs = documents(&irsa);
+    let sa: ServiceAccount = typed(find(&docs, "ServiceAccount"));
+    assert_eq!(
+        sa.metadata.annotations.unwrap_or_default()["eks.amazonaws.com/role-arn"],
+        role
+    );
+    let agent: DaemonSet = typed(find(&docs, "DaemonSet"));
+    let env: Vec<(String, Option<String>)> = agent.spec.unwrap().template.spec.unwrap().containers
+        [0]
+    .env
+    .clone()
+    .unwrap_or_default()
+    .into_iter()
+    .map(|e| (e.name, e.value))
+    .collect();
+    assert!(env.contains(&("KSPM_EKS_CLUSTER".into(), Some("prod".into()))));
+    assert!(env.contains(&("AWS_REGION".into(), Some("eu-west-1".into()))));
+    // Pod Identity: no annotation, and the association command in the header.
+    let pod_identity = manifest(EKS);
+    assert!(pod_identity.contains("aws eks create-pod-identity-association --cluster-name prod"));
+    let sa: ServiceAccount = typed(find(&documents(&pod_identity), "ServiceAccount"));
+    assert!(sa.metadata.annotations.is_none());
+
+    // The policy: only the read actions the AWS source calls, on the named cluster where IAM
+    // allows it; no write, no wildcard action.
+    let policy: Value =
+        serde_json::from_str(&manifest(&[EKS, &["--iam-policy"]].concat())).unwrap();
+    let mut actions = BTreeSet::new();
+    for statement in policy["Statement"].as_array().unwrap() {
+        assert_eq!(statement["Effect"], "Allow");
+        for action in statement["Action"].as_array().unwrap() {
+            let action = action.as_str().unwrap();
+            assert!(
+                action.starts_with("eks:Describe")
+                    || action.starts_with("ecr:Describe")
+                    || action.starts_with("ecr:Get"),
+                "{action}"
+            );
+            if action.starts_with("eks:") {
+                assert!(
+                    statement["Resource"].as_str().unwrap().contains(":prod"),
+                    "{statement}"
+                );
+            }
+            actions.insert(action.to_owned());
+        }
+    }
+    let called: BTreeSet<String> = kspm_collect::cloud::aws::IAM_ACTIONS
+        .iter()
+        .map(|(a, _)| a.to_string())
+        .filter(|a| a != "eks:ListClusters")
+        .collect();
+    assert_eq!(actions, called);
+
+    // Without the cluster's name and region the EKS manifest is refused.
+    let out = common::kspm()
+        .args(["manifest", "--platform", "eks"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--eks-cluster"));
 }

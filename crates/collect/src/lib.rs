@@ -10,6 +10,7 @@
 //! - [`read`]: bounded reads of regular files only, for every collector that reads files.
 //! - [`sanitize`]: the redaction every collector applies before objects leave it.
 
+pub mod cloud;
 pub mod k8s;
 pub mod mirror;
 pub mod node;

@@ -104,6 +104,28 @@ impl Plan {
             .or_else(|| crate::platform::from_objects(&collected.resources))
     }
 
+    /// Reads the AWS side of an EKS cluster into `collected`: its description and the ECR
+    /// repositories of the images the resources read so far pull (`options.images` is filled
+    /// from them).
+    pub fn collect_aws(
+        &self,
+        collected: &mut Collected,
+        options: crate::cloud::aws::AwsOptions,
+        observe: &mut dyn FnMut(&str, &Batch),
+    ) {
+        let images = crate::cloud::images_in(&collected.resources);
+        let options = crate::cloud::aws::AwsOptions {
+            images: crate::cloud::ecr_images(&images),
+            ..options
+        };
+        let mut source = crate::cloud::aws::AwsSource::new(options, self.cluster.clone());
+        let describe = source.describe();
+        while let Some(batch) = source.next_batch() {
+            observe(&describe, &batch);
+            collected.add(batch);
+        }
+    }
+
     /// Reads every source, then the control-plane flags of the mirror pods of nodes that no
     /// host root covered (same resource ids as a node's own processes, so the two never count
     /// twice). `observe` sees each batch as it arrives, with its source's description.

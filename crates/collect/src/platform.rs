@@ -97,7 +97,11 @@ mod tests {
                          "labels": {"eks.amazonaws.com/nodegroup": "ng-1"}}}));
         let p = from_objects(&[labelled]).unwrap();
         assert_eq!(p.name, "eks");
-        assert!(p.reason.contains("eks.amazonaws.com/nodegroup"), "{}", p.reason);
+        assert!(
+            p.reason.contains("eks.amazonaws.com/nodegroup"),
+            "{}",
+            p.reason
+        );
         let built = node(json!({"apiVersion": "v1", "kind": "Node",
             "metadata": {"name": "n"},
             "status": {"nodeInfo": {"kubeletVersion": "v1.33.5-eks-113cf36"}}}));

@@ -259,8 +259,7 @@ impl BenchmarkDef {
             .iter()
             .map(String::as_str)
             .partition(|p| p.starts_with('!'));
-        !not.iter().any(|p| &p[1..] == platform)
-            && (only.is_empty() || only.contains(&platform))
+        !not.iter().any(|p| &p[1..] == platform) && (only.is_empty() || only.contains(&platform))
     }
 
     /// Checks the parts of the contract that serde cannot.
