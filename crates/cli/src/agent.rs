@@ -156,7 +156,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<Exit> {
         jitter: args.jitter,
         listen: (args.listen != "none").then(|| args.listen.clone()),
         once: args.once,
-        flush_interval: args.interval.min(std::time::Duration::from_secs(60)),
+        flush_interval: args.interval.min(args.retry_interval),
     };
     let mut runner = Runner {
         args: &args,
@@ -186,7 +186,10 @@ impl kspm_agent::Cycle for Runner<'_> {
 
     fn flush(&mut self) -> Option<CycleReport> {
         let args = self.args;
-        args.spool_dir.as_ref()?;
+        let dir = args.spool_dir.as_ref()?;
+        if args.output == OutputFormat::Elasticsearch {
+            return Some(flush_elasticsearch(args, dir));
+        }
         let (Some(url), Ok(token)) = (&args.server, token(args)) else {
             return None;
         };
@@ -207,6 +210,34 @@ impl kspm_agent::Cycle for Runner<'_> {
         }
         Some(report)
     }
+}
+
+/// Between cycles: what the Elasticsearch spool holds, sent when the cluster answers again.
+fn flush_elasticsearch(args: &AgentArgs, dir: &std::path::Path) -> CycleReport {
+    let mut report = CycleReport::default();
+    let spool = SpoolConfig {
+        dir: dir.to_owned(),
+        max_bytes: args.spool_size.saturating_mul(1024 * 1024),
+    };
+    match crate::output::elasticsearch_sink(&args.elasticsearch, Some(spool)) {
+        Ok(mut sink) => {
+            let drained = sink.drain_spool();
+            let batches = sink.spooled();
+            report.spool = Some((batches, 0, sink.spool_loss().items));
+            report.delivered = batches == 0;
+            if let Err(e) = drained {
+                report
+                    .problems
+                    .push(("deliver", format!("{:#}", anyhow::Error::new(e))));
+            } else if let Some(why) = sink.outage() {
+                report
+                    .problems
+                    .push(("deliver", format!("{batches} batches spooled: {why}")));
+            }
+        }
+        Err(e) => report.problems.push(("deliver", format!("{e:#}"))),
+    }
+    report
 }
 
 /// The push to the server, spooled when `--spool-dir` is given.
@@ -398,7 +429,15 @@ fn cycle(
             };
         }
         Err(e) => {
+            drop(sinks);
             let e = anyhow::Error::new(e);
+            // What the spool kept is sent again between cycles.
+            if let Some(server) = &server {
+                let (batches, bytes) = server.spooled();
+                report.spool = Some((batches, bytes, server.spool_loss().items));
+            } else if let Some(elasticsearch) = &elasticsearch {
+                report.spool = Some((elasticsearch.spooled(), 0, elasticsearch.spool_loss().items));
+            }
             return fail(report, "deliver", e);
         }
     }

@@ -421,6 +421,10 @@ pub struct AgentArgs {
     /// Random spread of each interval, as a fraction of it.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.1)]
     pub jitter: f64,
+    /// How often findings held in the spool are sent again between cycles (at most the
+    /// interval).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
+    pub retry_interval: std::time::Duration,
     /// Run one cycle (with the same leader election), then exit with the scan's exit code.
     #[arg(long)]
     pub once: bool,

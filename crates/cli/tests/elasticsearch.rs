@@ -225,6 +225,90 @@ fn agent_output_elasticsearch_ships_a_node_cycle_into_the_data_stream() {
     );
 }
 
+/// A child process killed when the test ends, panicking or not.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn agent_sends_its_elasticsearch_spool_between_cycles_once_the_cluster_answers() {
+    let mut es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("cp-1");
+    let made = common::kspm()
+        .args(["synth-node", "--kind", "kubeadm-control-plane"])
+        .arg(&node)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let args = es_args(&es, dir.path());
+    es.stop();
+    // One cycle now, the next in an hour: only the retries between cycles can deliver.
+    let log = dir.path().join("agent.log");
+    let agent = common::kspm()
+        .args(["agent", "--no-cluster", "--listen", "none"])
+        .args(["--interval", "1h", "--retry-interval", "1s"])
+        .args(["--node-name", "cp-1", "--host-root"])
+        .arg(&node)
+        .args(&args)
+        .env_remove("KSPM_ES_API_KEY")
+        .env_remove("KSPM_SERVER")
+        .env("KSPM_ES_USERNAME", "elastic")
+        .env("KSPM_ES_PASSWORD", DEFAULT_PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let agent = Killed(agent);
+    let log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let spool = dir.path().join("spool");
+    let spooled = |min: usize| {
+        std::fs::read_dir(&spool)
+            .map(|d| d.count() >= min)
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !spooled(1) {
+        assert!(std::time::Instant::now() < deadline, "nothing spooled");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // The cycle is over once its batches are all written; give it a moment, then come back.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(es.ids(DATA_STREAM).is_empty());
+    es.start().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while spooled(1) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the spool was not sent between cycles: {}",
+            log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    drop(agent);
+    let offline = common::kspm()
+        .args([
+            "scan",
+            "-o",
+            "ndjson",
+            "--fail-on",
+            "none",
+            "--node-name",
+            "cp-1",
+        ])
+        .arg("--host-root")
+        .arg(&node)
+        .output()
+        .unwrap();
+    let expected = String::from_utf8_lossy(&offline.stdout).lines().count();
+    assert_eq!(es.ids(DATA_STREAM).len(), expected);
+}
+
 #[test]
 fn server_forwards_every_batch_it_ingests_to_elasticsearch() {
     let es = FakeElasticsearch::builder().tls().start().unwrap();

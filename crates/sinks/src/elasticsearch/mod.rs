@@ -166,6 +166,35 @@ impl ElasticsearchSink {
         self.spool.as_ref().map(Spool::lost).unwrap_or_default()
     }
 
+    /// Sends what the spool holds, oldest first, between runs (the agent calls it every minute
+    /// while it waits for its next cycle): checks the cluster first, once per sink, and stops
+    /// at the first batch that cannot be sent for now (`outage` then says why).
+    pub fn drain_spool(&mut self) -> Result<(), SinkError> {
+        if self.spool.is_none() || self.spooled() == 0 {
+            return Ok(());
+        }
+        if self.facts.is_none() {
+            match self.check() {
+                Ok(_) => {}
+                Err(Error::Startup {
+                    problem: Problem::Unreachable,
+                    detail,
+                }) => {
+                    self.outage = Some(detail);
+                    return Ok(());
+                }
+                Err(e) => return Err(self.error("the start-up check", true, e)),
+            }
+        }
+        self.outage = None;
+        self.drain()
+    }
+
+    /// Why the last attempt gave up for now, when it did (the cluster was unreachable).
+    pub fn outage(&self) -> Option<&str> {
+        self.outage.as_deref()
+    }
+
     /// Batches waiting in the spool.
     pub fn spooled(&self) -> u64 {
         self.spool
