@@ -375,3 +375,99 @@ fn server_forwards_every_batch_it_ingests_to_elasticsearch() {
         "{metrics}"
     );
 }
+
+#[test]
+fn server_forwarder_spools_through_an_elasticsearch_outage_and_sends_it_all_afterwards() {
+    let mut es = FakeElasticsearch::builder().tls().start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, es.ca_pem().unwrap()).unwrap();
+    let spool = dir.path().join("forward-spool");
+    let server = test_server::start_server_with(
+        &dir.path().join("kspm.db"),
+        "127.0.0.1:0",
+        &[
+            "--elasticsearch-url".into(),
+            es.url(),
+            "--elasticsearch-ca".into(),
+            ca.display().to_string(),
+            "--forward-spool-dir".into(),
+            spool.display().to_string(),
+        ],
+        &[
+            ("KSPM_ES_USERNAME", "elastic"),
+            ("KSPM_ES_PASSWORD", DEFAULT_PASSWORD),
+        ],
+    );
+    let push = |cluster: &str| {
+        let out = common::kspm()
+            .args(["scan", "--output", "server", "--fail-on", "none"])
+            .args(["--cluster-name", cluster, "--token", test_server::TOKEN])
+            .args(["--server", &server.base])
+            .arg(shop())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "ingest does not wait on Elasticsearch: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+
+    es.stop();
+    push("during-the-outage");
+    let spooled = || std::fs::read_dir(&spool).map(|d| d.count()).unwrap_or(0);
+    wait("the forwarder spools what it cannot send", &|| {
+        spooled() > 0
+    });
+    assert!(es.ids(DATA_STREAM).is_empty());
+
+    es.start().unwrap();
+    push("after-the-outage");
+    let offline = common::kspm()
+        .args(["scan", "-o", "ndjson", "--fail-on", "none"])
+        .arg(shop())
+        .output()
+        .unwrap();
+    let per_cluster = String::from_utf8_lossy(&offline.stdout).lines().count();
+    assert!(per_cluster > 20);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while es.ids(DATA_STREAM).len() < 2 * per_cluster {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both clusters' findings reach Elasticsearch: {} of {} stored, {} batches spooled",
+            es.ids(DATA_STREAM).len(),
+            2 * per_cluster,
+            spooled()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        es.ids(DATA_STREAM).len(),
+        2 * per_cluster,
+        "each finding once"
+    );
+    wait("the spool empties", &|| spooled() == 0);
+    let clusters: BTreeSet<String> = es
+        .ids(DATA_STREAM)
+        .iter()
+        .map(|id| {
+            es.document(DATA_STREAM, id).unwrap()["orchestrator"]["cluster"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        clusters.into_iter().collect::<Vec<_>>(),
+        ["after-the-outage", "during-the-outage"]
+    );
+}

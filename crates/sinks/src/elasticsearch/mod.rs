@@ -447,7 +447,8 @@ impl Sink for ElasticsearchSink {
             None => self.check(),
         };
         match checked {
-            Ok(_) => {}
+            // A new run tries again, whatever the last one ran into.
+            Ok(_) => self.outage = None,
             Err(Error::Startup {
                 problem: Problem::Unreachable,
                 detail,
