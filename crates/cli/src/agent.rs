@@ -339,7 +339,7 @@ fn cycle(
             }
         }
     }
-    if cluster.platform.is_none() && platform != "unknown" {
+    if cluster.platform.as_deref().is_none_or(|p| p == "unknown") && platform != "unknown" {
         cluster.platform = Some(platform);
     }
     bundle.retain_routed(&collected.resources, &collected.gaps);

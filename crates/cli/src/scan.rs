@@ -165,7 +165,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Exit> {
             .or_else(|| plan.detect_platform(&collected))
             .unwrap_or_else(|| Platform::unknown("nothing in the inputs shows the platform")),
     };
-    if cluster.platform.is_none() && !platform.is_unknown() {
+    if cluster.platform.as_deref().is_none_or(|p| p == "unknown") && !platform.is_unknown() {
         cluster.platform = Some(platform.name.clone());
     }
     let benchmarks = bundle.select_benchmarks(&args.benchmark, &platform.name)?;

@@ -432,3 +432,58 @@ fn get_json(url: &str) -> Value {
         .expect("body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"))
 }
+
+#[test]
+fn a_live_eks_api_server_picks_cis_eks_and_reads_the_aws_side() {
+    let Some(moto) = moto(&[]) else { return };
+    setup(&moto, &[]);
+    let list: Value = serde_json::from_slice(&std::fs::read(data("prod.json")).unwrap()).unwrap();
+    let mut objects = list["items"].as_array().unwrap().clone();
+    objects.push(serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "kube-system", "uid": "5a0c9d6e-1111-4a55-9a3e-6f0e5f6a9999"}}));
+    let api = kspm_kube_fake::FakeApiServer::builder()
+        .version("v1.33.5-eks-113cf36")
+        .objects(objects)
+        .start()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "prod").unwrap();
+    let (findings, stderr) = scan(
+        &moto,
+        TEST_KEYS,
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--eks-cluster",
+            "prod",
+            "--aws-region",
+            "eu-west-1",
+        ],
+    );
+    assert!(
+        stderr.contains("platform eks: the server version v1.33.5-eks-113cf36 says so"),
+        "{stderr}"
+    );
+    let table = by_number(&findings);
+    assert_eq!(outcome(&table, "2.1.1", "prod"), "passed");
+    assert_eq!(outcome(&table, "5.1.1", "shop/web"), "passed");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"]["benchmark"]["id"] != "cis_k8s"),
+        "CIS Kubernetes is not evaluated on EKS by default"
+    );
+    // --aws never leaves the AWS side out.
+    let (findings, _) = scan(
+        &moto,
+        TEST_KEYS,
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--aws",
+            "never",
+        ],
+    );
+    assert!(findings.iter().all(|f| f["resource"]["type"] != "cloud"));
+}
