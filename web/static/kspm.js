@@ -95,6 +95,10 @@
       plugins: [tooltipPlugin(spec)]
     };
     var plot = new uPlot(opts, data, el);
+    // One round only: a day either side of it, not uPlot's years-wide default.
+    if (spec.x.length === 1) {
+      plot.setScale("x", { min: spec.x[0] - 86400, max: spec.x[0] + 86400 });
+    }
     window.addEventListener("resize", function () { plot.setSize({ width: width(), height: 220 }); });
   }
 
