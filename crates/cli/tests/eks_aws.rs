@@ -474,6 +474,28 @@ fn a_live_eks_api_server_picks_cis_eks_and_reads_the_aws_side() {
             .all(|f| f["rule"]["benchmark"]["id"] != "cis_k8s"),
         "CIS Kubernetes is not evaluated on EKS by default"
     );
+    // Without --eks-cluster the cluster is looked up by its endpoint; the loopback API's
+    // address is no EKS endpoint, so the AWS rules say so as errors, never passes.
+    let (findings, _) = scan(
+        &moto,
+        TEST_KEYS,
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--aws-region",
+            "eu-west-1",
+        ],
+    );
+    let logging = findings
+        .iter()
+        .find(|f| f["rule"]["benchmark"]["rule_number"] == "2.1.1")
+        .expect("2.1.1 reported");
+    assert_eq!(logging["result"]["evaluation"], "error", "{logging}");
+    assert!(
+        logging.to_string().contains("has the endpoint")
+            && logging.to_string().contains("--eks-cluster"),
+        "{logging}"
+    );
     // --aws never leaves the AWS side out.
     let (findings, _) = scan(
         &moto,

@@ -237,3 +237,38 @@ fn eks_findings_carry_the_eks_profile_title_and_remediation() {
     assert!(!remediation.contains("kubeadm"), "{remediation}");
     assert!(!remediation.contains("{{"), "{remediation}");
 }
+
+#[test]
+fn a_node_root_picks_its_benchmark_by_platform_and_says_why() {
+    for (kind, platform_line, benchmark) in [
+        (
+            Fixture::EksAl2,
+            "kspm: platform eks (the node has /etc/eks",
+            "cis_eks",
+        ),
+        (Fixture::Worker, "", "cis_k8s"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fixture::write(kind, dir.path()).unwrap();
+        let out = common::kspm()
+            .args(["scan", "-o", "json", "--fail-on", "none", "--host-root"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(platform_line), "{kind:?}: {stderr}");
+        let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let findings = findings
+            .as_array()
+            .or_else(|| findings["findings"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        assert!(!findings.is_empty(), "{kind:?}");
+        assert!(
+            findings
+                .iter()
+                .all(|f| f["rule"]["benchmark"]["id"] == benchmark),
+            "{kind:?}: only {benchmark} findings by default"
+        );
+    }
+}

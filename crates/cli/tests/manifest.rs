@@ -338,7 +338,7 @@ fn eks_manifests_name_the_cluster_wire_the_iam_role_and_print_a_read_only_policy
             );
             if action.starts_with("eks:") {
                 assert!(
-                    statement["Resource"].as_str().unwrap().contains(":prod"),
+                    statement["Resource"].as_str().unwrap().contains("/prod"),
                     "{statement}"
                 );
             }
