@@ -26,11 +26,13 @@ _is_host(h) if contains(h, ":")
 
 _is_host(h) if h == "localhost"
 
-uses := [[registry(c.container.image), sprintf("%s/%s", [ns, w.object.metadata.name])] |
+# An index entry may stand for several identical replicas (`objects`): each one counts.
+uses := [[registry(c.container.image), sprintf("%s/%s", [ns, o.metadata.name])] |
 	some ns, entries in data.inventory.workloads
 	some w in entries
 	some c in w.containers
 	c.container.image
+	some o in w.objects
 ]
 
 registries[r] := n if {
