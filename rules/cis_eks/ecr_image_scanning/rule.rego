@@ -14,8 +14,12 @@ matching_rules contains sprintf("%s %s (%s)", [registry.scanType, rule.scanFrequ
 	rule.scanFrequency in {"SCAN_ON_PUSH", "CONTINUOUS_SCAN"}
 	some f in rule.repositoryFilters
 	f.filterType == "WILDCARD"
-	glob.match(f.filter, [], repo.repositoryName)
+	regex.match(filter_regex(f.filter), repo.repositoryName)
 }
+
+# ECR wildcard filters: `*` stands for any characters (slashes and dots included); every
+# other character a filter may hold (letters, digits, `/`, `.`, `_`, `-`) stands for itself.
+filter_regex(filter) := sprintf("^%s$", [replace(replace(filter, ".", "\\."), "*", ".*")])
 
 scanned if scan_on_push
 
