@@ -35,9 +35,9 @@ uses := [[registry(c.container.image), sprintf("%s/%s", [ns, o.metadata.name])] 
 	some o in w.objects
 ]
 
+# Each registry once, then its workloads: linear in the uses per registry.
 registries[r] := n if {
-	some first in uses
-	r := first[0]
+	some r in {reg | some [reg, _] in uses}
 	n := count({w | some [reg, w] in uses; reg == r})
 }
 
