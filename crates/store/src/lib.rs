@@ -34,6 +34,7 @@ mod ingest;
 pub mod kql;
 mod policy;
 mod query;
+pub use query::TEXT_COUNT_CAP;
 mod schema;
 mod status;
 mod suggest;

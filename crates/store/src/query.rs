@@ -11,7 +11,7 @@ use crate::kql::{self, SqlFilter, SqlParam};
 use crate::status::{CellMask, excepted_now_sql, status_sql};
 use crate::{
     ClusterRow, Counts, Error, FindingRow, GroupBy, GroupRequest, GroupResource, GroupRow, Result,
-    SearchPage, SearchRequest, SortDir, Status, Store, StoredFinding,
+    SearchPage, SearchRequest, SortDir, Status, Store, StoredFinding, TotalRelation,
 };
 
 /// Columns of a [`FindingRow`], over `findings f`; the exception column needs "now" (`?`).
@@ -26,6 +26,382 @@ pub(crate) const ROW_COLUMNS: &str = "f.id, f.cluster_id,
 /// Up to this many matches, a search page is found by sorting the matches rather than by
 /// walking the sort order (see `search`).
 const SELECTIVE_ROWS: i64 = 50_000;
+
+/// A bare-text search counts its matches up to this many; beyond, its total reads "at least
+/// this many" (Elasticsearch's default `track_total_hits`), and its pages reach this far.
+pub const TEXT_COUNT_CAP: u64 = 10_000;
+
+/// The findings indexes a bare-text search reads, per kind of dictionary value: each holds
+/// one value's findings (`col = ? AND disabled = ? AND resolved_at IS NULL`) per outcome by
+/// `last_seen, rowid`.
+const TEXT_STREAMS: [(&str, &str); 4] = [
+    ("text_rule", "rule_id"),
+    ("text_resource", "resource_name"),
+    ("text_namespace", "namespace"),
+    ("text_host", "host"),
+];
+
+/// Outcomes by rank (`OUTCOME_RANK_SQL`): failed, error, manual, passed.
+const RANKED: [&str; 4] = ["failed", "error", "manual", "passed"];
+
+/// A row's place in a merged page: larger sorts first; the rowid is in the key.
+type Key = (i64, i64, i64);
+
+/// The orders a bare-text page is merged in: the default (newest first) and outcome rank
+/// either way (the findings page's default is failed first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextOrder {
+    Recent,
+    RankAsc,
+    RankDesc,
+}
+
+impl TextOrder {
+    const ALL: [TextOrder; 3] = [TextOrder::Recent, TextOrder::RankAsc, TextOrder::RankDesc];
+
+    /// The order of a search's ORDER BY, when a merge can produce it.
+    fn of(order: &str) -> Option<TextOrder> {
+        TextOrder::ALL.into_iter().find(|o| o.sql() == order)
+    }
+
+    /// Its ORDER BY, as `order_by` writes it.
+    fn sql(self) -> String {
+        let evaluation = kql::field_named("result.evaluation");
+        order_by(
+            match self {
+                TextOrder::Recent => None,
+                TextOrder::RankAsc => evaluation.map(|f| (f, SortDir::Asc)),
+                TextOrder::RankDesc => evaluation.map(|f| (f, SortDir::Desc)),
+            },
+            "",
+        )
+    }
+
+    /// The key of a row of outcome `rank`.
+    fn key(self, rank: usize, last_seen: i64, rowid: i64) -> Key {
+        let rank = rank as i64;
+        match self {
+            TextOrder::Recent => (0, last_seen, rowid),
+            TextOrder::RankAsc => (-rank, last_seen, rowid),
+            TextOrder::RankDesc => (rank, -last_seen, -rowid),
+        }
+    }
+
+    /// The best key a row of outcome `rank` can have.
+    fn best(self, rank: usize) -> Key {
+        (self.key(rank, 0, 0).0, i64::MAX, i64::MAX)
+    }
+
+    fn rowid(self, key: Key) -> i64 {
+        match self {
+            TextOrder::RankDesc => -key.2,
+            _ => key.2,
+        }
+    }
+}
+
+/// A bare-text search over current findings in one of the [`TextOrder`]s: `None` when the dictionary
+/// cannot say exactly which rows match (a rule whose title, id, section or number matches in
+/// one bundle version and not in another), for the general path to decide row by row.
+///
+/// The value is matched against the dictionary of distinct text values (`text_values`,
+/// through its trigram index); every matching value is then one range of a findings index,
+/// already in page order. The count adds ranges up to [`TEXT_COUNT_CAP`]; the page is a
+/// merge of the ranges' heads, each range read only while it can still place a row. So the
+/// work follows the number of matching values and the page size, not the number of matching
+/// findings.
+fn text_search(
+    conn: &rusqlite::Connection,
+    value: &kql::Value,
+    order: TextOrder,
+    include_disabled: bool,
+    offset: usize,
+    per_page: usize,
+    now: i64,
+) -> Result<Option<SearchPage>> {
+    // One read transaction: the count and the page see the same state, and the hundreds of
+    // short statements below do not each take and drop the database's read lock.
+    let tx = conn.unchecked_transaction()?;
+    let found = text_search_in(conn, value, order, include_disabled, offset, per_page, now);
+    tx.commit()?;
+    found
+}
+
+fn text_search_in(
+    conn: &rusqlite::Connection,
+    value: &kql::Value,
+    order: TextOrder,
+    include_disabled: bool,
+    offset: usize,
+    per_page: usize,
+    now: i64,
+) -> Result<Option<SearchPage>> {
+    let pattern = kql::text_like(value);
+    let grams = kql::trigram_query(value);
+    let mut filter = SqlFilter {
+        sql: "SELECT d.col, d.value, d.rule_id FROM text_values d WHERE ".to_owned(),
+        params: Vec::new(),
+    };
+    kql::dictionary_match(&pattern, grams.as_deref(), &mut filter);
+    // Matching values per stream kind (rule, resource, namespace, host).
+    let mut values: [Vec<String>; 4] = Default::default();
+    let mut rules: Vec<String> = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(&filter.sql)?;
+        let mut rows = stmt.query(params_from_iter(filter.params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let col: i64 = r.get(0)?;
+            if col < 4 {
+                rules.push(r.get(2)?);
+            } else {
+                values[(col - 3) as usize].push(r.get(1)?);
+            }
+        }
+    }
+    rules.sort_unstable();
+    rules.dedup();
+    // A rule is matched exactly when, in one of its four columns, every value it has ever had
+    // matches: then each of its rows matches.
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT 1 FROM text_values WHERE col < 4 AND rule_id = ?2
+             GROUP BY col HAVING SUM(value LIKE ?1 ESCAPE '\\') = COUNT(*) LIMIT 1",
+        )?;
+        for rule in &rules {
+            if !stmt.exists(rusqlite::params![pattern, rule])? {
+                return Ok(None);
+            }
+        }
+    }
+    values[0] = rules;
+    let disabled: &[i64] = if include_disabled { &[0, 1] } else { &[0] };
+    // One statement per kind of value and `disabled`, prepared once per search and rebound
+    // per value.
+    let statement = |kind: usize, d: i64, select: &str, rest: &str| {
+        let (index, col) = TEXT_STREAMS[kind];
+        conn.prepare_cached(&format!(
+            "{select} FROM findings INDEXED BY {index}
+             WHERE {col} = ?1 AND disabled = {d} AND resolved_at IS NULL {rest}"
+        ))
+    };
+    let cap = TEXT_COUNT_CAP as usize;
+
+    // The count, up to one past the cap. Values of one kind name disjoint rows, so a kind's
+    // count is a sum of index ranges (kinds with fewer values first: one may pass the cap
+    // alone); values of different kinds may name the same row, counted once by rowid.
+    // A rule's current findings are counted in `tallies` already; other values count their
+    // index range, no further than the cap.
+    let count_kind = |kind: usize| -> Result<usize> {
+        let mut n = 0usize;
+        for &d in disabled {
+            let mut stmt = if kind == 0 {
+                conn.prepare_cached(&format!(
+                    "SELECT COALESCE(SUM(n), 0) FROM tallies WHERE rule_id = ?1 AND disabled = {d}"
+                ))?
+            } else {
+                statement(kind, d, "SELECT COUNT(*) FROM (SELECT 1", "LIMIT ?2)")?
+            };
+            for v in &values[kind] {
+                let left = (cap + 1 - n) as i64;
+                let got: i64 = if kind == 0 {
+                    stmt.query_row([v], |r| r.get(0))?
+                } else {
+                    stmt.query_row(rusqlite::params![v, left], |r| r.get(0))?
+                };
+                n += got as usize;
+                // Rules are summed whole (a few rows of `tallies` each): the exact count tells
+                // how dense the matches are (see the walk below).
+                if n > cap && kind != 0 {
+                    return Ok(n);
+                }
+            }
+        }
+        Ok(n)
+    };
+    let mut kinds: Vec<usize> = (0..4).filter(|&k| !values[k].is_empty()).collect();
+    kinds.sort_by_key(|&k| values[k].len());
+    let mut per_kind = Vec::new();
+    for &kind in &kinds {
+        per_kind.push(count_kind(kind)?);
+        if per_kind.last().is_some_and(|&n| n > cap) {
+            break;
+        }
+    }
+    let mut counted = per_kind.iter().copied().max().unwrap_or(0);
+    if counted <= cap && kinds.len() > 1 {
+        let mut seen = std::collections::HashSet::with_capacity(per_kind.iter().sum());
+        'kinds: for &kind in &kinds {
+            for &d in disabled {
+                let mut stmt = statement(kind, d, "SELECT rowid", "")?;
+                for v in &values[kind] {
+                    let mut rows = stmt.query([v])?;
+                    while let Some(r) = rows.next()? {
+                        seen.insert(r.get::<_, i64>(0)?);
+                        if seen.len() > cap {
+                            break 'kinds;
+                        }
+                    }
+                }
+            }
+        }
+        counted = seen.len();
+    }
+    let (total, total_relation) = if counted > cap {
+        (TEXT_COUNT_CAP, TotalRelation::Gte)
+    } else {
+        (counted as u64, TotalRelation::Eq)
+    };
+
+    // The page: the `need` first rows of the union in the search's order. Each row gets a key
+    // that is larger the earlier it sorts; each range (one value, one `disabled`, one
+    // outcome) is read in descending key order and left as soon as its next row could not
+    // be placed, and a range whose best possible key could not be placed is not read at all
+    // (by outcome rank, the failed findings usually fill the page alone).
+    let need = offset + per_page;
+    let mut best: std::collections::BinaryHeap<std::cmp::Reverse<Key>> =
+        std::collections::BinaryHeap::with_capacity(need + 1);
+    let mut held = std::collections::HashSet::new();
+    // Many ranges but dense matches (a rule matching a fifth of all findings): walking the
+    // page order itself and keeping the matching rows reads about `need / density` rows
+    // instead of seeking every range. The walk is bounded by half the ranges' cost; when it
+    // does not fill the page in that (matches gathered late in the order), the ranges decide.
+    let ranges = kinds.iter().map(|&k| values[k].len()).sum::<usize>()
+        * disabled.len()
+        * if order == TextOrder::Recent { 4 } else { 1 };
+    let densest = per_kind.iter().copied().max().unwrap_or(0);
+    let mut walked = false;
+    if !include_disabled && offset < counted && ranges > 256 && densest > 0 {
+        // Findings ever stored (the largest rowid): at least the current ones, so the
+        // estimate only ever leans towards the ranges.
+        let stored: i64 = conn
+            .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM findings")?
+            .query_row([], |r| r.get(0))?;
+        let budget = ranges / 2;
+        if need.saturating_mul(stored.max(0) as usize) / densest < budget {
+            walked = walk_text_order(conn, order, &values, need, budget, &mut best)?;
+        }
+    }
+    if offset < counted && !walked {
+        let (scan, outcomes) = match order {
+            TextOrder::Recent | TextOrder::RankAsc => ("DESC", [0, 1, 2, 3]),
+            TextOrder::RankDesc => ("ASC", [3, 2, 1, 0]),
+        };
+        for rank in outcomes {
+            let bound = order.best(rank);
+            if best.len() == need && best.peek().is_some_and(|w| bound <= w.0) {
+                break;
+            }
+            for &kind in &kinds {
+                for &d in disabled {
+                    let mut stmt = statement(
+                        kind,
+                        d,
+                        "SELECT last_seen, rowid",
+                        &format!(
+                            "AND outcome = '{}' ORDER BY last_seen {scan}, rowid {scan} LIMIT ?2",
+                            RANKED[rank]
+                        ),
+                    )?;
+                    for v in &values[kind] {
+                        let mut rows = stmt.query(rusqlite::params![v, need as i64])?;
+                        while let Some(r) = rows.next()? {
+                            let key = order.key(rank, r.get(0)?, r.get(1)?);
+                            if best.len() == need && best.peek().is_some_and(|w| key <= w.0) {
+                                break;
+                            }
+                            if !held.insert(key.2) {
+                                continue;
+                            }
+                            best.push(std::cmp::Reverse(key));
+                            if best.len() > need
+                                && let Some(std::cmp::Reverse(out)) = best.pop()
+                            {
+                                held.remove(&out.2);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut keys: Vec<Key> = best.into_iter().map(|r| r.0).collect();
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    let ids: Vec<i64> = keys
+        .into_iter()
+        .skip(offset)
+        .map(|k| order.rowid(k))
+        .collect();
+    let rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        // The row ids as one JSON array: one cached statement whatever the page size.
+        let ids = serde_json::to_string(&ids).map_err(|e| Error::Invalid(e.to_string()))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM findings f
+             WHERE f.rowid IN (SELECT value FROM json_each(?2))
+             ORDER BY {}",
+            order.sql()
+        ))?;
+        stmt.query_map(rusqlite::params![now, ids], row_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    Ok(Some(SearchPage {
+        total,
+        total_relation,
+        rows,
+    }))
+}
+
+/// Walks current findings of enabled rules in `order` (through `cur_last_seen` or
+/// `cur_rank`), keeping the rows any of `values` names, until `need` are kept or `budget`
+/// rows were read. True when the kept rows are the page's: `need` found, or every row read.
+fn walk_text_order(
+    conn: &rusqlite::Connection,
+    order: TextOrder,
+    values: &[Vec<String>; 4],
+    need: usize,
+    budget: usize,
+    best: &mut std::collections::BinaryHeap<std::cmp::Reverse<Key>>,
+) -> Result<bool> {
+    let sets: Vec<std::collections::HashSet<&str>> = values
+        .iter()
+        .map(|vs| vs.iter().map(String::as_str).collect())
+        .collect();
+    let index = match order {
+        TextOrder::Recent => "cur_last_seen",
+        TextOrder::RankAsc | TextOrder::RankDesc => "cur_rank",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT f.last_seen, f.rowid, f.outcome, f.rule_id, f.resource_name, f.namespace, f.host
+         FROM findings f INDEXED BY {index} WHERE f.disabled = 0 AND f.resolved_at IS NULL
+         ORDER BY {} LIMIT ?1",
+        order.sql()
+    ))?;
+    let mut rows = stmt.query([budget as i64])?;
+    let mut found: Vec<Key> = Vec::with_capacity(need);
+    let mut read = 0usize;
+    while let Some(r) = rows.next()? {
+        read += 1;
+        let named = |i: usize, kind: usize| -> rusqlite::Result<bool> {
+            Ok(r.get_ref(i)?
+                .as_str_or_null()?
+                .is_some_and(|v| sets[kind].contains(v)))
+        };
+        if named(3, 0)? || named(4, 1)? || named(5, 2)? || named(6, 3)? {
+            let outcome: String = r.get(2)?;
+            let rank = RANKED.iter().position(|o| *o == outcome).unwrap_or(3);
+            found.push(order.key(rank, r.get(0)?, r.get(1)?));
+            if found.len() == need {
+                break;
+            }
+        }
+    }
+    if found.len() < need && read == budget {
+        return Ok(false);
+    }
+    best.extend(found.into_iter().map(std::cmp::Reverse));
+    Ok(true)
+}
 
 fn outcome_of(s: &str) -> Outcome {
     // Only valid outcomes are ever written; anything else reads as an error finding.
@@ -72,13 +448,13 @@ pub(crate) fn row_from(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     })
 }
 
-/// The findings table as a query on `filter` should read it. A filter that the trigram index
-/// narrows (`f.rowid IN (… finding_text MATCH …)`) reads the proposed rows by rowid: without
+/// The findings table as a query on `filter` should read it. A filter that the dictionary of
+/// text values narrows (`f.rowid IN (… text_values …)`) reads the proposed rows by rowid: without
 /// statistics SQLite would rather walk a partial index over every current finding and test
 /// each against the proposals, which at a million findings is the scan the index is there to
 /// avoid. `NOT INDEXED` leaves it the rowid lookups.
 fn findings_source(filter: &kql::SqlFilter) -> &'static str {
-    if filter.sql.contains("finding_text") {
+    if filter.sql.contains("text_values") {
         "findings f NOT INDEXED"
     } else {
         "findings f"
@@ -128,6 +504,27 @@ impl Store {
         let per_page = req.per_page.clamp(1, 1000);
         let offset = i64::from(req.page) * i64::from(per_page);
         let base = base_condition(req.include_resolved, req.include_disabled);
+        // A bare value typed into the search box, over current findings in the default order,
+        // within the pages a capped count lets one reach: merged from the dictionary's index
+        // ranges (see `text_search`). Deeper pages (an export) take the general path.
+        if let kql::Expr::Text(value) = &expr
+            && !req.include_resolved
+            && let Some(text_order) = TextOrder::of(&order)
+            && offset + i64::from(per_page) <= TEXT_COUNT_CAP as i64
+            && let Some(page) = self.read(|conn| {
+                text_search(
+                    conn,
+                    value,
+                    text_order,
+                    req.include_disabled,
+                    offset as usize,
+                    per_page as usize,
+                    now,
+                )
+            })?
+        {
+            return Ok(page);
+        }
         self.read(|conn| {
             let total: i64 = match counted {
                 Some(mask) => {
@@ -201,6 +598,7 @@ impl Store {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(SearchPage {
                 total: total as u64,
+                total_relation: TotalRelation::Eq,
                 rows,
             })
         })
@@ -325,17 +723,18 @@ impl Store {
 }
 
 /// The ORDER BY of a search; `hide` (`+`) keeps the planner from walking a sort index.
-/// Outcomes sort failed first (ascending) and newest first within each outcome, which the
-/// `cur_rank` index serves in both directions.
+/// Outcomes sort failed first (ascending) and newest first within each outcome, newest row
+/// first on a tie (descending: the exact reverse), which the `cur_rank` index serves in both
+/// directions.
 fn order_by(sort: Option<(&kql::Field, SortDir)>, hide: &str) -> String {
     match sort {
         None => format!("{hide}f.last_seen DESC, {hide}f.rowid DESC"),
         Some((field, SortDir::Asc)) if field.name == "result.evaluation" => format!(
-            "{hide}{} ASC, {hide}f.last_seen DESC, {hide}f.rowid ASC",
+            "{hide}{} ASC, {hide}f.last_seen DESC, {hide}f.rowid DESC",
             field.order_sql()
         ),
         Some((field, SortDir::Desc)) if field.name == "result.evaluation" => format!(
-            "{hide}{} DESC, {hide}f.last_seen ASC, {hide}f.rowid DESC",
+            "{hide}{} DESC, {hide}f.last_seen ASC, {hide}f.rowid ASC",
             field.order_sql()
         ),
         Some((field, dir)) => {

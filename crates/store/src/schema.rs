@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/v4.sql"),
     include_str!("sql/v5.sql"),
     include_str!("sql/v6.sql"),
+    include_str!("sql/v7.sql"),
 ];
 
 /// The schema version this build writes.
@@ -45,6 +46,15 @@ pub(crate) fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
     // Negative = KiB.
     conn.pragma_update(None, "cache_size", -cache_kib)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Plans never depend on bound values. Without this, SQLite marks a statement for a new
+    // prepare each time a parameter is rebound that a plan might weigh (a bound LIKE/GLOB
+    // pattern, values compared against partial indexes' conditions), and a bare-text search
+    // rebinds one statement per matching value. What that would buy, a bound pattern's prefix
+    // sought in an index, KQL states as an explicit range (`kql::translate`).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(conn)
 }
 

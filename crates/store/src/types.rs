@@ -133,10 +133,35 @@ impl SearchRequest {
 /// One page of search results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchPage {
-    /// Findings matching the query, over all pages.
+    /// Findings matching the query, over all pages; a lower bound when `total_relation` is
+    /// [`TotalRelation::Gte`].
     pub total: u64,
+    /// Whether `total` is exact.
+    pub total_relation: TotalRelation,
     /// This page.
     pub rows: Vec<FindingRow>,
+}
+
+/// How a search total relates to the number of matches (as Elasticsearch's
+/// `hits.total.relation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TotalRelation {
+    /// Exactly `total` findings match.
+    Eq,
+    /// At least `total` findings match: a bare-text search stops counting at
+    /// [`crate::TEXT_COUNT_CAP`].
+    Gte,
+}
+
+impl TotalRelation {
+    /// `eq` or `gte`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TotalRelation::Eq => "eq",
+            TotalRelation::Gte => "gte",
+        }
+    }
 }
 
 /// One latest finding, as listed in tables (no evidence; see [`crate::Store::finding`]).

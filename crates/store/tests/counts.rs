@@ -236,7 +236,7 @@ fn failed_first_order_walks_the_rank_index() {
             &store,
             "SELECT f.rowid FROM findings f WHERE f.resolved_at IS NULL AND f.disabled = 0
              ORDER BY (CASE f.outcome WHEN 'failed' THEN 0 WHEN 'error' THEN 1 WHEN 'manual' THEN 2 ELSE 3 END) ASC,
-                 f.last_seen DESC, f.rowid ASC LIMIT 50"
+                 f.last_seen DESC, f.rowid DESC LIMIT 50"
         )
         .unwrap(),
         "SEARCH f USING INDEX cur_rank (disabled=?)",

@@ -78,8 +78,10 @@ fn translation_binds_every_value() {
     let sql = kql::translate(&e, 0);
     assert_eq!(
         sql.sql,
-        "(f.section = ? AND ((f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text \
-         MATCH ?) AND f.resource_name LIKE ? ESCAPE '\\') OR NOT COALESCE(f.host = ?, 0)))"
+        "(f.section = ? AND (f.rowid IN (SELECT t.rowid FROM findings t WHERE t.resource_name \
+         IN (SELECT d.value FROM text_values d WHERE d.col = 4 AND d.id IN (SELECT rowid FROM \
+         text_values_fts WHERE text_values_fts MATCH ?) AND d.value LIKE ? ESCAPE '\\')) \
+         OR NOT COALESCE(f.host = ?, 0)))"
     );
     assert_eq!(
         sql.params,

@@ -555,9 +555,224 @@ fn bare_values_read_the_trigram_index_and_match_exactly_what_a_substring_scan_ma
     );
 
     let filter = kspm_store::kql::translate(&kspm_store::kql::parse("kubelet").unwrap(), T0);
-    assert!(filter.sql.contains("finding_text MATCH"), "{}", filter.sql);
+    assert!(
+        filter.sql.contains("text_values_fts MATCH"),
+        "{}",
+        filter.sql
+    );
     let plan = kspm_store::testing::search_count_plan(&store, "kubelet").unwrap();
     assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
     assert!(plan.contains("VIRTUAL TABLE"), "{plan}");
     assert!(!plan.split("; ").any(|step| step == "SCAN f"), "{plan}");
+}
+
+/// The orders a bare value is merged in: the default, and by outcome either way.
+const TEXT_ORDERS: [Option<(&str, SortDir)>; 3] = [
+    None,
+    Some(("result.evaluation", SortDir::Asc)),
+    Some(("result.evaluation", SortDir::Desc)),
+];
+
+/// Every page of `query`, as finding ids.
+fn pages(
+    store: &Store,
+    query: &str,
+    sort: Option<(&str, SortDir)>,
+    per_page: u32,
+    include_disabled: bool,
+) -> (u64, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut total = None;
+    for page in 0.. {
+        let mut req = SearchRequest::new(query);
+        req.sort = sort.map(|(f, d)| (f.to_owned(), d));
+        req.page = page;
+        req.per_page = per_page;
+        req.include_disabled = include_disabled;
+        let found = store.search(&req).unwrap();
+        total.get_or_insert(found.total);
+        if found.rows.is_empty() {
+            break;
+        }
+        ids.extend(found.rows.into_iter().map(|r| r.id));
+    }
+    (total.unwrap_or(0), ids)
+}
+
+/// A bare value alone is answered from the dictionary's index ranges; the same value in a
+/// larger query goes the general way, row by row. Both must list the same findings in the
+/// same order, on every page, counted the same.
+#[test]
+fn bare_value_pages_from_the_dictionary_equal_the_general_search_row_for_row() {
+    let (_d, store, _all) = generated();
+    store
+        .set_rule_enabled(None, "pod_privileged", false, "test")
+        .unwrap();
+    for value in [
+        "kubelet",
+        "pod-3",
+        "ube",
+        "ku",
+        "s",
+        "f1",
+        "Server",
+        "web",
+        "n1",
+        "5.2",
+        "pod*-4",
+        "nothing-like-this",
+    ] {
+        for include_disabled in [false, true] {
+            for sort in TEXT_ORDERS {
+                for per_page in [1, 7, 50] {
+                    let fast = pages(&store, value, sort, per_page, include_disabled);
+                    let general = pages(
+                        &store,
+                        &format!("{value} and not rule.id : __none__"),
+                        sort,
+                        per_page,
+                        include_disabled,
+                    );
+                    assert_eq!(
+                        fast, general,
+                        "{value} {sort:?} per_page {per_page} disabled {include_disabled}"
+                    );
+                    assert_eq!(fast.0 as usize, fast.1.len(), "{value}");
+                }
+            }
+        }
+    }
+}
+
+/// Past `TEXT_COUNT_CAP` matches a bare value's total is a lower bound (`gte`), whether the
+/// matches come from one kind of value or overlap across kinds (a namespace and the names
+/// in it); below it the total is exact. The pages still list the findings the general path
+/// lists, in its order.
+#[test]
+fn bare_value_totals_stop_at_the_cap_and_say_so() {
+    use kspm_store::{TEXT_COUNT_CAP, TotalRelation};
+    let (_d, store) = store(T0);
+    let c = cluster("big");
+    let pods = TEXT_COUNT_CAP as usize / RULES.len() + 200;
+    let findings: Vec<Finding> = (0..pods)
+        .flat_map(|p| {
+            let c = &c;
+            RULES.iter().enumerate().map(move |(i, rule)| {
+                pod(
+                    c,
+                    "capns",
+                    &format!("capns-pod-{p}"),
+                    &[],
+                    rule,
+                    outcome(p + i),
+                    T0,
+                )
+            })
+        })
+        .collect();
+    cycle(&store, "big-k", &c, "cluster", T0, &findings);
+    let all = findings.len() as u64;
+    assert!(all > TEXT_COUNT_CAP);
+    for (value, relation, total) in [
+        // Resource names only.
+        ("pod-", TotalRelation::Gte, TEXT_COUNT_CAP),
+        // Namespace and resource names, the same rows twice.
+        ("capns", TotalRelation::Gte, TEXT_COUNT_CAP),
+        // 1, 10-19, 100-199, 1000-1999.
+        ("capns-pod-1", TotalRelation::Eq, 1111 * RULES.len() as u64),
+    ] {
+        let page = store.search(&SearchRequest::new(value)).unwrap();
+        assert_eq!(
+            (page.total_relation, page.total),
+            (relation, total),
+            "{value}"
+        );
+        let general = store
+            .search(&SearchRequest::new(format!(
+                "{value} and not rule.id : __none__"
+            )))
+            .unwrap();
+        assert_eq!(general.total_relation, TotalRelation::Eq);
+        assert_eq!(
+            general.total,
+            if relation == TotalRelation::Gte {
+                all
+            } else {
+                total
+            },
+            "{value}"
+        );
+        for sort in TEXT_ORDERS {
+            for p in [0, 3, TEXT_COUNT_CAP as u32 / 50 - 1] {
+                let mut fast = SearchRequest::new(value);
+                fast.page = p;
+                fast.sort = sort.map(|(f, d)| (f.to_owned(), d));
+                let mut slow = SearchRequest::new(format!("{value} and not rule.id : __none__"));
+                slow.page = p;
+                slow.sort = fast.sort.clone();
+                let ids = |r: &SearchRequest| -> Vec<String> {
+                    store
+                        .search(r)
+                        .unwrap()
+                        .rows
+                        .into_iter()
+                        .map(|r| r.id)
+                        .collect()
+                };
+                assert_eq!(ids(&fast), ids(&slow), "{value} {sort:?} page {p}");
+            }
+        }
+    }
+}
+
+/// The dictionary follows the rows: a rule retitled by a later cycle is found by its new
+/// title, no longer by its old one (which stays in the dictionary but matches no row), and
+/// a value first seen in that cycle is found too.
+#[test]
+fn bare_values_follow_rows_whose_text_changes() {
+    let (_d, store) = store(T0);
+    let c = cluster("prod");
+    let old = RuleSpec {
+        title: "Alpha wording of the check",
+        ..PRIVILEGED
+    };
+    let new = RuleSpec {
+        title: "Beta wording of the check",
+        ..PRIVILEGED
+    };
+    let batch = |spec: &RuleSpec, at: i64, extra: bool| -> Vec<Finding> {
+        let mut v: Vec<Finding> = (0..3)
+            .map(|p| {
+                pod(
+                    &c,
+                    "web",
+                    &format!("pod-{p}"),
+                    &[],
+                    spec,
+                    Outcome::Failed,
+                    at,
+                )
+            })
+            .collect();
+        if extra {
+            v.push(pod(&c, "web", "newcomer", &[], spec, Outcome::Failed, at));
+        }
+        v
+    };
+    cycle(&store, "k1", &c, "cluster", T0, &batch(&old, T0, false));
+    let total = |q: &str| store.search(&SearchRequest::new(q)).unwrap().total;
+    assert_eq!(total("alpha"), 3);
+    assert_eq!(total("beta"), 0);
+    cycle(
+        &store,
+        "k2",
+        &c,
+        "cluster",
+        T0 + 60,
+        &batch(&new, T0 + 60, true),
+    );
+    assert_eq!(total("beta"), 4);
+    assert_eq!(total("alpha"), 0);
+    assert_eq!(total("wording"), 4);
+    assert_eq!(total("newcomer"), 1);
 }

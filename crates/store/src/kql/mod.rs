@@ -33,6 +33,7 @@ pub use date::parse_date;
 pub use fields::{FIELDS, Field, FieldKind, field_named};
 pub use literal::{Lit, LitValue, Piece};
 pub use sql::{SqlFilter, SqlParam, translate};
+pub(crate) use sql::{dictionary_match, text_like, trigram_query};
 pub use syntax::{MAX_DEPTH, Node, clauses, join_clauses, read};
 
 /// A query error: where (character offset into the query) and what.

@@ -86,21 +86,37 @@ fn emit(expr: &Expr, now: i64, out: &mut SqlFilter) {
             out.params.push(number_param(*value));
         }
         Expr::Text(value) => {
-            let pattern = match value {
-                Value::Literal(s) => format!("%{}%", like_escape(s)),
-                Value::Pattern(p) => format!("%{}%", like_pattern(p)),
-            };
-            out.sql.push('(');
-            trigram_prefilter(value, out);
-            out.sql.push('(');
-            for (i, col) in TEXT_FIELDS.iter().enumerate() {
+            let pattern = text_like(value);
+            let grams = trigram_query(value);
+            // Rows proposed through the dictionary of text values (`text_values`): rules with
+            // a matching title, id, section or number (checked on the row, since a rule's
+            // title may differ between bundle versions), then resources, namespaces and hosts
+            // with a matching name (exact: the dictionary holds the row's own value).
+            out.sql.push_str(
+                "f.rowid IN (SELECT t.rowid FROM findings t WHERE t.rule_id IN \
+                 (SELECT d.rule_id FROM text_values d WHERE d.col < 4 AND ",
+            );
+            dictionary_match(&pattern, grams.as_deref(), out);
+            out.sql.push_str(") AND (");
+            for (i, col) in TEXT_FIELDS[..4].iter().enumerate() {
                 if i > 0 {
                     out.sql.push_str(" OR ");
                 }
-                out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
+                out.sql
+                    .push_str(&format!("{} LIKE ? ESCAPE '\\'", col.replace("f.", "t.")));
                 out.params.push(SqlParam::Text(pattern.clone()));
             }
-            out.sql.push_str("))");
+            out.sql.push(')');
+            for (col, name) in TEXT_FIELDS.iter().enumerate().skip(4) {
+                out.sql.push_str(&format!(
+                    " UNION ALL SELECT t.rowid FROM findings t WHERE {} IN \
+                     (SELECT d.value FROM text_values d WHERE d.col = {col} AND ",
+                    name.replace("f.", "t.")
+                ));
+                dictionary_match(&pattern, grams.as_deref(), out);
+                out.sql.push(')');
+            }
+            out.sql.push(')');
         }
     }
 }
@@ -147,24 +163,60 @@ fn emit_match(field: &Field, value: &Value, now: i64, out: &mut SqlFilter) {
         return;
     }
     match (field.kind, value) {
-        // Text fields: ASCII case-insensitive, a pattern anchored, a literal anywhere.
-        (FieldKind::Text, Value::Pattern(p)) => {
-            out.sql.push('(');
-            trigram_prefilter(value, out);
-            out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\')"));
-            out.params.push(SqlParam::Text(like_pattern(p)));
-        }
-        (FieldKind::Text, Value::Literal(s)) => {
-            out.sql.push('(');
-            trigram_prefilter(value, out);
-            out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\')"));
-            out.params
-                .push(SqlParam::Text(format!("%{}%", like_escape(s))));
+        // Text fields: ASCII case-insensitive, a pattern anchored, a literal anywhere; the
+        // matching values come from the dictionary (see `Expr::Text`).
+        (FieldKind::Text, value) => {
+            let pattern = match value {
+                Value::Pattern(p) => like_pattern(p),
+                Value::Literal(s) => format!("%{}%", like_escape(s)),
+            };
+            let grams = trigram_query(value);
+            let Some(dict) = TEXT_FIELDS.iter().position(|c| *c == col) else {
+                // Every text field is in the dictionary; compare the rows if one is not.
+                out.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
+                out.params.push(SqlParam::Text(pattern));
+                return;
+            };
+            if dict < 4 {
+                out.sql.push_str(&format!(
+                    "(f.rowid IN (SELECT t.rowid FROM findings t WHERE t.rule_id IN \
+                     (SELECT d.rule_id FROM text_values d WHERE d.col = {dict} AND "
+                ));
+                dictionary_match(&pattern, grams.as_deref(), out);
+                out.sql
+                    .push_str(&format!(")) AND {col} LIKE ? ESCAPE '\\')"));
+                out.params.push(SqlParam::Text(pattern));
+            } else {
+                out.sql.push_str(&format!(
+                    "f.rowid IN (SELECT t.rowid FROM findings t WHERE {} IN \
+                     (SELECT d.value FROM text_values d WHERE d.col = {dict} AND ",
+                    col.replace("f.", "t.")
+                ));
+                dictionary_match(&pattern, grams.as_deref(), out);
+                out.sql.push_str("))");
+            }
         }
         // Keyword and outcome patterns: case-sensitive like Elasticsearch's `wildcard` on a
         // keyword; GLOB with a literal prefix is served by the column's (BINARY) index.
+        // The literal prefix is also given as a range, which the index can seek whatever the
+        // planner knows of the bound pattern (readers run with its stability guarantee, so it
+        // does not look at bound values).
         (_, Value::Pattern(p)) => {
-            out.sql.push_str(&format!("{col} GLOB ?"));
+            let prefix = match p.first() {
+                Some(Piece::Text(t)) => t.as_str(),
+                _ => "",
+            };
+            if prefix.is_empty() {
+                out.sql.push_str(&format!("{col} GLOB ?"));
+            } else {
+                out.sql.push_str(&format!("({col} >= ? AND "));
+                out.params.push(SqlParam::Text(prefix.to_owned()));
+                if let Some(next) = successor(prefix) {
+                    out.sql.push_str(&format!("{col} < ? AND "));
+                    out.params.push(SqlParam::Text(next));
+                }
+                out.sql.push_str(&format!("{col} GLOB ?)"));
+            }
             out.params.push(SqlParam::Text(glob_pattern(p)));
         }
         (FieldKind::Boolean, Value::Literal(s)) => {
@@ -239,13 +291,34 @@ fn status_match(value: &Value, now: i64, out: &mut SqlFilter) {
 /// about as well as all of them.
 const MAX_TRIGRAMS: usize = 12;
 
-/// `f.rowid IN (rows of the trigram index holding the value's trigrams) AND `, when the
-/// value has a literal part of at least three characters; nothing otherwise.
+/// `d.value LIKE pattern` over the dictionary `text_values d`, narrowed first by its trigram
+/// index when the value has a literal part of at least three characters.
 ///
-/// The index (`finding_text`, trigram tokenizer, case folded) proposes every row where each
-/// of those trigrams occurs in one of the text fields; the `LIKE` that follows decides. So
-/// the index only ever narrows what is read, never what matches.
-fn trigram_prefilter(value: &Value, out: &mut SqlFilter) {
+/// The index (`text_values_fts`, trigram tokenizer, case folded) proposes every value where
+/// each of those trigrams occurs; the `LIKE` that follows decides. So the index only ever
+/// narrows what is read, never what matches.
+pub(crate) fn dictionary_match(pattern: &str, grams: Option<&str>, out: &mut SqlFilter) {
+    if let Some(grams) = grams {
+        out.sql.push_str(
+            "d.id IN (SELECT rowid FROM text_values_fts WHERE text_values_fts MATCH ?) AND ",
+        );
+        out.params.push(SqlParam::Text(grams.to_owned()));
+    }
+    out.sql.push_str("d.value LIKE ? ESCAPE '\\'");
+    out.params.push(SqlParam::Text(pattern.to_owned()));
+}
+
+/// The `LIKE` pattern of a bare search value: the value anywhere in the text.
+pub(crate) fn text_like(value: &Value) -> String {
+    match value {
+        Value::Literal(s) => format!("%{}%", like_escape(s)),
+        Value::Pattern(p) => format!("%{}%", like_pattern(p)),
+    }
+}
+
+/// The full-text query (`"abc" AND "def"`) of the value's literal parts of three characters
+/// or more, or `None` when it has none.
+pub(crate) fn trigram_query(value: &Value) -> Option<String> {
     let parts: Vec<&str> = match value {
         Value::Literal(s) => vec![s.as_str()],
         Value::Pattern(pieces) => pieces
@@ -276,20 +349,40 @@ fn trigram_prefilter(value: &Value, out: &mut SqlFilter) {
         }
     }
     if grams.is_empty() {
-        return;
+        return None;
+    }
+    // Trigrams of letters alone (`pod`, `kub`) are in most names; where the value also has
+    // trigrams with a digit or a sign (`-13`), those narrow far better and cost far less to
+    // intersect. Any subset of the value's trigrams proposes every match.
+    if grams.iter().any(|g| g.chars().any(|c| !c.is_alphabetic())) {
+        grams.retain(|g| g.chars().any(|c| !c.is_alphabetic()));
     }
     if grams.len() > MAX_TRIGRAMS {
         let step = grams.len().div_ceil(MAX_TRIGRAMS);
         grams = grams.into_iter().step_by(step).collect();
     }
-    let query = grams
-        .iter()
-        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    out.sql
-        .push_str("f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text MATCH ?) AND ");
-    out.params.push(SqlParam::Text(query));
+    Some(
+        grams
+            .iter()
+            .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
+}
+
+/// The least string above every string that starts with `prefix` (in SQLite's BINARY order,
+/// which is code point order for UTF-8): the prefix with its last character raised by one.
+/// `None` when no character can be raised.
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let raised = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(c) = raised {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// Escapes LIKE's own wildcards (`%`, `_`) and the escape character itself.
@@ -362,33 +455,57 @@ mod tests {
                 "(f.section = ? AND NOT COALESCE(f.rule_id = ?, 0))",
                 vec![text("API Server"), text("x")],
             ),
-            ("rule.id : api_*", "f.rule_id GLOB ?", vec![text("api_*")]),
+            (
+                "rule.id : api_*",
+                "(f.rule_id >= ? AND f.rule_id < ? AND f.rule_id GLOB ?)",
+                vec![text("api_"), text("api`"), text("api_*")],
+            ),
             (
                 r"rule.section : API Serv*[1]?\*",
-                "f.section GLOB ?",
-                vec![text("API Serv*[[]1][?][*]")],
+                "(f.section >= ? AND f.section < ? AND f.section GLOB ?)",
+                vec![
+                    text("API Serv"),
+                    text("API Serw"),
+                    text("API Serv*[[]1][?][*]"),
+                ],
             ),
             (
                 "result.evaluation : fail*",
-                "f.outcome GLOB ?",
-                vec![text("fail*")],
+                "(f.outcome >= ? AND f.outcome < ? AND f.outcome GLOB ?)",
+                vec![text("fail"), text("faim"), text("fail*")],
+            ),
+            ("rule.id : *_auth", "f.rule_id GLOB ?", vec![text("*_auth")]),
+            (
+                "rule.id : \u{10FFFF}*",
+                "(f.rule_id >= ? AND f.rule_id GLOB ?)",
+                vec![text("\u{10FFFF}"), text("\u{10FFFF}*")],
             ),
             (
                 "resource.name : kube-*",
-                "(f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text MATCH ?) \
-                 AND f.resource_name LIKE ? ESCAPE '\\')",
-                vec![text(r#""kub" AND "be-""#), text("kube-%")],
+                "f.rowid IN (SELECT t.rowid FROM findings t WHERE t.resource_name IN \
+                 (SELECT d.value FROM text_values d WHERE d.col = 4 AND \
+                 d.id IN (SELECT rowid FROM text_values_fts WHERE text_values_fts MATCH ?) \
+                 AND d.value LIKE ? ESCAPE '\\'))",
+                vec![text(r#""be-""#), text("kube-%")],
             ),
             (
                 "resource.name : ku*",
-                "(f.resource_name LIKE ? ESCAPE '\\')",
+                "f.rowid IN (SELECT t.rowid FROM findings t WHERE t.resource_name IN \
+                 (SELECT d.value FROM text_values d WHERE d.col = 4 AND \
+                 d.value LIKE ? ESCAPE '\\'))",
                 vec![text("ku%")],
             ),
             (
                 "rule.name : 100%",
-                "(f.rowid IN (SELECT rowid FROM finding_text WHERE finding_text MATCH ?) \
-                 AND f.rule_name LIKE ? ESCAPE '\\')",
-                vec![text(r#""100" AND "00%""#), text("%100\\%%")],
+                "(f.rowid IN (SELECT t.rowid FROM findings t WHERE t.rule_id IN \
+                 (SELECT d.rule_id FROM text_values d WHERE d.col = 0 AND \
+                 d.id IN (SELECT rowid FROM text_values_fts WHERE text_values_fts MATCH ?) \
+                 AND d.value LIKE ? ESCAPE '\\')) AND f.rule_name LIKE ? ESCAPE '\\')",
+                vec![
+                    text(r#""100" AND "00%""#),
+                    text("%100\\%%"),
+                    text("%100\\%%"),
+                ],
             ),
             ("host.name : *", "f.host IS NOT NULL", vec![]),
             (
@@ -482,7 +599,7 @@ mod tests {
         assert!(p.contains("(namespace>? AND namespace<?)"), "{p}");
         let p = plan("rule.section : API Serv*", "cur_section");
         assert!(p.contains("(section>? AND section<?)"), "{p}");
-        let p = plan("resource.name : kube-*", "cur_resource_name");
+        let p = plan("resource.name : kube-*", "text_resource");
         assert!(
             !p.contains("resource_name>?"),
             "text fields stay case-insensitive: {p}"
@@ -492,17 +609,23 @@ mod tests {
     #[test]
     fn bare_value_searches_every_text_field_as_substring() {
         let got = sql(r#""o'brien\"; drop""#);
-        assert_eq!(got.params.len(), TEXT_FIELDS.len() + 1);
-        // The trigram prefilter: spread trigrams, FTS5 quotes doubled.
-        assert_eq!(
-            got.params[0],
-            text(r#""o'b" AND "rie" AND "n"";" AND " dr" AND "rop""#)
-        );
-        assert!(
-            got.params[1..]
-                .iter()
-                .all(|p| p == &text("%o'brien\"; drop%"))
-        );
+        // The dictionary's rule-level values, the four rule columns rechecked on the row,
+        // then resource names, namespaces and hosts: a trigram prefilter and a LIKE each.
+        assert_eq!(got.params.len(), 2 + 4 + 3 * 2);
+        // Trigrams of letters alone are left out when others narrow better.
+        let grams = text(r#""o'b" AND "n"";" AND " dr""#);
+        let like = text("%o'brien\"; drop%");
+        for (i, p) in got.params.iter().enumerate() {
+            let gram_slot = i == 0 || (i >= 6 && i % 2 == 0);
+            assert_eq!(p, if gram_slot { &grams } else { &like }, "parameter {i}");
+        }
+        for col in TEXT_FIELDS {
+            assert!(
+                got.sql.contains(&col.replace("f.", "t.")),
+                "{col}: {}",
+                got.sql
+            );
+        }
         assert!(
             !got.sql.contains("brien"),
             "values never reach the SQL text"
