@@ -10,6 +10,8 @@
 //! cargo bench -p kspm-server --bench load
 //! ```
 //!
+//! `KSPM_BENCH_PHASES=rare` or `common` runs one kind of value only.
+//!
 //! Each phase runs for `KSPM_BENCH_SECONDS` (default 10) or 20,000 requests, whichever
 //! comes first. Server and clients share this process, so the RSS includes the clients
 //! (a few hundred KiB).
@@ -297,23 +299,43 @@ fn main() {
             let _ = stopped.await;
         }));
         // Bare values: a rare one (a pod name, tens of matches) and a common one (a word in
-        // the title of many rules), as the findings page asks (count + first page of 50).
+        // the title of many rules), as the findings page asks (count + first page of 50), half
+        // in the API's default order (newest first), half in the page's (failed first).
+        let order = |i: usize| {
+            if i.is_multiple_of(2) {
+                ""
+            } else {
+                "&sort=result.evaluation"
+            }
+        };
         let rare: Vec<String> = (0..200)
-            .map(|i| format!("/api/v1/findings?q=pod-{}&per_page=50", i * 97 + 13))
+            .map(|i| {
+                format!(
+                    "/api/v1/findings?q=pod-{}&per_page=50{}",
+                    i * 97 + 13,
+                    order(i)
+                )
+            })
             .collect();
         let common: Vec<String> = ["kubelet", "Generated", "ns-7", "file-3"]
             .iter()
-            .map(|q| format!("/api/v1/findings?q={q}&per_page=50"))
+            .flat_map(|q| (0..2).map(move |i| (q, i)))
+            .map(|(q, i)| format!("/api/v1/findings?q={q}&per_page=50{}", order(i)))
             .collect();
         let mut stream = TcpStream::connect(addr).await.expect("connect");
         let mut buf = Vec::new();
         for q in rare.iter().take(3).chain(&common) {
             assert_eq!(get(&mut stream, &mut buf, q).await, 200, "{q}");
         }
+        // KSPM_BENCH_PHASES=common (or rare) runs one of them.
+        let phases = std::env::var("KSPM_BENCH_PHASES").unwrap_or_default();
         for (label, queries) in [
             ("rare bare value (pod-N)", &rare),
             ("common bare value", &common),
         ] {
+            if !phases.is_empty() && !label.starts_with(phases.as_str()) {
+                continue;
+            }
             println!("{label}:");
             for connections in [16, 64] {
                 phase(addr, connections, queries, seconds).await;

@@ -111,13 +111,25 @@ pub(crate) async fn search(
     let request = params.to_request()?;
     let (page, per_page) = (request.page + 1, request.per_page);
     let result = blocking(move || Ok(state.store.search(&request)?)).await?;
-    Ok(Json(json!({
-        "total": result.total,
-        "page": page,
-        "per_page": per_page,
-        "rows": result.rows,
-    }))
+    Ok(Json(SearchAnswer {
+        total: result.total,
+        total_relation: result.total_relation,
+        page,
+        per_page,
+        rows: &result.rows,
+    })
     .into_response())
+}
+
+/// The answer of `GET /api/v1/findings`, serialised straight from the rows (a `json!` value
+/// would copy every row into a map first).
+#[derive(serde::Serialize)]
+struct SearchAnswer<'a> {
+    total: u64,
+    total_relation: kspm_store::TotalRelation,
+    page: u32,
+    per_page: u32,
+    rows: &'a [kspm_store::FindingRow],
 }
 
 /// `?q=&by=&limit=` of `/findings/groups`.

@@ -706,6 +706,49 @@ async fn export_streams_more_than_one_page() {
     assert_eq!(names.len(), 2100, "pages neither repeat nor skip rows");
 }
 
+/// A bare value matching more findings than a search counts: the API says the total is a
+/// lower bound, the findings page says "more than", and the export still writes every match.
+#[tokio::test]
+async fn bare_value_past_the_count_cap_is_a_lower_bound_and_still_exports_everything() {
+    let app = App::new();
+    let n = kspm_store::TEXT_COUNT_CAP as usize + 50;
+    let findings: Vec<Value> = (0..n)
+        .map(|i| {
+            finding(
+                "bulk",
+                &format!("d{i:05}"),
+                "pod_privileged",
+                "5.2.2",
+                "S",
+                "failed",
+            )
+        })
+        .collect();
+    app.ingest_cycle(&cycle(18), &findings).await;
+    let page = app.get("/api/v1/findings?q=bulk").await.json();
+    assert_eq!(page["total"], kspm_store::TEXT_COUNT_CAP);
+    assert_eq!(page["total_relation"], "gte");
+    assert_eq!(page["rows"].as_array().unwrap().len(), 50);
+    let exact = app.get("/api/v1/findings?q=d00001").await.json();
+    assert_eq!(
+        (exact["total"].clone(), exact["total_relation"].clone()),
+        (json!(1), json!("eq"))
+    );
+    let html = app.get("/findings?q=bulk").await.text();
+    assert!(
+        html.contains("1–50 of more than 10000 findings"),
+        "{}",
+        html.lines()
+            .find(|l| l.contains("result-count"))
+            .unwrap_or("")
+    );
+    let csv = app.get("/api/v1/findings/export.csv?q=bulk").await.text();
+    assert_eq!(
+        csv.split("\r\n").skip(1).filter(|l| !l.is_empty()).count(),
+        n
+    );
+}
+
 #[tokio::test]
 async fn metrics_expose_scores_and_counts_with_labels() {
     let app = App::new();

@@ -142,6 +142,8 @@ struct FindingsPage {
     columns: Vec<Column>,
     rows: Vec<RowView>,
     total: u64,
+    /// More than `total` match (a bare-text search stops counting there).
+    total_at_least: bool,
     first: u64,
     last: u64,
     pages: Vec<PageLink>,
@@ -457,6 +459,7 @@ fn build(
         columns,
         rows: Vec::new(),
         total: 0,
+        total_at_least: false,
         first: 0,
         last: 0,
         pages: Vec::new(),
@@ -505,6 +508,7 @@ fn build(
             let per_page = params.per_page();
             let offset = u64::from(page - 1) * u64::from(per_page);
             out.total = found.total;
+            out.total_at_least = found.total_relation == kspm_store::TotalRelation::Gte;
             out.first = if found.rows.is_empty() { 0 } else { offset + 1 };
             out.last = offset + found.rows.len() as u64;
             let last_page = found.total.div_ceil(u64::from(per_page)).max(1) as u32;
