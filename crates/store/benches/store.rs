@@ -306,7 +306,7 @@ fn main() {
         // the findings, one in every finding, one naming 1,111 pods; newest first and, as the
         // findings page sorts, failed first.
         ("pod-1234", None),
-        ("kubelet", None),
+        ("kubernetes", None),
         ("Generated", None),
         ("Generated", Some(("result.evaluation", SortDir::Asc))),
         ("ns-7", Some(("result.evaluation", SortDir::Asc))),
