@@ -28,7 +28,8 @@ pub(crate) const ROW_COLUMNS: &str = "f.id, f.cluster_id,
 const SELECTIVE_ROWS: i64 = 50_000;
 
 /// A bare-text search counts its matches up to this many; beyond, its total reads "at least
-/// this many" (Elasticsearch's default `track_total_hits`), and its pages reach this far.
+/// this many" (Elasticsearch's default `track_total_hits`). The findings page links no page
+/// past it; deeper pages (an export) take the general path, which is exact.
 pub const TEXT_COUNT_CAP: u64 = 10_000;
 
 /// The findings indexes a bare-text search reads, per kind of dictionary value: each holds
@@ -100,6 +101,28 @@ impl TextOrder {
     }
 }
 
+/// One bare-text search of current findings: the value, the order, whether rows of disabled
+/// rules count, and the page (`offset` rows skipped, then `per_page`).
+struct TextQuery<'a> {
+    value: &'a kql::Value,
+    order: TextOrder,
+    include_disabled: bool,
+    offset: usize,
+    per_page: usize,
+    now: i64,
+}
+
+impl TextQuery<'_> {
+    fn run(&self, conn: &rusqlite::Connection) -> Result<Option<SearchPage>> {
+        // One read transaction: the count and the page see the same state, and the hundreds
+        // of short statements below do not each take and drop the database's read lock.
+        let tx = conn.unchecked_transaction()?;
+        let found = text_search(conn, self);
+        tx.commit()?;
+        found
+    }
+}
+
 /// A bare-text search over current findings in one of the [`TextOrder`]s: `None` when the dictionary
 /// cannot say exactly which rows match (a rule whose title, id, section or number matches in
 /// one bundle version and not in another), for the general path to decide row by row.
@@ -110,32 +133,15 @@ impl TextOrder {
 /// merge of the ranges' heads, each range read only while it can still place a row. So the
 /// work follows the number of matching values and the page size, not the number of matching
 /// findings.
-fn text_search(
-    conn: &rusqlite::Connection,
-    value: &kql::Value,
-    order: TextOrder,
-    include_disabled: bool,
-    offset: usize,
-    per_page: usize,
-    now: i64,
-) -> Result<Option<SearchPage>> {
-    // One read transaction: the count and the page see the same state, and the hundreds of
-    // short statements below do not each take and drop the database's read lock.
-    let tx = conn.unchecked_transaction()?;
-    let found = text_search_in(conn, value, order, include_disabled, offset, per_page, now);
-    tx.commit()?;
-    found
-}
-
-fn text_search_in(
-    conn: &rusqlite::Connection,
-    value: &kql::Value,
-    order: TextOrder,
-    include_disabled: bool,
-    offset: usize,
-    per_page: usize,
-    now: i64,
-) -> Result<Option<SearchPage>> {
+fn text_search(conn: &rusqlite::Connection, q: &TextQuery<'_>) -> Result<Option<SearchPage>> {
+    let &TextQuery {
+        value,
+        order,
+        include_disabled,
+        offset,
+        per_page,
+        now,
+    } = q;
     let pattern = kql::text_like(value);
     let grams = kql::trigram_query(value);
     let mut filter = SqlFilter {
@@ -512,15 +518,15 @@ impl Store {
             && let Some(text_order) = TextOrder::of(&order)
             && offset + i64::from(per_page) <= TEXT_COUNT_CAP as i64
             && let Some(page) = self.read(|conn| {
-                text_search(
-                    conn,
+                TextQuery {
                     value,
-                    text_order,
-                    req.include_disabled,
-                    offset as usize,
-                    per_page as usize,
+                    order: text_order,
+                    include_disabled: req.include_disabled,
+                    offset: offset as usize,
+                    per_page: per_page as usize,
                     now,
-                )
+                }
+                .run(conn)
             })?
         {
             return Ok(page);
