@@ -736,7 +736,7 @@ async fn bare_value_past_the_count_cap_is_a_lower_bound_and_still_exports_everyt
     );
     let html = app.get("/findings?q=bulk").await.text();
     assert!(
-        html.contains("1–50 of more than 10000 findings"),
+        html.contains("1–50 of more than 10,000 findings"),
         "{}",
         html.lines()
             .find(|l| l.contains("result-count"))

@@ -525,7 +525,7 @@ async fn group_by_resource_lists_resources_by_failed_count() {
         .texts("#groups-table tbody td:nth-child(6)")
         .await
         .iter()
-        .map(|t| t.trim().parse().expect("a count"))
+        .map(|t| t.trim().replace(',', "").parse().expect("a count"))
         .collect();
     assert!(failed.len() > 3, "several resources: {failed:?}");
     assert!(
@@ -962,7 +962,7 @@ async fn every_dashboard_count_opens_a_list_of_that_many_findings() {
             let shown: u64 = text
                 .split_whitespace()
                 .next()
-                .and_then(|n| n.parse().ok())
+                .and_then(|n| n.replace(',', "").parse().ok())
                 .unwrap_or_else(|| panic!("a number: {text}"));
             s.goto(href).await;
             assert_eq!(s.listed_total().await, shown, "{page}: {text} → {href}");

@@ -275,6 +275,7 @@ async fn dashboard_section_links_select_what_their_bars_count() {
             .split_once("\">")
             .unwrap()
             .1
+            .replace(',', "")
             .parse()
             .unwrap();
         let q = query_of(&href);

@@ -6,6 +6,7 @@ use axum::response::Response;
 use kspm_store::{Counts, Dashboard, Status, TrendPoint, TrendSeries};
 use serde::Deserialize;
 
+use super::filters;
 use super::query::{and_clause, field_is};
 use super::view::{ScoreView, count_link, findings_link, link, status_query, time};
 use super::{PageError, ViewerView, blocking, render};

@@ -9,6 +9,7 @@ use axum::response::Response;
 use kspm_store::{GroupBy, GroupRequest, SearchRequest, SortDir, Status, StoredFinding};
 use serde::Deserialize;
 
+use super::filters;
 use super::markdown;
 use super::query::{and_clause, field_is, join_clauses, split_clauses};
 use super::view::{ScoreView, findings_link, link, outcome_class, segment, time};

@@ -29,6 +29,18 @@ mod view;
 #[cfg(test)]
 mod tests;
 
+/// Filters of the templates (`{{ n|grouped }}`); each page's module brings them in scope.
+pub(crate) mod filters {
+    use askama::Values;
+
+    /// A count with thousands separators (`12,345`), so that large counts read at a glance.
+    /// Attributes (`data-total`) keep the plain number.
+    #[askama::filter_fn]
+    pub fn grouped(n: impl std::fmt::Display, _: &dyn Values) -> askama::Result<String> {
+        Ok(super::view::grouped(&n.to_string()))
+    }
+}
+
 /// Routes of the web UI, merged into the main router.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

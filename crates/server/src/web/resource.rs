@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use kspm_store::Status;
 
+use super::filters;
 use super::query::{and_clause, field_is};
 use super::view::{ScoreView, findings_link, outcome_class, segment, time};
 use super::{PageError, ViewerView, blocking, render};

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kspm_store::{Exception, ExceptionScope, NewException, RuleRow, Status};
 use serde::Deserialize;
 
+use super::filters;
 use super::query::field_is;
 use super::view::{ScoreView, count_link, findings_link, link, parse_day_end, segment, time};
 use super::{PageError, ViewerView, blocking, render};

@@ -145,6 +145,22 @@ pub(crate) fn segment(value: &str) -> String {
         .replace('+', "%20")
 }
 
+/// `digits` with a comma between each group of three (`1234567` → `1,234,567`); anything but
+/// plain digits is returned as it is.
+pub(crate) fn grouped(digits: &str) -> String {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return digits.to_owned();
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +200,22 @@ mod tests {
         assert_eq!(time(t), "2026-11-26 23:59 UTC");
         assert_eq!(parse_day_end("2026-02-31"), None);
         assert_eq!(parse_day_end("tomorrow"), None);
+    }
+
+    #[test]
+    fn counts_get_a_comma_every_three_digits_and_other_text_is_left_alone() {
+        for (n, shown) in [
+            ("0", "0"),
+            ("999", "999"),
+            ("1000", "1,000"),
+            ("10000", "10,000"),
+            ("123456", "123,456"),
+            ("1234567", "1,234,567"),
+            ("", ""),
+            ("12a", "12a"),
+            ("-1000", "-1000"),
+        ] {
+            assert_eq!(grouped(n), shown, "{n}");
+        }
     }
 }
