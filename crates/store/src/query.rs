@@ -88,11 +88,6 @@ impl TextOrder {
         }
     }
 
-    /// The best key a row of outcome `rank` can have.
-    fn best(self, rank: usize) -> Key {
-        (self.key(rank, 0, 0).0, i64::MAX, i64::MAX)
-    }
-
     fn rowid(self, key: Key) -> i64 {
         match self {
             TextOrder::RankDesc => -key.2,
@@ -292,8 +287,34 @@ fn text_search(conn: &rusqlite::Connection, q: &TextQuery<'_>) -> Result<Option<
             TextOrder::Recent | TextOrder::RankAsc => ("DESC", [0, 1, 2, 3]),
             TextOrder::RankDesc => ("ASC", [3, 2, 1, 0]),
         };
-        for rank in outcomes {
-            let bound = order.best(rank);
+        // The best key each outcome has among all current rows (one seek of `cur_outcome`):
+        // an outcome without current rows is skipped, and the outcomes are taken best first,
+        // so that in the newest-first order an outcome whose newest row is older than the
+        // page's last one costs no seek per value.
+        let mut ranked: Vec<(Key, usize)> = Vec::with_capacity(outcomes.len());
+        {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT last_seen, rowid FROM findings INDEXED BY cur_outcome
+                 WHERE outcome = ?1 AND disabled = ?2 AND resolved_at IS NULL
+                 ORDER BY last_seen {scan}, rowid {scan} LIMIT 1"
+            ))?;
+            for rank in outcomes {
+                let mut bound: Option<Key> = None;
+                for &d in disabled {
+                    let head = stmt
+                        .query_row(rusqlite::params![RANKED[rank], d], |r| {
+                            Ok(order.key(rank, r.get(0)?, r.get(1)?))
+                        })
+                        .optional()?;
+                    bound = bound.max(head);
+                }
+                if let Some(bound) = bound {
+                    ranked.push((bound, rank));
+                }
+            }
+        }
+        ranked.sort_by(|a, b| b.cmp(a));
+        for (bound, rank) in ranked {
             if best.len() == need && best.peek().is_some_and(|w| bound <= w.0) {
                 break;
             }

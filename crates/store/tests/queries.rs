@@ -644,6 +644,57 @@ fn bare_value_pages_from_the_dictionary_equal_the_general_search_row_for_row() {
     }
 }
 
+/// The dictionary path takes the outcomes best first and skips those whose best row anywhere
+/// cannot reach the page: here each outcome lives in its own cycle time (failed oldest, passed
+/// newest) and one outcome has no row at all. Pages still equal the general search's.
+#[test]
+fn bare_value_pages_skip_outcomes_that_cannot_reach_the_page_and_stay_exact() {
+    let (_d, store) = store(T0 + 1_000);
+    for (k, (name, outcome, at)) in [
+        ("old", Outcome::Failed, T0),
+        ("mid", Outcome::Manual, T0 + 100),
+        ("new", Outcome::Passed, T0 + 200),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = cluster(name);
+        let findings: Vec<Finding> = (0..12)
+            .flat_map(|p| {
+                let c = &c;
+                RULES.iter().map(move |rule| {
+                    pod(
+                        c,
+                        "shop",
+                        &format!("pod-{}", p * 3 + k),
+                        &[],
+                        rule,
+                        outcome,
+                        at,
+                    )
+                })
+            })
+            .collect();
+        cycle(&store, &format!("{name}-k"), &c, "cluster", at, &findings);
+    }
+    for value in ["pod", "pod-1", "shop", "Privileged"] {
+        for sort in TEXT_ORDERS {
+            for per_page in [1, 7, 50] {
+                let fast = pages(&store, value, sort, per_page, false);
+                let general = pages(
+                    &store,
+                    &format!("{value} and not rule.id : __none__"),
+                    sort,
+                    per_page,
+                    false,
+                );
+                assert_eq!(fast, general, "{value} {sort:?} per_page {per_page}");
+                assert!(fast.0 > 0, "{value} matches");
+            }
+        }
+    }
+}
+
 /// Past `TEXT_COUNT_CAP` matches a bare value's total is a lower bound (`gte`), whether the
 /// matches come from one kind of value or overlap across kinds (a namespace and the names
 /// in it); below it the total is exact. The pages still list the findings the general path
