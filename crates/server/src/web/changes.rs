@@ -9,6 +9,7 @@ use kspm_store::{ChangedFinding, Changes, ClusterRow, Round};
 use serde::Deserialize;
 
 use super::dashboard::benchmark_label;
+use super::filters;
 use super::view::{ScoreView, outcome_class, segment, time};
 use super::{PageError, ViewerView, blocking, render};
 use crate::AppState;
