@@ -642,9 +642,8 @@ impl Store {
         let raw = if let Some(mask) = cell_mask(&expr) {
             let mask = mask.enabled_only();
             self.read(|conn| match req.by {
-                GroupBy::Resource | GroupBy::Namespace => {
-                    groups_from_resource_tallies(conn, req.by, limit, now, mask)
-                }
+                GroupBy::Resource => groups_by_resource(conn, limit as usize, now, mask),
+                GroupBy::Namespace => groups_by_namespace(conn, limit as usize, now, mask),
                 _ => groups_from_tallies(conn, req.by, limit as usize, now, mask),
             })?
         } else {
@@ -930,67 +929,230 @@ fn groups_from_tallies(
     Ok(out)
 }
 
-/// Groups by resource or namespace from the per-resource counts, with the findings that an
-/// unexpired exception covers (few, found through their own index) moved to `excepted`.
-fn groups_from_resource_tallies(
+/// Current counts of every resource of enabled rules, from `resource_tallies` (a resource
+/// kept in several scopes is summed), with the findings an unexpired exception covers (few,
+/// found through their own index) to be moved to `excepted`.
+struct ResourceCounts {
+    /// (cluster, resource) → excepted findings by outcome slot.
+    excepted: HashMap<(String, String), [i64; 4]>,
+    /// Scopes seen, indexed by [`Held::scopes`].
+    scopes: Vec<String>,
+    /// (cluster, resource) → its counts.
+    resources: HashMap<(String, String), Held>,
+}
+
+/// One resource's counts (passed, failed, manual, error) over its scopes.
+#[derive(Default)]
+struct Held {
+    counts: [i64; 4],
+    scopes: Vec<usize>,
+    /// The least namespace over its scopes (as `MIN` says), when asked for.
+    namespace: Option<String>,
+}
+
+/// Outcomes in the order of a tally's counts: passed, failed, manual, error.
+const TALLY_SLOTS: [&str; 4] = ["passed", "failed", "manual", "error"];
+
+impl ResourceCounts {
+    /// One pass over the counts; `namespaces` also keeps each resource's namespace.
+    fn read(conn: &rusqlite::Connection, now: i64, namespaces: bool) -> Result<ResourceCounts> {
+        let mut excepted: HashMap<(String, String), [i64; 4]> = HashMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT x.cluster_id, x.resource_id, x.outcome FROM findings x INDEXED BY cur_excepted
+             WHERE x.exception_id IS NOT NULL AND x.resolved_at IS NULL AND x.disabled = 0
+               AND (x.exception_expires IS NULL OR x.exception_expires > ?1)",
+        )?;
+        let mut rows = stmt.query([now])?;
+        while let Some(r) = rows.next()? {
+            let outcome = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+            if let Some(i) = TALLY_SLOTS.iter().position(|o| *o == outcome) {
+                excepted.entry((r.get(0)?, r.get(1)?)).or_default()[i] += 1;
+            }
+        }
+        let mut scopes: Vec<String> = Vec::new();
+        let mut resources: HashMap<(String, String), Held> = HashMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT cluster_id, resource_id, scope, passed, failed, manual, error, namespace
+             FROM resource_tallies",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let scope = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+            let scope = match scopes.iter().position(|s| s == scope) {
+                Some(i) => i,
+                None => {
+                    scopes.push(scope.to_owned());
+                    scopes.len() - 1
+                }
+            };
+            let held = resources.entry((r.get(0)?, r.get(1)?)).or_default();
+            for (i, count) in held.counts.iter_mut().enumerate() {
+                *count += r.get::<_, i64>(3 + i)?;
+            }
+            held.scopes.push(scope);
+            if namespaces
+                && let Some(ns) = r
+                    .get_ref(7)?
+                    .as_str_or_null()
+                    .map_err(rusqlite::Error::from)?
+                && held.namespace.as_deref().is_none_or(|least| ns < least)
+            {
+                held.namespace = Some(ns.to_owned());
+            }
+        }
+        Ok(ResourceCounts {
+            excepted,
+            scopes,
+            resources,
+        })
+    }
+
+    /// A resource's counts as shown (passed, failed, manual, error, excepted; the cells of
+    /// `mask` only) and their sum.
+    fn shown(&self, key: &(String, String), held: &Held, mask: CellMask) -> ([i64; 5], i64) {
+        let m: [i64; 8] = std::array::from_fn(|i| i64::from(mask.0[i]));
+        let ex = self.excepted.get(key).copied().unwrap_or_default();
+        let excepted = (0..4).map(|i| ex[i] * m[4 + i]).sum::<i64>();
+        let c: [i64; 5] = std::array::from_fn(|i| match i {
+            4 => excepted,
+            _ => (held.counts[i] - ex[i]) * m[i],
+        });
+        (c, c.iter().sum())
+    }
+}
+
+/// Status counts of a group from shown counts.
+fn counts_of(c: [i64; 5]) -> Counts {
+    let n = |i: usize| c[i].max(0) as u64;
+    Counts {
+        passed: n(0),
+        failed: n(1),
+        manual: n(2),
+        error: n(3),
+        excepted: n(4),
+        disabled: 0,
+    }
+}
+
+/// The `limit` first of `ranked` (failed, total, key): most failed first, then most findings,
+/// then by key.
+fn top<K: Ord>(mut ranked: Vec<(i64, i64, K)>, limit: usize) -> Vec<(i64, i64, K)> {
+    let order = |a: &(i64, i64, K), b: &(i64, i64, K)| {
+        b.0.cmp(&a.0)
+            .then(b.1.cmp(&a.1))
+            .then_with(|| a.2.cmp(&b.2))
+    };
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, order);
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable_by(order);
+    ranked
+}
+
+/// Groups by resource from the per-resource counts, in the order of `groups_from_findings`:
+/// one pass over the counts, and only the `limit` first resources read in full. (SQLite
+/// would sort every resource to group them and look up a cluster name for each.)
+fn groups_by_resource(
     conn: &rusqlite::Connection,
-    by: GroupBy,
-    limit: i64,
+    limit: usize,
     now: i64,
     mask: CellMask,
 ) -> Result<Vec<RawGroup>> {
-    // ?3..?6: plain passed, failed, manual, error selected; ?7..?10: excepted ones.
-    const PER_RESOURCE: &str = "WITH ex AS (
-            SELECT x.cluster_id, x.resource_id,
-                SUM(x.outcome = 'passed') AS p, SUM(x.outcome = 'failed') AS f,
-                SUM(x.outcome = 'manual') AS m, SUM(x.outcome = 'error') AS e
-            FROM findings x INDEXED BY cur_excepted
-            WHERE x.exception_id IS NOT NULL AND x.resolved_at IS NULL AND x.disabled = 0
-              AND (x.exception_expires IS NULL OR x.exception_expires > ?1)
-            GROUP BY x.cluster_id, x.resource_id),
-        rs AS (
-            SELECT rt.cluster_id, rt.resource_id, MIN(rt.resource_name) AS resource_name,
-                MIN(rt.namespace) AS namespace, MIN(rt.resource_type) AS resource_type,
-                MIN(rt.sub_type) AS sub_type, SUM(rt.passed) AS passed, SUM(rt.failed) AS failed,
-                SUM(rt.manual) AS manual, SUM(rt.error) AS error
-            FROM resource_tallies rt GROUP BY rt.cluster_id, rt.resource_id),
-        m AS (
-            SELECT rs.cluster_id, rs.resource_id, rs.resource_name, rs.namespace,
-                rs.resource_type, rs.sub_type,
-                (rs.passed - COALESCE(ex.p, 0)) * ?3 AS passed,
-                (rs.failed - COALESCE(ex.f, 0)) * ?4 AS failed,
-                (rs.manual - COALESCE(ex.m, 0)) * ?5 AS manual,
-                (rs.error - COALESCE(ex.e, 0)) * ?6 AS error,
-                COALESCE(ex.p * ?7 + ex.f * ?8 + ex.m * ?9 + ex.e * ?10, 0) AS excepted
-            FROM rs LEFT JOIN ex ON ex.cluster_id = rs.cluster_id
-                AND ex.resource_id = rs.resource_id)";
-    let sql = match by {
-        GroupBy::Resource => format!(
-            "{PER_RESOURCE}
-             SELECT m.resource_id, m.cluster_id, m.resource_name, m.passed, m.failed, m.manual,
-                 m.error, m.excepted, NULL,
-                 COALESCE((SELECT c.name FROM clusters c WHERE c.id = m.cluster_id), m.cluster_id),
-                 m.resource_type, m.sub_type, m.namespace,
-                 m.passed + m.failed + m.manual + m.error + m.excepted AS total
-             FROM m WHERE total > 0
-             ORDER BY m.failed DESC, total DESC, m.resource_id LIMIT ?2"
-        ),
-        _ => format!(
-            "{PER_RESOURCE}
-             SELECT m.namespace, NULL, m.namespace, SUM(m.passed), SUM(m.failed) AS failed,
-                 SUM(m.manual), SUM(m.error), SUM(m.excepted), NULL, NULL, NULL, NULL, NULL,
-                 SUM(m.passed + m.failed + m.manual + m.error + m.excepted) AS total
-             FROM m GROUP BY m.namespace HAVING total > 0
-             ORDER BY failed DESC, total DESC, m.namespace LIMIT ?2"
-        ),
-    };
-    let m = mask.0.map(i64::from);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        rusqlite::params![now, limit, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]],
-        |r| raw_group(r, by),
+    // One read transaction: the counts and the rows read for the page see the same state.
+    let tx = conn.unchecked_transaction()?;
+    let all = ResourceCounts::read(conn, now, false)?;
+    let ranked: Vec<(i64, i64, (&str, &str))> = all
+        .resources
+        .iter()
+        .filter_map(|(key, held)| {
+            let (c, total) = all.shown(key, held, mask);
+            (total > 0).then_some((c[1], total, (key.1.as_str(), key.0.as_str())))
+        })
+        .collect();
+    let mut row = conn.prepare_cached(
+        "SELECT resource_name, namespace, resource_type, sub_type FROM resource_tallies
+         WHERE cluster_id = ?1 AND scope = ?2 AND resource_id = ?3",
     )?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let mut cluster_name = conn
+        .prepare_cached("SELECT COALESCE((SELECT c.name FROM clusters c WHERE c.id = ?1), ?1)")?;
+    let mut out = Vec::new();
+    for (_, _, (resource_id, cluster_id)) in top(ranked, limit) {
+        let key = (cluster_id.to_owned(), resource_id.to_owned());
+        let held = &all.resources[&key];
+        // What the resource is: the least of each field over its scopes, as MIN would say.
+        let mut name: Option<String> = None;
+        let mut namespace: Option<String> = None;
+        let mut kind: Option<(String, String)> = None;
+        for &scope in &held.scopes {
+            let (n, ns, t, st): (String, Option<String>, String, String) = row.query_row(
+                rusqlite::params![cluster_id, all.scopes[scope], resource_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+            name = Some(name.map_or(n.clone(), |x| x.min(n)));
+            namespace = match (namespace, ns) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            kind = Some(kind.map_or((t.clone(), st.clone()), |(a, b)| (a.min(t), b.min(st))));
+        }
+        let (resource_type, sub_type) = kind.unwrap_or_default();
+        out.push(RawGroup {
+            k1: Some(key.1.clone()),
+            k2: Some(key.0.clone()),
+            label: name,
+            rule_number: None,
+            counts: counts_of(all.shown(&key, held, mask).0),
+            resource: Some(GroupResource {
+                cluster_id: key.0.clone(),
+                cluster_name: cluster_name.query_row([cluster_id], |r| r.get(0))?,
+                resource_type,
+                sub_type,
+                namespace,
+            }),
+        });
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Groups by namespace (objects without one together) from the per-resource counts: the
+/// resources' shown counts summed per namespace in one pass.
+fn groups_by_namespace(
+    conn: &rusqlite::Connection,
+    limit: usize,
+    now: i64,
+    mask: CellMask,
+) -> Result<Vec<RawGroup>> {
+    let tx = conn.unchecked_transaction()?;
+    let all = ResourceCounts::read(conn, now, true)?;
+    tx.commit()?;
+    let mut per_namespace: HashMap<Option<&str>, [i64; 5]> = HashMap::new();
+    for (key, held) in &all.resources {
+        let (c, _) = all.shown(key, held, mask);
+        let sum = per_namespace.entry(held.namespace.as_deref()).or_default();
+        for (s, n) in sum.iter_mut().zip(c) {
+            *s += n;
+        }
+    }
+    let ranked: Vec<_> = per_namespace
+        .into_iter()
+        .filter_map(|(ns, c)| {
+            let total: i64 = c.iter().sum();
+            (total > 0).then_some((c[1], total, (ns, c)))
+        })
+        .collect();
+    Ok(top(ranked, limit)
+        .into_iter()
+        .map(|(_, _, (ns, c))| RawGroup {
+            k1: ns.map(str::to_owned),
+            k2: None,
+            label: ns.map(str::to_owned),
+            rule_number: None,
+            counts: counts_of(c),
+            resource: None,
+        })
+        .collect())
 }
 
 /// A group row: k1, k2, label, passed, failed, manual, error, excepted, rule number, then for

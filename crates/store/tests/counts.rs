@@ -201,6 +201,30 @@ proptest! {
                 }
             }
         }
+        // Grouped by resource or namespace from the counts, the page lists what grouping the
+        // findings themselves lists, in the same order, whatever the limit.
+        for (by, q) in [GroupBy::Resource, GroupBy::Namespace]
+            .into_iter()
+            .flat_map(|by| ["", "status : failed", "status : excepted"].map(|q| (by, q)))
+        {
+            for limit in [1, 3, 1000] {
+                let fast = store
+                    .groups(&GroupRequest { query: q.into(), by, limit })
+                    .unwrap();
+                let general = if q.is_empty() {
+                    "not rule.id : __none__".to_owned()
+                } else {
+                    format!("{q} and not rule.id : __none__")
+                };
+                let general = store
+                    .groups(&GroupRequest { query: general, by, limit })
+                    .unwrap();
+                let strip = |g: Vec<kspm_store::GroupRow>| -> Vec<_> {
+                    g.into_iter().map(|g| (g.key, g.label, g.context, g.counts, g.resource)).collect()
+                };
+                prop_assert_eq!(strip(fast), strip(general), "{:?} {} limit {}", by, q, limit);
+            }
+        }
         for cluster_id in [None, Some(cluster("prod").id)] {
             for r in store.rules(cluster_id.as_deref()).unwrap() {
                 let mut q = format!("rule.id : \"{}\"", r.rule_id);
