@@ -7,12 +7,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::Write;
+use std::sync::Arc;
 
 use kspm_model::{Finding, Outcome, ResourceFindings, Tally};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::describe::{
-    RuleOrder, detail, resource_kind, resource_namespace, resource_short_name, single_line,
+    compare_rule_numbers, detail, resource_kind, resource_namespace, resource_short_name,
+    single_line,
 };
 use crate::{Delivery, RunInfo, RunSummary, Sink, SinkError};
 
@@ -27,6 +29,8 @@ pub struct TableSink<W: Write> {
     blocks: Vec<ResourceBlock>,
     /// Resource id → index in `blocks` (a resource read twice is one block).
     by_id: HashMap<String, usize>,
+    /// Rule id → the cells its rows share.
+    rules: HashMap<Arc<str>, Arc<RuleCells>>,
     total: Tally,
     by_benchmark: BTreeMap<String, Tally>,
     input_errors: usize,
@@ -40,6 +44,7 @@ impl<W: Write> TableSink<W> {
             out,
             blocks: Vec::new(),
             by_id: HashMap::new(),
+            rules: HashMap::new(),
             total: Tally::default(),
             by_benchmark: BTreeMap::new(),
             input_errors: 0,
@@ -76,7 +81,15 @@ impl<W: Write> Sink for TableSink<W> {
             let block = &mut self.blocks[index];
             block.tally.add(finding.outcome());
             if finding.outcome() != Outcome::Passed {
-                block.rows.push(Row::new(finding));
+                let cells = match self.rules.get(&finding.rule.id) {
+                    Some(cells) if cells.describes(finding) => cells.clone(),
+                    _ => {
+                        let cells = Arc::new(RuleCells::of(finding));
+                        self.rules.insert(finding.rule.id.clone(), cells.clone());
+                        cells
+                    }
+                };
+                block.rows.push(Row::new(finding, cells));
             }
             self.total.add(finding.outcome());
             self.by_benchmark
@@ -90,7 +103,9 @@ impl<W: Write> Sink for TableSink<W> {
 
     fn finish(&mut self, summary: &RunSummary) -> Result<Delivery, SinkError> {
         let blocks = std::mem::take(&mut self.blocks);
-        let text = render(
+        self.by_id = HashMap::new();
+        self.rules = HashMap::new();
+        render(
             blocks,
             &Footer {
                 total: self.total,
@@ -99,11 +114,10 @@ impl<W: Write> Sink for TableSink<W> {
                 resources_evaluated: summary.resources_evaluated,
                 input_errors: self.input_errors,
             },
-        );
-        self.out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush())
-            .map_err(|e| crate::file_error(self, e.into(), &self.delivered))?;
+            &mut self.out,
+        )
+        .and_then(|()| self.out.flush())
+        .map_err(|e| crate::file_error(self, e.into(), &self.delivered))?;
         Ok(self.delivered.clone())
     }
 }
@@ -164,21 +178,52 @@ impl ResourceBlock {
     }
 }
 
-/// One row under a resource header, already made printable, with its sort keys.
+/// One row under a resource header, already made printable, with its sort keys. What is the
+/// same for every finding of a rule (number, title) is shared between rows: a big cluster has
+/// a hundred thousand rows but only a few dozen rules.
 struct Row {
     rank: u8,
-    order: RuleOrder,
     outcome: &'static str,
-    number: String,
-    title: String,
-    detail: String,
+    rule: Arc<RuleCells>,
+    /// Last tie-break (a resource read twice has two findings of one rule).
+    finding_id: Box<str>,
+    detail: Box<str>,
+}
+
+/// The cells and sort keys of one rule's rows.
+struct RuleCells {
+    /// Sort keys: the benchmark number as written, and the rule id.
+    rule_number: Box<str>,
+    rule_id: Arc<str>,
+    /// The title as written.
+    name: Arc<str>,
+    /// Printable cells.
+    number: Box<str>,
+    title: Box<str>,
+}
+
+impl RuleCells {
+    fn of(finding: &Finding) -> RuleCells {
+        RuleCells {
+            rule_number: finding.rule.benchmark.rule_number.as_str().into(),
+            rule_id: finding.rule.id.clone(),
+            name: finding.rule.name.clone(),
+            number: single_line(&finding.rule.benchmark.rule_number).into(),
+            title: truncate_columns(&single_line(&finding.rule.name), TITLE_COLUMNS).into(),
+        }
+    }
+
+    fn describes(&self, finding: &Finding) -> bool {
+        *self.rule_id == *finding.rule.id
+            && *self.rule_number == *finding.rule.benchmark.rule_number
+            && *self.name == *finding.rule.name
+    }
 }
 
 impl Row {
-    fn new(finding: &Finding) -> Row {
+    fn new(finding: &Finding, rule: Arc<RuleCells>) -> Row {
         Row {
             rank: outcome_rank(finding),
-            order: RuleOrder::of(finding),
             outcome: match finding.outcome() {
                 Outcome::Failed => "FAILED",
                 Outcome::Error => "ERROR",
@@ -186,15 +231,20 @@ impl Row {
                 Outcome::Passed => "PASSED",
                 Outcome::NotApplicable => "N/A",
             },
-            number: single_line(&finding.rule.benchmark.rule_number),
-            title: truncate_columns(&single_line(&finding.rule.name), TITLE_COLUMNS),
-            detail: detail(finding),
+            rule,
+            finding_id: finding.event.id.as_str().into(),
+            detail: detail(finding).into(),
         }
     }
 
-    /// Failed first, then by rule.
+    /// Failed first, then by rule number and id (every row of a block is of one resource, so
+    /// this is [`RuleOrder`](crate::describe::RuleOrder) within the block).
     fn order(&self, other: &Row) -> std::cmp::Ordering {
-        (self.rank, &self.order).cmp(&(other.rank, &other.order))
+        self.rank
+            .cmp(&other.rank)
+            .then_with(|| compare_rule_numbers(&self.rule.rule_number, &other.rule.rule_number))
+            .then_with(|| self.rule.rule_id.cmp(&other.rule.rule_id))
+            .then_with(|| self.finding_id.cmp(&other.finding_id))
     }
 }
 
@@ -207,7 +257,12 @@ struct Footer<'a> {
     input_errors: usize,
 }
 
-fn render(mut blocks: Vec<ResourceBlock>, footer: &Footer<'_>) -> String {
+/// Writes the table as it goes (a big cluster's table is tens of megabytes: never held whole).
+fn render(
+    mut blocks: Vec<ResourceBlock>,
+    footer: &Footer<'_>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     for block in &mut blocks {
         block.rows.sort_by(|a, b| a.order(b));
     }
@@ -220,44 +275,40 @@ fn render(mut blocks: Vec<ResourceBlock>, footer: &Footer<'_>) -> String {
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.kind.cmp(&b.kind))
     });
-    let number_width = blocks
-        .iter()
-        .flat_map(|b| &b.rows)
-        .map(|r| r.number.width())
-        .max()
-        .unwrap_or(0);
-    let title_width = blocks
-        .iter()
-        .flat_map(|b| &b.rows)
-        .map(|r| r.title.width())
-        .max()
-        .unwrap_or(0);
+    let rows = || blocks.iter().flat_map(|b| &b.rows);
+    let number_width = rows().map(|r| r.rule.number.width()).max().unwrap_or(0);
+    let title_width = rows().map(|r| r.rule.title.width()).max().unwrap_or(0);
 
-    let mut text = String::new();
     if blocks.is_empty() {
-        text.push_str("No findings.\n");
+        out.write_all(b"No findings.\n")?;
     }
-    for block in &blocks {
-        if !text.is_empty() {
-            text.push('\n');
+    let mut line = String::new();
+    for (i, block) in blocks.into_iter().enumerate() {
+        line.clear();
+        if i > 0 {
+            line.push('\n');
         }
-        text.push_str(&block.header());
-        text.push('\n');
+        line.push_str(&block.header());
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
         for row in &block.rows {
-            let line = format!(
+            line.clear();
+            let _ = write!(
+                line,
                 "  {:<6}  {}  {}  {}",
                 row.outcome,
-                pad(&row.number, number_width),
-                pad(&row.title, title_width),
+                pad(&row.rule.number, number_width),
+                pad(&row.rule.title, title_width),
                 row.detail
             );
-            text.push_str(line.trim_end());
-            text.push('\n');
+            out.write_all(line.trim_end().as_bytes())?;
+            out.write_all(b"\n")?;
         }
+        // Each block is freed once written.
     }
-    text.push('\n');
+    let mut text = String::from("\n");
     write_footer(footer, &mut text);
-    text
+    out.write_all(text.as_bytes())
 }
 
 /// Failed first: that is what needs fixing; errors next, since they hide a verdict.
@@ -418,6 +469,34 @@ mod tests {
             .map(|h| text.find(h).unwrap())
             .collect();
         assert!(order.is_sorted(), "{text}");
+    }
+
+    #[test]
+    fn rows_share_a_rules_cells_only_while_its_number_and_title_are_the_same() {
+        // One rule id numbered differently (as two bundles could): each row keeps its own
+        // number and title, in number order.
+        let early = rule("same", "cis_k8s", "5.1.2", "Early title", "RBAC");
+        let late = rule("same", "cis_k8s", "5.1.10", "Late title", "RBAC");
+        let pod = Target::object("Pod", Some("ns"), "a");
+        let text = render(&report(vec![
+            finding(&late, &pod, Outcome::Failed, json!(null)),
+            finding(&early, &pod, Outcome::Failed, json!(null)),
+            finding(&late, &pod, Outcome::Manual, json!(null)),
+        ]));
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  FAILED") || l.starts_with("  MANUAL"))
+            .collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(
+            rows[0].contains("5.1.2 ") && rows[0].contains("Early title"),
+            "{text}"
+        );
+        assert!(
+            rows[1].contains("5.1.10") && rows[1].contains("Late title"),
+            "{text}"
+        );
+        assert!(rows[2].starts_with("  MANUAL  5.1.10"), "{text}");
     }
 
     #[test]
