@@ -28,6 +28,8 @@ pub struct Evaluation {
     pub not_applicable: usize,
     /// How many resources were evaluated (the synthetic Cluster resource included).
     pub resources: usize,
+    /// Time spent before the first rule ran (see [`EvaluationStats::setup`]).
+    pub setup: std::time::Duration,
 }
 
 /// Counts of a streamed evaluation.
@@ -39,6 +41,9 @@ pub struct EvaluationStats {
     pub not_applicable: usize,
     /// How many findings were handed out.
     pub findings: usize,
+    /// Time spent before the first rule ran: the objects' engine values, replica groups and
+    /// the inventory. The rest of the evaluation is the rules and their findings.
+    pub setup: std::time::Duration,
 }
 
 /// Resources evaluated together and handed out as one batch: enough to keep every core busy,
@@ -375,6 +380,7 @@ impl Evaluator {
             findings,
             not_applicable: stats.not_applicable,
             resources: stats.resources,
+            setup: stats.setup,
         }
     }
 
@@ -394,6 +400,7 @@ impl Evaluator {
         ctx: &ScanContext,
         mut emit: impl FnMut(Vec<ResourceFindings>) -> Result<(), E>,
     ) -> Result<EvaluationStats, E> {
+        let started = std::time::Instant::now();
         let k8s_gap = gaps.iter().any(|g| g.kind == ResourceType::K8sObject);
         if k8s_gap || resources.iter().any(|r| r.kind == ResourceType::K8sObject) {
             resources.push(cluster_resource(&ctx.cluster));
@@ -472,6 +479,7 @@ impl Evaluator {
 
         let mut stats = EvaluationStats {
             resources: resources.len(),
+            setup: started.elapsed(),
             ..Default::default()
         };
         let text = (&texts[..], &constants);
