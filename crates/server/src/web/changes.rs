@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::dashboard::benchmark_label;
 use super::filters;
-use super::view::{ScoreView, outcome_class, segment, time};
+use super::view::{ScoreView, grouped, outcome_class, segment, time};
 use super::{PageError, ViewerView, blocking, render};
 use crate::AppState;
 use crate::auth::Viewer;
@@ -119,7 +119,11 @@ fn round_label(r: &Round) -> String {
         .score
         .map(|s| format!("{s:.1} %"))
         .unwrap_or_else(|| "–".into());
-    format!("{} · {score} · {} failed", time(r.at), r.counts.failed)
+    format!(
+        "{} · {score} · {} failed",
+        time(r.at),
+        grouped(&r.counts.failed.to_string())
+    )
 }
 
 /// `GET /changes`.
@@ -247,7 +251,25 @@ fn build(
 
 #[cfg(test)]
 mod tests {
-    use super::delta;
+    use super::{delta, round_label};
+    use kspm_store::{Counts, Round};
+
+    #[test]
+    fn round_labels_group_the_failed_count_like_the_pages_do() {
+        let round = Round {
+            at: 1_700_000_000,
+            cycles: 2,
+            counts: Counts {
+                failed: 300_000,
+                ..Counts::default()
+            },
+            score: Some(62.5),
+        };
+        assert_eq!(
+            round_label(&round),
+            "2023-11-14 22:13 UTC · 62.5 % · 300,000 failed"
+        );
+    }
 
     #[test]
     fn deltas_are_signed_points_coloured_by_direction() {
